@@ -1,0 +1,62 @@
+# AI Budget Tracker: every task a newcomer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run against the real services; override for another machine.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.DEFAULT_GOAL := help
+.PHONY: help install run demo-data test lint format worker beat messages clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create the virtual environment and install (idempotent)
+
+demo-data: install ## Migrate, load the 2026 budget and the demo data, compute statuses (SQLite unless DATABASE_URL)
+	@test -f .env || cp .env.example .env
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_budget data/ai_budget_2026.yaml
+	$(BIN)/python manage.py seed_demo
+
+run: demo-data ## Everything for the demo, then serve on http://127.0.0.1:8000 and print the demo logins
+	$(BIN)/python manage.py seed_demo --print-logins
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install ## Run the whole suite against PostgreSQL and Redis
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy .
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install ## A Celery worker (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install ## Celery beat (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+messages: install ## Extract and compile the Korean and English translations
+	DEBUG=1 $(BIN)/python manage.py makemessages -l ko -l en --no-obsolete --ignore=.venv --ignore=tests
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean: ## Remove the virtual environment and the local demo database
+	rm -rf $(VENV) var
