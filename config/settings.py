@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "budget",
     "programs",
     "kpis",
+    "reporting",
 ]
 
 MIDDLEWARE = [

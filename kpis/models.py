@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,9 @@ class Direction(models.TextChoices):
 
 class KPI(models.Model):
     program = models.ForeignKey(
-        "programs.Program", verbose_name=_("programme"), on_delete=models.CASCADE,
+        "programs.Program",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
         related_name="kpis",
     )
     code = models.CharField(_("code"), max_length=50)
@@ -75,3 +78,59 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.code} {self.date}: {self.value}"
+
+
+class RevisionReason(models.TextChoices):
+    """The fixed list of reasons for a target revision (domain.md 3)."""
+
+    ANNUAL_REVIEW = "annual_review", _("Annual review")
+    BUDGET_REALIGNMENT = "budget_realignment", _("Budget realignment")
+    SCOPE_CHANGE = "scope_change", _("Scope change")
+    IMPLEMENTATION_DELAY = "implementation_delay", _("Implementation delay")
+    DATA_CORRECTION = "data_correction", _("Data correction")
+    OTHER = "other", _("Other")
+
+
+class TargetRevision(models.Model):
+    """One revision of a KPI's target, target date, baseline or milestones.
+
+    The KPI row holds the values in force now; each revision keeps the values before and after, so
+    the original and every revision stay visible, and the version in force at any as-of date can be
+    rebuilt: before the first revision's ``effective_from`` the first ``previous`` values hold.
+    """
+
+    kpi = models.ForeignKey(
+        KPI, verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    effective_from = models.DateField(_("effective from"))
+    previous = models.JSONField(
+        _("previous values"),
+        help_text=_("target, target_date, baseline, milestones before the revision"),
+    )
+    revised = models.JSONField(
+        _("revised values"),
+        help_text=_("target, target_date, baseline, milestones after the revision"),
+    )
+    reason = models.CharField(_("reason"), max_length=30, choices=RevisionReason.choices)
+    reason_text = models.TextField(_("explanation"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revised by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("revised at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kpi", "effective_from", "created_at", "id"]
+        verbose_name = _("target revision")
+        verbose_name_plural = _("target revisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason="other") | ~models.Q(reason_text=""),
+                name="target_revision_other_needs_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.effective_from} ({self.reason})"
