@@ -33,9 +33,7 @@ class Program(models.Model):
     )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
-    frequency = models.CharField(
-        _("reporting frequency"), max_length=12, choices=Frequency.choices
-    )
+    frequency = models.CharField(_("reporting frequency"), max_length=12, choices=Frequency.choices)
 
     class Meta:
         ordering = ["node__path"]
