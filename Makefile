@@ -31,8 +31,7 @@ demo-data: install ## Migrate, load the 2026 budget and the demo data, compute s
 	$(BIN)/python manage.py load_budget data/ai_budget_2026.yaml
 	$(BIN)/python manage.py seed_demo
 
-run: demo-data ## Everything for the demo, then serve on http://127.0.0.1:8000 and print the demo logins
-	$(BIN)/python manage.py seed_demo --print-logins
+run: demo-data ## Everything for the demo (logins printed), then serve on http://127.0.0.1:8000
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install ## Run the whole suite against PostgreSQL and Redis

@@ -1,7 +1,8 @@
 """The roles of domain.md section 2, as Django groups, and how to ask which a user has.
 
 Each role is one group. Scope: officers and reviewers see only their own ministry (when they have
-one; a reviewer with no ministry reviews every ministry); directors, auditors and administrators read
+one; a reviewer with no ministry reviews every ministry); directors, auditors and administrators
+read
 everything.
 """
 

@@ -1,0 +1,66 @@
+"""The demo data of `seed_demo` (domain.md 5): users for every role and every loaded ministry and,
+for the shipped 2026 budget only, sample progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from accounts.roles import Role
+from accounts.services import roles_ensure_groups, user_upsert
+from budget.models import Ministry
+
+DEMO_PASSWORD = "tracker-demo-2026"  # demo only: seed_demo needs DEBUG
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    description: str
+
+
+@dataclass
+class DemoResult:
+    logins: list[DemoLogin] = field(default_factory=list)
+    users_created: int = 0
+    reports_created: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"Demo users: {len(self.logins)} ({self.users_created} new). "
+            f"Sample progress reports created: {self.reports_created}."
+        )
+
+
+_STAFF = [
+    ("admin", Role.ADMINISTRATOR, "Administrator: manages users, ministries, programmes, targets"),
+    ("director", Role.DIRECTOR, "Director: reads every status board"),
+    ("reviewer", Role.REVIEWER, "Reviewer: approves or returns reports of every ministry"),
+    ("auditor", Role.AUDITOR, "Auditor: reads the audit trail"),
+]
+
+
+@transaction.atomic
+def demo_seed(*, password: str = DEMO_PASSWORD, progress: bool = True) -> DemoResult:
+    roles_ensure_groups()
+    result = DemoResult()
+    for username, role, description in _STAFF:
+        _, created = user_upsert(username=username, password=password, role=role)
+        result.users_created += created
+        result.logins.append(DemoLogin(username, password, description))
+    for ministry in Ministry.objects.order_by("code"):
+        username = f"officer-{ministry.code.lower()}"
+        _, created = user_upsert(
+            username=username, password=password, role=Role.OFFICER, ministry_id=ministry.pk
+        )
+        result.users_created += created
+        result.logins.append(
+            DemoLogin(username, password, f"Officer of {ministry.name} ({ministry.code})")
+        )
+    if progress:
+        from accounts.demo_progress import demo_progress_seed
+
+        result.reports_created = demo_progress_seed()
+    return result
