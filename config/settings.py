@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "programs",
     "kpis",
     "reporting",
+    "status",
 ]
 
 MIDDLEWARE = [

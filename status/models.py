@@ -1,0 +1,195 @@
+"""Stored status results (domain.md 3): per KPI, programme and budget node and as-of date.
+
+Boards read these precomputed rows; any past as-of date can be shown again exactly as it was
+stored. Each row carries the fingerprint of its inputs (KPI definition and target version in force,
+approved values, as-of date, thresholds, rules version): a recompute with the same inputs writes
+nothing. Explanations are stored as a message key and parameters and rendered at display time in
+the active language (status/explanations.py).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kpis.models import VALUE_DIGITS
+
+RATIO_DIGITS = {"max_digits": 20, "decimal_places": 6}
+
+
+class Status(models.TextChoices):
+    """The statuses of domain.md 3, as their lower-case words."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    NO_DATA = "no_data", _("No data")
+    ACHIEVED = "achieved", _("Achieved")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    OFF_TRACK = "off_track", _("Off track")
+
+
+class StoredResult(models.Model):
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    fingerprint = models.CharField(
+        _("inputs fingerprint"),
+        max_length=64,
+        help_text=_("Hash of everything this result depends on."),
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        abstract = True
+
+
+class KPIStatus(StoredResult):
+    kpi = models.ForeignKey(
+        "kpis.KPI", verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="statuses"
+    )
+    explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
+    explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
+    expected = models.DecimalField(_("expected"), null=True, blank=True, **VALUE_DIGITS)
+    actual = models.DecimalField(_("actual"), null=True, blank=True, **VALUE_DIGITS)
+    ratio = models.DecimalField(_("progress ratio"), null=True, blank=True, **RATIO_DIGITS)
+    target = models.DecimalField(_("target in force"), null=True, blank=True, **VALUE_DIGITS)
+    target_date = models.DateField(_("target date in force"), null=True, blank=True)
+    assessed_at = models.DateField(_("assessed at"), null=True, blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False)
+    forecast_value = models.DecimalField(_("forecast value"), null=True, blank=True, **VALUE_DIGITS)
+    forecast_date = models.DateField(_("forecast date"), null=True, blank=True)
+    forecast_miss = models.BooleanField(_("forecast miss"), default=False)
+
+    class Meta:
+        ordering = ["as_of", "kpi"]
+        verbose_name = _("KPI status")
+        verbose_name_plural = _("KPI statuses")
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "as_of"], name="kpi_status_unique"),
+        ]
+        indexes = [models.Index(fields=["as_of", "status"], name="kpi_status_asof_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.as_of}: {self.status}"
+
+
+class ProgramStatus(StoredResult):
+    program = models.ForeignKey(
+        "programs.Program",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="statuses",
+    )
+    explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
+    explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
+    # Budget execution (domain.md 3).
+    allocated_won = models.BigIntegerField(_("allocated (won)"))
+    executed_won = models.BigIntegerField(_("executed (won)"), null=True, blank=True)
+    execution_rate = models.DecimalField(_("execution rate"), null=True, blank=True, **RATIO_DIGITS)
+    expected_share = models.DecimalField(_("expected share"), null=True, blank=True, **RATIO_DIGITS)
+    budget_ratio = models.DecimalField(_("budget ratio"), null=True, blank=True, **RATIO_DIGITS)
+    budget_status = models.CharField(_("budget status"), max_length=12, choices=Status.choices)
+    budget_assessed_at = models.DateField(_("budget assessed at"), null=True, blank=True)
+    over_executed = models.BooleanField(_("over-executed"), default=False)
+
+    class Meta:
+        ordering = ["as_of", "program"]
+        verbose_name = _("programme status")
+        verbose_name_plural = _("programme statuses")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "as_of"], name="program_status_unique"),
+        ]
+        indexes = [models.Index(fields=["as_of", "status"], name="program_status_asof_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.as_of}: {self.status}"
+
+
+class NodeStatus(StoredResult):
+    node = models.ForeignKey(
+        "budget.BudgetNode",
+        verbose_name=_("budget node"),
+        on_delete=models.CASCADE,
+        related_name="statuses",
+    )
+    status_counts = models.JSONField(
+        _("programmes per status"), default=dict, help_text=_("status -> number of programmes")
+    )
+    amount_by_status = models.JSONField(
+        _("money per status"), default=dict, help_text=_("status -> won")
+    )
+
+    class Meta:
+        ordering = ["as_of", "node"]
+        verbose_name = _("budget node status")
+        verbose_name_plural = _("budget node statuses")
+        constraints = [
+            models.UniqueConstraint(fields=["node", "as_of"], name="node_status_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.as_of}: {self.status}"
+
+
+class ProgramState(models.Model):
+    """Whether a programme's stored statuses may be out of date.
+
+    Marked stale in the same transaction that approves a report or revises a target (so the mark
+    survives a dead broker or process); cleared by the recompute, but only if no newer mark arrived
+    meanwhile (``generation``).
+    """
+
+    program = models.OneToOneField(
+        "programs.Program",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="status_state",
+    )
+    stale = models.BooleanField(_("stale"), default=False)
+    generation = models.PositiveBigIntegerField(_("generation"), default=0)
+    reason = models.CharField(_("reason"), max_length=60, blank=True)
+    marked_at = models.DateTimeField(_("marked stale at"), null=True, blank=True)
+    recomputed_at = models.DateTimeField(_("recomputed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("programme status state")
+        verbose_name_plural = _("programme status states")
+        indexes = [
+            models.Index(
+                fields=["marked_at"], condition=models.Q(stale=True), name="program_stale_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}: {'stale' if self.stale else 'fresh'}"
+
+
+class TaskRunState(models.TextChoices):
+    STARTED = "started", _("Started")
+    SUCCESS = "success", _("Succeeded")
+    RETRY = "retry", _("Retrying")
+    FAILURE = "failure", _("Failed")
+
+
+class TaskRun(models.Model):
+    """One run (attempt) of a background task."""
+
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=TaskRunState.choices)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("task run")
+        verbose_name_plural = _("task runs")
+        indexes = [models.Index(fields=["task_name", "-started_at"], name="task_run_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
