@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kpis",
     "reporting",
     "status",
+    "api",
 ]
 
 MIDDLEWARE = [
