@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-VALUE_DIGITS = {"max_digits": 24, "decimal_places": 4}
+VALUE_DIGITS: dict[str, Any] = {"max_digits": 24, "decimal_places": 4}
 
 
 class KPIKind(models.TextChoices):
@@ -111,7 +113,13 @@ class TargetRevision(models.Model):
         _("revised values"),
         help_text=_("target, target_date, baseline, milestones after the revision"),
     )
-    reason = models.CharField(_("reason"), max_length=30, choices=RevisionReason.choices)
+    reason = models.CharField(
+        _("reason"),
+        max_length=30,
+        choices=RevisionReason.choices,
+        blank=True,
+        help_text=_("Required once the KPI has submitted or approved values."),
+    )
     reason_text = models.TextField(_("explanation"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -184,6 +184,7 @@ class ReportAction(models.TextChoices):
     RETURNED = "returned", _("Returned")
     APPROVED = "approved", _("Approved")
     CORRECTION = "correction", _("Correction started")
+    EVIDENCE = "evidence", _("Evidence attached")
 
 
 class ReportTransition(models.Model):

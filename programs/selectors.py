@@ -1,0 +1,73 @@
+"""Reads of programmes: who may see which, and each programme's reporting periods."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import Max, Min, QuerySet
+
+from accounts.roles import Role, sees_all_ministries, user_roles
+from programs.models import Program
+from programs.periods import Period, reporting_periods
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+DEFAULT_GRACE_DAYS = 30
+
+
+def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
+    """The programmes a user may see: all for directors, auditors, administrators and reviewers
+    with no ministry; their own ministry's for officers and ministry reviewers; none otherwise.
+
+    Each row carries ``latest_target_date`` and ``min_grace_days`` (over its KPIs), which
+    :func:`program_reporting_periods` and :func:`program_grace_days` use without another query.
+    """
+    qs = Program.objects.select_related("node", "node__fiscal_year", "ministry").annotate(
+        latest_target_date=Max("kpis__target_date"), min_grace_days=Min("kpis__grace_days")
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if sees_all_ministries(user):
+        return qs
+    roles = user_roles(user)
+    ministry_id = getattr(user, "ministry_id", None)
+    if roles & {Role.OFFICER, Role.REVIEWER} and ministry_id is not None:
+        return qs.filter(ministry_id=ministry_id)
+    return qs.none()
+
+
+def program_by_code(code: str, *, queryset: QuerySet[Program] | None = None) -> Program | None:
+    """The programme whose budget node has this code (the latest fiscal year's when several)."""
+    qs = queryset if queryset is not None else Program.objects.select_related("node", "ministry")
+    return qs.filter(node__code=code).order_by("-node__fiscal_year__year").first()
+
+
+def program_reporting_periods(
+    program: Program, *, latest_target_date: date | None = None
+) -> list[Period]:
+    """The programme's reporting periods (domain.md 3): from the period containing its start to
+    the one containing the later of its end and its latest KPI target date.
+
+    The latest target date is taken from the argument, else from the ``latest_target_date``
+    annotation of :func:`programs_for_user`, else from the database.
+    """
+    if latest_target_date is None:
+        latest_target_date = getattr(program, "latest_target_date", None)
+        if latest_target_date is None and not hasattr(program, "latest_target_date"):
+            latest_target_date = program.kpis.aggregate(d=Max("target_date"))["d"]
+    end = max(program.end, latest_target_date) if latest_target_date else program.end
+    return reporting_periods(program.start, end, program.frequency)
+
+
+def program_grace_days(program: Program) -> int:
+    """Days after a period's end before it comes due: the smallest over the programme's KPIs
+    (default 30 when it has none). Uses the ``min_grace_days`` annotation when present."""
+    if hasattr(program, "min_grace_days"):
+        grace = program.min_grace_days
+    else:
+        grace = program.kpis.aggregate(g=Min("grace_days"))["g"]
+    return DEFAULT_GRACE_DAYS if grace is None else int(grace)
