@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
 from accounts.roles import Role, sees_all_ministries, user_roles
 from programs.models import Program
@@ -29,15 +29,7 @@ def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
     qs = Program.objects.select_related("node", "node__fiscal_year", "ministry").annotate(
         latest_target_date=Max("kpis__target_date"), min_grace_days=Min("kpis__grace_days")
     )
-    if not user.is_authenticated:
-        return qs.none()
-    if sees_all_ministries(user):
-        return qs
-    roles = user_roles(user)
-    ministry_id = getattr(user, "ministry_id", None)
-    if roles & {Role.OFFICER, Role.REVIEWER} and ministry_id is not None:
-        return qs.filter(ministry_id=ministry_id)
-    return qs.none()
+    return qs.filter(program_scope_q(user))
 
 
 def program_by_code(code: str, *, queryset: QuerySet[Program] | None = None) -> Program | None:
@@ -71,3 +63,16 @@ def program_grace_days(program: Program) -> int:
     else:
         grace = program.kpis.aggregate(g=Min("grace_days"))["g"]
     return DEFAULT_GRACE_DAYS if grace is None else int(grace)
+
+
+def program_scope_q(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """A filter on programmes (``prefix`` is the path to the programme, e.g. ``"program__"``)
+    matching the ones :func:`programs_for_user` returns."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if sees_all_ministries(user):
+        return Q()
+    ministry_id = getattr(user, "ministry_id", None)
+    if user_roles(user) & {Role.OFFICER, Role.REVIEWER} and ministry_id is not None:
+        return Q(**{f"{prefix}ministry_id": ministry_id})
+    return Q(pk__in=[])

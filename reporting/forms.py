@@ -1,0 +1,80 @@
+"""Forms of the reporting pages. They only collect raw text: every number is checked by
+reporting/validation.py through the services, whose errors are put back on the fields here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reporting.validation import MONEY_FIELD, ReportInputError
+
+if TYPE_CHECKING:
+    from kpis.models import KPI
+
+
+def kpi_field_name(kpi: KPI) -> str:
+    return f"kpi_{kpi.pk}"
+
+
+class ReportForm(forms.Form):
+    """One report: a text field per KPI, the budget executed, the narrative."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    executed_won = forms.CharField(
+        label=_("Budget executed this period (won)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    confirm_over_execution = forms.BooleanField(
+        label=_("I confirm the execution above the allocation"), required=False
+    )
+    narrative = forms.CharField(
+        label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+    def __init__(self, *args: Any, kpis: list[KPI], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.kpis = kpis
+        self.kpi_fields: dict[str, str] = {}
+        for kpi in kpis:
+            name = kpi_field_name(kpi)
+            self.kpi_fields[kpi.code] = name
+            self.fields[name] = forms.CharField(
+                label=f"{kpi.code} {kpi.name}",
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"}
+                ),
+            )
+
+    def raw_values(self) -> dict[str, object]:
+        """KPI code -> the text entered (empty clears)."""
+        return {code: self.cleaned_data.get(name, "") for code, name in self.kpi_fields.items()}
+
+    def add_input_errors(self, exc: ReportInputError) -> None:
+        """Show each validation error on its field (period and others on the form)."""
+        for error in exc.errors:
+            target: str | None = None
+            if error.field.startswith("values."):
+                target = self.kpi_fields.get(error.field.removeprefix("values."))
+            elif error.field == MONEY_FIELD:
+                target = "executed_won"
+            elif error.field == "narrative":
+                target = "narrative"
+            if target is not None and target in self.fields:
+                self.add_error(target, error.message)
+            else:
+                self.add_error(None, f"{error.field}: {error.message}")
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file"))
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment for the officer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,248 @@
+"""Reads of progress reports: scoping, the review queue, the officer's dashboard."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.roles import Role, user_roles
+from programs.periods import Period
+from programs.selectors import (
+    program_grace_days,
+    program_reporting_periods,
+    program_scope_q,
+    programs_for_user,
+)
+from reporting.models import (
+    OPEN_STATUSES,
+    EvidenceFile,
+    KPIValue,
+    ProgressReport,
+    ReportStatus,
+    ReportTransition,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from programs.models import Program
+
+    AnyUser = User | AnonymousUser
+
+
+def _base() -> QuerySet[ProgressReport]:
+    return ProgressReport.objects.select_related(
+        "program", "program__node", "program__ministry", "created_by", "submitted_by"
+    )
+
+
+def reports_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
+    """Every report of the programmes the user may see (programs.selectors.programs_for_user)."""
+    return _base().filter(program_scope_q(user, prefix="program__"))
+
+
+def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
+    """One report with what its page shows, or None when it does not exist or is out of scope
+    (callers answer 404 either way, so nothing tells another ministry's reports apart)."""
+    return (
+        reports_for_user(user)
+        .select_related("reviewed_by", "program__node__fiscal_year")
+        .prefetch_related(
+            Prefetch("values", queryset=KPIValue.objects.select_related("kpi")),
+            Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by")),
+            Prefetch("transitions", queryset=ReportTransition.objects.select_related("actor")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
+    """Submitted reports the user may approve or return, oldest submission first. Reports the
+    user created or submitted are left out (nobody reviews their own)."""
+    roles = user_roles(user)
+    qs = (
+        _base()
+        .filter(status=ReportStatus.SUBMITTED)
+        .annotate(value_count=Count("values"))
+        .order_by("submitted_at", "id")
+    )
+    if Role.ADMINISTRATOR in roles:
+        pass
+    elif Role.REVIEWER in roles:
+        ministry_id = getattr(user, "ministry_id", None)
+        if ministry_id is not None:
+            qs = qs.filter(program__ministry_id=ministry_id)
+    else:
+        return qs.none()
+    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk))
+
+
+def report_revisions(report: ProgressReport) -> QuerySet[ProgressReport]:
+    """Every revision of the report's programme and period, oldest first."""
+    return (
+        ProgressReport.objects.filter(program_id=report.program_id, period_end=report.period_end)
+        .select_related("created_by", "submitted_by", "reviewed_by")
+        .order_by("revision")
+    )
+
+
+def previous_approved_values(
+    report: ProgressReport, *, limit: int = 4
+) -> dict[int, list[tuple[date, object]]]:
+    """For each KPI id, the approved values of the latest ``limit`` earlier periods, newest
+    first."""
+    rows = (
+        KPIValue.objects.filter(
+            report__program_id=report.program_id,
+            report__is_current=True,
+            report__period_end__lt=report.period_end,
+        )
+        .order_by("kpi_id", "-report__period_end")
+        .values_list("kpi_id", "report__period_end", "value")
+    )
+    out: dict[int, list[tuple[date, object]]] = defaultdict(list)
+    for kpi_id, period_end, value in rows:
+        if len(out[kpi_id]) < limit:
+            out[kpi_id].append((period_end, value))
+    return dict(out)
+
+
+# The officer's dashboard ------------------------------------------------------------------------
+
+
+class PeriodState:
+    UPCOMING = "upcoming"  # not ended yet
+    DUE = "due"  # ended, within the grace days, no submitted or approved report
+    OVERDUE = "overdue"  # come due (end + grace days) with no submitted or approved report
+    SUBMITTED = "submitted"  # waiting for review
+    APPROVED = "approved"  # an approved report counts (a correction may be open)
+
+
+@dataclass
+class PeriodSlot:
+    program: Program
+    period: Period
+    due_date: date
+    state: str
+    open_report: ProgressReport | None = None
+    approved_report: ProgressReport | None = None
+
+    @property
+    def label(self) -> str:
+        return self.period.label(self.program.frequency)
+
+
+@dataclass
+class ProgramPeriods:
+    program: Program
+    slots: list[PeriodSlot]
+
+
+@dataclass
+class OfficerDashboard:
+    due: list[PeriodSlot] = field(default_factory=list)
+    overdue: list[PeriodSlot] = field(default_factory=list)
+    drafts: list[ProgressReport] = field(default_factory=list)
+    returned: list[ProgressReport] = field(default_factory=list)
+    submitted: list[ProgressReport] = field(default_factory=list)
+    programs: list[ProgramPeriods] = field(default_factory=list)
+
+
+def _slot_state(
+    period: Period,
+    today: date,
+    grace: int,
+    open_report: ProgressReport | None,
+    approved: ProgressReport | None,
+) -> str:
+    if approved is not None:
+        return PeriodState.APPROVED
+    if open_report is not None and open_report.status == ReportStatus.SUBMITTED:
+        return PeriodState.SUBMITTED
+    if period.end > today:
+        return PeriodState.UPCOMING
+    if period.has_come_due(today, grace):
+        return PeriodState.OVERDUE
+    return PeriodState.DUE
+
+
+def program_periods_for_user(user: AnyUser, today: date) -> list[ProgramPeriods]:
+    """Each programme the user may see with every reporting period and its state. Two queries
+    whatever the number of programmes and reports."""
+    programs = list(programs_for_user(user))
+    reports = (
+        ProgressReport.objects.filter(program__in=[p.pk for p in programs])
+        .filter(Q(status__in=OPEN_STATUSES) | Q(is_current=True))
+        .only(
+            "id",
+            "program_id",
+            "period_start",
+            "period_end",
+            "revision",
+            "status",
+            "is_current",
+            "review_comment",
+            "version",
+            "updated_at",
+            "submitted_at",
+        )
+    )
+    by_key: dict[tuple[int, date], dict[str, ProgressReport]] = defaultdict(dict)
+    for report in reports:
+        kind = "approved" if report.is_current else "open"
+        by_key[(report.program_id, report.period_end)][kind] = report
+    out = []
+    for program in programs:
+        grace = program_grace_days(program)
+        slots = []
+        for period in program_reporting_periods(program):
+            found = by_key.get((program.pk, period.end), {})
+            open_report = found.get("open")
+            approved = found.get("approved")
+            for r in (open_report, approved):
+                if r is not None:
+                    r.program = program  # share the loaded programme: no query per report
+            slots.append(
+                PeriodSlot(
+                    program=program,
+                    period=period,
+                    due_date=period.due_date(grace),
+                    state=_slot_state(period, today, grace, open_report, approved),
+                    open_report=open_report,
+                    approved_report=approved,
+                )
+            )
+        out.append(ProgramPeriods(program=program, slots=slots))
+    return out
+
+
+def officer_dashboard(user: AnyUser, today: date) -> OfficerDashboard:
+    """What an officer has to do across their programmes: periods due (ended, within the grace
+    days) and overdue (come due) with no submitted or approved report, their drafts, reports
+    returned with the reviewer's comment, and reports waiting for review. A fixed number of
+    queries whatever the number of programmes and reports."""
+    board = OfficerDashboard(programs=program_periods_for_user(user, today))
+    for entry in board.programs:
+        for slot in entry.slots:
+            if slot.state == PeriodState.DUE:
+                board.due.append(slot)
+            elif slot.state == PeriodState.OVERDUE:
+                board.overdue.append(slot)
+            report = slot.open_report
+            if report is None:
+                continue
+            if report.status == ReportStatus.DRAFT:
+                board.drafts.append(report)
+            elif report.status == ReportStatus.RETURNED:
+                board.returned.append(report)
+            elif report.status == ReportStatus.SUBMITTED:
+                board.submitted.append(report)
+    board.overdue.sort(key=lambda s: (s.due_date, s.program.code))
+    board.due.sort(key=lambda s: (s.due_date, s.program.code))
+    return board
