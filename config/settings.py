@@ -8,6 +8,7 @@ DEBUG off the application refuses to start without a SECRET_KEY.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +31,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "audit.admin_site.AdministratorsAdminConfig",  # django.contrib.admin, administrators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "reporting",
     "status",
     "api",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,7 +153,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Status engine (status/tasks.py); times in CELERY_TIMEZONE (Asia/Seoul).
+    "status-nightly-recompute": {
+        "task": "status.recompute_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "status-daily-reminders": {
+        "task": "status.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "status-sweep-stale": {
+        "task": "status.sweep_stale",
+        "schedule": crontab(minute="*/10"),
+    },
+}
 
 # E-mail (console in the demo).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,0 +1,35 @@
+"""``manage.py export_board [--as-of DATE] [--format json|csv]`` (domain.md 4.3).
+
+Reads the stored results for the date, computing them first if none exist. The format is
+documented in status/export.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from status.export import board_export_csv, board_export_data
+from status.management.commands._dates import parse_as_of
+from status.selectors import board_exists, board_for
+from status.services import status_recompute_all
+
+
+class Command(BaseCommand):
+    help = "Export the status board as of a date, as JSON or CSV (domain.md 4.3)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--format", dest="format", choices=["json", "csv"], default="json")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = parse_as_of(options["as_of"])
+        if not board_exists(as_of):
+            status_recompute_all(as_of=as_of)
+        data = board_export_data(board_for(as_of))
+        if options["format"] == "csv":
+            board_export_csv(data, self.stdout)
+        else:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))

@@ -1,0 +1,717 @@
+"""Status engine: computes and stores statuses (domain.md 3) with the pure rules in kpis/rules.py.
+
+Public API (writes, keyword-only):
+
+- ``status_recompute_all(*, as_of, fiscal_year=None) -> RecomputeSummary``
+- ``status_recompute_program(*, program_id, as_of) -> RecomputeSummary``
+- ``status_mark_stale(*, program_id, reason)`` (inside the caller's transaction)
+- ``status_enqueue_recompute(*, program_id, reason)`` (the hook for approvals and revisions)
+- ``status_sweep_stale(*, as_of=None) -> int``
+
+How a recompute works: every input is loaded in a handful of set-based queries, a fingerprint of
+each object's inputs is compared with the stored one, the rules run only for objects whose
+fingerprint changed, and only those rows are written, with INSERT ... ON CONFLICT DO UPDATE in
+batches (two recomputes at once leave no duplicates; the unique constraints are on (object,
+as_of)). Fingerprints chain: a programme's includes its KPIs', a node's includes its programmes'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from budget.models import BudgetNode, FiscalYear
+from kpis import rules
+from kpis.models import KPI, Milestone, TargetRevision
+from programs.models import Program
+from reporting.models import KPIValue, ProgressReport
+from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus, Status
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+SWEEP_FULL_THRESHOLD = 50
+
+KPI_FIELDS = [
+    "status",
+    "fingerprint",
+    "computed_at",
+    "explanation_key",
+    "explanation_params",
+    "expected",
+    "actual",
+    "ratio",
+    "target",
+    "target_date",
+    "assessed_at",
+    "overdue",
+    "forecast_value",
+    "forecast_date",
+    "forecast_miss",
+]
+PROGRAM_FIELDS = [
+    "status",
+    "fingerprint",
+    "computed_at",
+    "explanation_key",
+    "explanation_params",
+    "allocated_won",
+    "executed_won",
+    "execution_rate",
+    "expected_share",
+    "budget_ratio",
+    "budget_status",
+    "budget_assessed_at",
+    "over_executed",
+]
+NODE_FIELDS = ["status", "fingerprint", "computed_at", "status_counts", "amount_by_status"]
+
+
+@dataclass
+class RecomputeSummary:
+    as_of: date
+    kpis: int = 0
+    kpis_written: int = 0
+    programs: int = 0
+    programs_written: int = 0
+    nodes: int = 0
+    nodes_written: int = 0
+    program_status_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def written(self) -> int:
+        return self.kpis_written + self.programs_written + self.nodes_written
+
+    def merge(self, other: RecomputeSummary) -> None:
+        self.kpis += other.kpis
+        self.kpis_written += other.kpis_written
+        self.programs += other.programs
+        self.programs_written += other.programs_written
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints and settings
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def global_thresholds() -> rules.Thresholds:
+    """The global thresholds: settings.STATUS_THRESHOLDS ({"on_track", "at_risk"}) or the rules'
+    defaults (0.90 / 0.75)."""
+    configured = getattr(settings, "STATUS_THRESHOLDS", None)
+    if not configured:
+        return rules.DEFAULT_THRESHOLDS
+    return rules.Thresholds(
+        on_track=Decimal(str(configured["on_track"])), at_risk=Decimal(str(configured["at_risk"]))
+    )
+
+
+def _settings_fingerprint(thresholds: rules.Thresholds) -> str:
+    """Everything global a result depends on: the rules version and the global thresholds."""
+    return _fingerprint(rules.RULES_VERSION, thresholds.on_track, thresholds.at_risk)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading (set-based: one query per kind of input)
+
+
+@dataclass
+class _ProgramInputs:
+    id: int
+    node_id: int
+    fiscal_year_id: int
+    fiscal_year: int
+    start: date
+    end: date
+    frequency: str
+    allocated_won: int
+    kpi_ids: list[int] = field(default_factory=list)
+    grace_days: int = rules.DEFAULT_GRACE_DAYS
+
+    def facts(self) -> rules.ProgramFacts:
+        return rules.ProgramFacts(start=self.start, end=self.end, frequency=self.frequency)
+
+
+def _load_programs(
+    program_ids: Iterable[int] | None, fiscal_year: int | None
+) -> dict[int, _ProgramInputs]:
+    qs = Program.objects.all()
+    if program_ids is not None:
+        qs = qs.filter(id__in=list(program_ids))
+    if fiscal_year is not None:
+        qs = qs.filter(node__fiscal_year__year=fiscal_year)
+    rows = qs.values_list(
+        "id",
+        "node_id",
+        "node__fiscal_year_id",
+        "node__fiscal_year__year",
+        "start",
+        "end",
+        "frequency",
+        "node__amount_won",
+    ).order_by("id")
+    return {r[0]: _ProgramInputs(*r) for r in rows}
+
+
+def _program_filter(prefix: str, program_ids: Sequence[int] | None) -> dict[str, Any]:
+    return {} if program_ids is None else {f"{prefix}__in": program_ids}
+
+
+def _load_kpis(program_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+    return list(
+        KPI.objects.filter(**_program_filter("program_id", program_ids))
+        .order_by("id")
+        .values_list(
+            "id",
+            "program_id",
+            "code",
+            "kind",
+            "direction",
+            "baseline",
+            "target",
+            "target_date",
+            "grace_days",
+            "on_track_threshold",
+            "at_risk_threshold",
+        )
+    )
+
+
+def _load_values(
+    program_ids: Sequence[int] | None, as_of: date
+) -> dict[int, list[tuple[date, Decimal]]]:
+    """Approved values (the current approved revision of each period) for periods ended on or
+    before ``as_of``, per KPI, in period order."""
+    values: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    rows = (
+        KPIValue.objects.filter(
+            report__is_current=True,
+            report__period_end__lte=as_of,
+            **_program_filter("report__program_id", program_ids),
+        )
+        .order_by()
+        .values_list("kpi_id", "report__period_end", "value")
+    )
+    for kpi_id, period_end, value in rows.iterator(chunk_size=50000):
+        values[kpi_id].append((period_end, value))
+    for series in values.values():
+        series.sort()
+    return values
+
+
+def _load_reports(
+    program_ids: Sequence[int] | None, as_of: date
+) -> dict[int, list[tuple[date, int | None]]]:
+    reports: dict[int, list[tuple[date, int | None]]] = defaultdict(list)
+    rows = (
+        ProgressReport.objects.filter(
+            is_current=True, period_end__lte=as_of, **_program_filter("program_id", program_ids)
+        )
+        .order_by("program_id", "period_end")
+        .values_list("program_id", "period_end", "executed_won")
+    )
+    for program_id, period_end, executed in rows.iterator(chunk_size=50000):
+        reports[program_id].append((period_end, executed))
+    return reports
+
+
+def _by_kpi(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        out[row[0]].append(tuple(row[1:]))
+    return out
+
+
+def _versions(
+    row: tuple[Any, ...],
+    milestones: list[tuple[Any, ...]],
+    revisions: list[tuple[Any, ...]],
+) -> tuple[rules.TargetVersion, ...]:
+    """The KPI's target versions for the rules: the values in force now when it was never
+    revised; else the original values (the first revision's ``previous``) and each revision's
+    ``revised`` values from its ``effective_from`` (among revisions effective on the same day, the
+    latest recorded wins, as in kpis.selectors.kpi_target_as_of)."""
+    if not revisions:
+        return (
+            rules.TargetVersion(
+                target=row[6],
+                target_date=row[7],
+                baseline=row[5],
+                milestones=tuple(rules.Milestone(date=d, value=v) for d, v in milestones),
+            ),
+        )
+    by_start: dict[date | None, dict[str, Any]] = {None: revisions[0][1]}
+    for effective_from, _previous, revised in revisions:  # recorded order
+        by_start[effective_from] = revised
+    return tuple(_version(values, start) for start, values in by_start.items())
+
+
+def _version(values: dict[str, Any], effective_from: date | None) -> rules.TargetVersion:
+    return rules.TargetVersion(
+        target=Decimal(values["target"]),
+        target_date=date.fromisoformat(values["target_date"]),
+        baseline=Decimal(values["baseline"]),
+        milestones=tuple(
+            rules.Milestone(date=date.fromisoformat(m["date"]), value=Decimal(m["value"]))
+            for m in values.get("milestones") or []
+        ),
+        effective_from=effective_from,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _upsert(model: Any, rows: list[Any], unique: list[str], fields: list[str]) -> None:
+    """INSERT ... ON CONFLICT (object, as_of) DO UPDATE, in batches, in key order (so two
+    concurrent recomputes lock rows in the same order and cannot deadlock)."""
+    if not rows:
+        return
+    rows.sort(key=lambda r: getattr(r, unique[0] + "_id"))
+    for start in range(0, len(rows), BATCH_SIZE):
+        model.objects.bulk_create(
+            rows[start : start + BATCH_SIZE],
+            update_conflicts=True,
+            unique_fields=unique,
+            update_fields=fields,
+        )
+
+
+def _existing(
+    model: Any, key: str, as_of: date, ids: Sequence[int] | None
+) -> dict[int, tuple[str, str]]:
+    qs = model.objects.filter(as_of=as_of)
+    if ids is not None:
+        qs = qs.filter(**{f"{key}__in": ids})
+    return {k: (fp, st) for k, fp, st in qs.values_list(key, "fingerprint", "status")}
+
+
+_Q4 = Decimal("0.0001")
+_Q6 = Decimal("0.000001")
+_MAX_VALUE = Decimal(10) ** 20
+_MAX_RATIO = Decimal(10) ** 14
+
+
+def _value(value: Decimal | None) -> Decimal | None:
+    """A value at the stored precision (4 places); None when it does not fit the column."""
+    if value is None or abs(value) >= _MAX_VALUE:
+        return None
+    return value.quantize(_Q4)
+
+
+def _ratio(value: Decimal | None) -> Decimal | None:
+    if value is None or abs(value) >= _MAX_RATIO:
+        return None
+    return value.quantize(_Q6)
+
+
+def _kpi_row(kpi_id: int, as_of: date, fp: str, now: Any, a: rules.KPIAssessment) -> KPIStatus:
+    return KPIStatus(
+        kpi_id=kpi_id,
+        as_of=as_of,
+        status=str(a.status),
+        fingerprint=fp,
+        computed_at=now,
+        explanation_key=a.explanation.key,
+        explanation_params=dict(a.explanation.params),
+        expected=_value(a.expected),
+        actual=_value(a.actual),
+        ratio=_ratio(a.ratio),
+        target=_value(a.target),
+        target_date=a.target_date,
+        assessed_at=a.assessed_at,
+        overdue=a.overdue,
+        forecast_value=_value(a.forecast_value),
+        forecast_date=a.forecast_date,
+        forecast_miss=a.forecast_miss,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The programme stage: KPIs and programme rows
+
+
+def _recompute_programs(
+    *, as_of: date, program_ids: Iterable[int] | None, fiscal_year: int | None
+) -> tuple[dict[int, _ProgramInputs], dict[int, tuple[str, str]], RecomputeSummary]:
+    """Recompute the KPIs and programme rows of the given programmes (every programme when
+    ``program_ids`` and ``fiscal_year`` are None). Returns the programmes,
+    {program_id: (fingerprint, status)} and a summary."""
+    summary = RecomputeSummary(as_of=as_of)
+    now = timezone.now()
+    thresholds = global_thresholds()
+    settings_fp = _settings_fingerprint(thresholds)
+    programs = _load_programs(program_ids, fiscal_year)
+    everything = program_ids is None and fiscal_year is None
+    pids: list[int] | None = None if everything else list(programs)
+    kpi_rows = _load_kpis(pids)
+    milestones = _by_kpi(
+        Milestone.objects.filter(**_program_filter("kpi__program_id", pids))
+        .order_by("kpi_id", "date")
+        .values_list("kpi_id", "date", "value")
+    )
+    revisions = _by_kpi(
+        TargetRevision.objects.filter(**_program_filter("kpi__program_id", pids))
+        .order_by("kpi_id", "created_at", "id")
+        .values_list("kpi_id", "effective_from", "previous", "revised")
+    )
+    values = _load_values(pids, as_of)
+    reports = _load_reports(pids, as_of)
+    old_kpis = _existing(
+        KPIStatus, "kpi_id", as_of, None if everything else [r[0] for r in kpi_rows]
+    )
+    old_programs = _existing(ProgramStatus, "program_id", as_of, pids)
+
+    kpi_fp: dict[int, str] = {}
+    kpi_status: dict[int, str] = {}
+    kpi_write: list[KPIStatus] = []
+    for row in kpi_rows:
+        kpi_id, program_id = row[0], row[1]
+        program = programs.get(program_id)
+        if program is None:  # of another fiscal year
+            continue
+        program.kpi_ids.append(kpi_id)
+        program.grace_days = min(program.grace_days, row[8]) if len(program.kpi_ids) > 1 else row[8]
+        kpi_milestones = milestones.get(kpi_id, [])
+        kpi_revisions = revisions.get(kpi_id, [])
+        kpi_values = values.get(kpi_id, [])
+        fp = _fingerprint(
+            settings_fp,
+            as_of,
+            row[2:],
+            program.start,
+            program.end,
+            program.frequency,
+            kpi_milestones,
+            kpi_revisions,
+            kpi_values,
+        )
+        kpi_fp[kpi_id] = fp
+        old = old_kpis.get(kpi_id)
+        if old is not None and old[0] == fp:
+            kpi_status[kpi_id] = old[1]
+            continue
+        facts = rules.KPIFacts(
+            kind=row[3],
+            direction=row[4],
+            versions=_versions(row, kpi_milestones, kpi_revisions),
+            grace_days=row[8],
+            on_track_threshold=row[9],
+            at_risk_threshold=row[10],
+            code=row[2],
+        )
+        assessment = rules.assess_kpi(
+            facts,
+            program.facts(),
+            [rules.PeriodValue(period_end=d, value=v) for d, v in kpi_values],
+            as_of,
+            thresholds,
+        )
+        kpi_status[kpi_id] = str(assessment.status)
+        kpi_write.append(_kpi_row(kpi_id, as_of, fp, now, assessment))
+
+    program_result: dict[int, tuple[str, str]] = {}
+    program_write: list[ProgramStatus] = []
+    for pid, program in programs.items():
+        program_reports = reports.get(pid, [])
+        fp = _fingerprint(
+            settings_fp,
+            as_of,
+            program.fiscal_year,
+            program.start,
+            program.end,
+            program.frequency,
+            program.allocated_won,
+            program.grace_days,
+            program_reports,
+            [kpi_fp[k] for k in program.kpi_ids],
+        )
+        old = old_programs.get(pid)
+        if old is not None and old[0] == fp:
+            program_result[pid] = old
+            continue
+        rollup = rules.program_status([kpi_status[k] for k in program.kpi_ids])
+        budget = rules.assess_budget(
+            program.facts(),
+            allocated_won=program.allocated_won,
+            fiscal_year=program.fiscal_year,
+            reports=[rules.BudgetReport(period_end=d, executed_won=e) for d, e in program_reports],
+            as_of=as_of,
+            thresholds=thresholds,
+            grace_days=program.grace_days,
+        )
+        program_result[pid] = (fp, str(rollup.status))
+        program_write.append(
+            ProgramStatus(
+                program_id=pid,
+                as_of=as_of,
+                status=str(rollup.status),
+                fingerprint=fp,
+                computed_at=now,
+                explanation_key=rollup.explanation.key,
+                explanation_params={
+                    **rollup.explanation.params,
+                    "budget": budget.explanation.as_dict(),
+                },
+                allocated_won=program.allocated_won,
+                executed_won=budget.executed_won if budget.assessed_at else None,
+                execution_rate=_ratio(budget.execution_rate),
+                expected_share=_ratio(budget.expected_share),
+                budget_ratio=_ratio(budget.ratio),
+                budget_status=str(budget.status),
+                budget_assessed_at=budget.assessed_at,
+                over_executed=budget.over_executed,
+            )
+        )
+
+    _upsert(KPIStatus, kpi_write, ["kpi", "as_of"], KPI_FIELDS)
+    _upsert(ProgramStatus, program_write, ["program", "as_of"], PROGRAM_FIELDS)
+    summary.kpis = len(kpi_fp)
+    summary.kpis_written = len(kpi_write)
+    summary.programs = len(programs)
+    summary.programs_written = len(program_write)
+    return programs, program_result, summary
+
+
+# --------------------------------------------------------------------------------------------
+# The node stage
+
+
+def _recompute_nodes(
+    *,
+    as_of: date,
+    fiscal_year_ids: Iterable[int],
+    program_result: dict[int, tuple[str, str]],
+) -> tuple[int, int]:
+    """Roll programme statuses up the budget trees of the given fiscal years and store the rows of
+    the nodes that are not programmes (total, pillars, areas) whose inputs changed.
+    ``program_result`` must hold every programme of those years. Returns (nodes, nodes written)."""
+    now = timezone.now()
+    settings_fp = _settings_fingerprint(global_thresholds())
+    year_ids = list(fiscal_year_ids)
+    nodes = list(
+        BudgetNode.objects.filter(fiscal_year_id__in=year_ids)
+        .order_by("fiscal_year_id", "depth", "path")
+        .values_list("id", "parent_id", "code", "amount_won", "fiscal_year_id")
+    )
+    program_of_node = dict(
+        Program.objects.filter(node__fiscal_year_id__in=year_ids).values_list("node_id", "id")
+    )
+    children: dict[int, list[int]] = defaultdict(list)
+    for node_id, parent_id, *_rest in nodes:
+        if parent_id is not None:
+            children[parent_id].append(node_id)
+    # Merkle fingerprints, bottom-up: a node's covers its subtree's amounts and programme inputs.
+    node_fp: dict[int, str] = {}
+    for node_id, _parent, code, amount, _year in reversed(nodes):  # children before parents
+        pid = program_of_node.get(node_id)
+        node_fp[node_id] = _fingerprint(
+            code,
+            amount,
+            program_result[pid][0] if pid is not None else None,
+            sorted(node_fp[c] for c in children.get(node_id, [])),
+        )
+    targets = [n for n in nodes if n[0] not in program_of_node]
+    old = _existing(NodeStatus, "node_id", as_of, [n[0] for n in targets])
+    changed = {}
+    for node_id, *_rest in targets:
+        fp = _fingerprint(settings_fp, as_of, node_fp[node_id])
+        previous = old.get(node_id)
+        if previous is None or previous[0] != fp:
+            changed[node_id] = fp
+    write: list[NodeStatus] = []
+    if changed:
+        code_of = {n[0]: n[2] for n in nodes}
+        by_year: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for n in nodes:
+            by_year[n[4]].append(n)
+        for year_nodes in by_year.values():
+            rollups = rules.rollup_nodes(
+                [
+                    rules.NodeInput(
+                        code=code,
+                        parent_code=code_of[parent_id] if parent_id is not None else None,
+                        amount_won=amount,
+                        program_status=program_result[program_of_node[node_id]][1]
+                        if node_id in program_of_node
+                        else None,
+                    )
+                    for node_id, parent_id, code, amount, _year in year_nodes
+                ]
+            )
+            for node_id, _parent, code, _amount, _year in year_nodes:
+                if node_id not in changed:
+                    continue
+                rollup = rollups[code]
+                write.append(
+                    NodeStatus(
+                        node_id=node_id,
+                        as_of=as_of,
+                        status=str(rollup.status),
+                        fingerprint=changed[node_id],
+                        computed_at=now,
+                        status_counts=dict(rollup.status_counts),
+                        amount_by_status=dict(rollup.amount_by_status),
+                    )
+                )
+    _upsert(NodeStatus, write, ["node", "as_of"], NODE_FIELDS)
+    return len(targets), len(write)
+
+
+# --------------------------------------------------------------------------------------------
+# Public services
+
+
+def _stale_generations(program_ids: Iterable[int] | None) -> dict[int, int]:
+    qs = ProgramState.objects.filter(stale=True)
+    if program_ids is not None:
+        qs = qs.filter(program_id__in=list(program_ids))
+    return dict(qs.values_list("program_id", "generation"))
+
+
+def _clear_stale(generations: dict[int, int], as_of: date) -> None:
+    """Clear the stale marks read before the recompute, unless a newer mark arrived since; only a
+    recompute for today (or later) makes today's statuses fresh."""
+    if as_of < timezone.localdate():
+        return
+    now = timezone.now()
+    by_generation: dict[int, list[int]] = defaultdict(list)
+    for pid, generation in generations.items():
+        by_generation[generation].append(pid)
+    for generation, pids in by_generation.items():
+        ProgramState.objects.filter(program_id__in=pids, generation=generation).update(
+            stale=False, recomputed_at=now
+        )
+
+
+@transaction.atomic
+def status_recompute_all(*, as_of: date, fiscal_year: int | None = None) -> RecomputeSummary:
+    """Recompute and store every KPI, programme and budget node status as of ``as_of`` (of one
+    fiscal year, or all). Writes only rows whose inputs changed."""
+    stale = _stale_generations(None)
+    programs, program_result, summary = _recompute_programs(
+        as_of=as_of, program_ids=None, fiscal_year=fiscal_year
+    )
+    years = FiscalYear.objects.all()
+    if fiscal_year is not None:
+        years = years.filter(year=fiscal_year)
+    fiscal_year_ids = list(years.values_list("id", flat=True))
+    summary.nodes, summary.nodes_written = _recompute_nodes(
+        as_of=as_of, fiscal_year_ids=fiscal_year_ids, program_result=program_result
+    )
+    _clear_stale({pid: g for pid, g in stale.items() if pid in programs}, as_of)
+    summary.program_status_counts = _count(s for _, s in program_result.values())
+    return summary
+
+
+@transaction.atomic
+def status_recompute_program(*, program_id: int, as_of: date) -> RecomputeSummary:
+    """Recompute one programme's KPIs and programme row, then the budget nodes above it."""
+    stale = _stale_generations([program_id])
+    programs, program_result, summary = _recompute_programs(
+        as_of=as_of, program_ids=[program_id], fiscal_year=None
+    )
+    if program_id not in programs:
+        return summary
+    program = programs[program_id]
+    fiscal_year_id = program.fiscal_year_id
+    # The other programmes of the year, as stored for this date; those never computed for it are
+    # computed now, so that the nodes above roll up complete inputs.
+    year_programs = list(
+        Program.objects.filter(node__fiscal_year_id=fiscal_year_id).values_list("id", flat=True)
+    )
+    others = _existing(ProgramStatus, "program_id", as_of, year_programs)
+    missing = [pid for pid in year_programs if pid not in others and pid not in program_result]
+    if missing:
+        _, extra, extra_summary = _recompute_programs(
+            as_of=as_of, program_ids=missing, fiscal_year=None
+        )
+        program_result.update(extra)
+        summary.merge(extra_summary)
+    for pid in year_programs:
+        if pid not in program_result:
+            program_result[pid] = others[pid]
+    # Only the nodes above this programme can change (the others' fingerprints are unchanged).
+    summary.nodes, summary.nodes_written = _recompute_nodes(
+        as_of=as_of, fiscal_year_ids=[fiscal_year_id], program_result=program_result
+    )
+    _clear_stale(stale, as_of)
+    return summary
+
+
+def _count(statuses: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {s.value: 0 for s in Status}
+    for s in statuses:
+        counts[s] += 1
+    return counts
+
+
+def status_mark_stale(*, program_id: int, reason: str) -> None:
+    """Mark a programme's statuses stale, in the caller's transaction (so the mark commits with the
+    approval or revision that caused it, or not at all)."""
+    now = timezone.now()
+    updated = ProgramState.objects.filter(program_id=program_id).update(
+        stale=True, generation=F("generation") + 1, reason=reason, marked_at=now
+    )
+    if not updated:
+        ProgramState.objects.bulk_create(
+            [
+                ProgramState(
+                    program_id=program_id, stale=True, generation=1, reason=reason, marked_at=now
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["program"],
+            update_fields=["stale", "reason", "marked_at"],
+        )
+
+
+def status_enqueue_recompute(*, program_id: int, reason: str) -> None:
+    """For the approval and target-revision hooks: mark the programme stale now (same
+    transaction), and after commit enqueue its recompute. If the broker cannot be reached the
+    mark stays, and the periodic sweep recomputes it."""
+    status_mark_stale(program_id=program_id, reason=reason)
+    transaction.on_commit(lambda: _enqueue_or_leave_stale(program_id))
+
+
+def _enqueue_or_leave_stale(program_id: int) -> None:
+    from status.tasks import recompute_program
+
+    try:
+        recompute_program.apply_async(args=[program_id], retry=False)
+    except Exception:  # the broker is down: the stale mark stays for the sweep
+        logger.warning(
+            "Could not enqueue the status recompute of programme %s; it stays stale for the sweep.",
+            program_id,
+            exc_info=True,
+        )
+
+
+def status_sweep_stale(*, as_of: date | None = None) -> list[int]:
+    """Recompute every programme marked stale. Returns their ids."""
+    day = as_of or timezone.localdate()
+    pids = list(
+        ProgramState.objects.filter(stale=True)
+        .order_by("marked_at")
+        .values_list("program_id", flat=True)
+    )
+    if len(pids) > SWEEP_FULL_THRESHOLD:  # many at once: one set-based pass is cheaper
+        status_recompute_all(as_of=day)
+        return pids
+    for pid in pids:
+        status_recompute_program(program_id=pid, as_of=day)
+    return pids
