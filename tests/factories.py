@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import User
 from accounts.roles import Role
-from budget.models import BudgetNode, FiscalYear, Ministry
-from kpis.models import KPI
+from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
+from budget.schema import node_path
+from kpis.models import KPI, Milestone
 from programs.models import Program
 
 
@@ -89,6 +91,50 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: Role | str | None, **kwargs: object) -> None:
         if extracted:
             group, _created = Group.objects.get_or_create(name=str(extracted))
-            self.groups.add(group)
+            self.groups.add(group)  # type: ignore[attr-defined]
         if create:
-            self.save()
+            self.save()  # type: ignore[attr-defined]
+
+
+# -- budget file interchange (budget/services.py) ----------------------------------------------
+
+
+class BudgetTreeNodeFactory(BudgetNodeFactory):
+    """A node placed in a tree the way budget_load stores it: pass ``parent=`` for a child (same
+    fiscal year, depth + 1); ``path`` is the zero-padded positions ("0000/0001")."""
+
+    parent = None
+    fiscal_year = factory.Maybe(  # type: ignore[assignment]
+        "parent",
+        yes_declaration=factory.LazyAttribute(lambda o: o.parent.fiscal_year),
+        no_declaration=factory.SubFactory(FiscalYearFactory),
+    )
+    position = factory.Sequence(lambda n: n % 10_000)
+    depth = factory.LazyAttribute(lambda o: o.parent.depth + 1 if o.parent else 0)
+    path = factory.LazyAttribute(
+        lambda o: node_path(o.parent.path if o.parent else None, o.position)
+    )
+
+
+class BudgetConflictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetConflict
+
+    node = factory.SubFactory(BudgetNodeFactory)
+    amount_won = 2_000_000_000_000
+    source_text = "Another amount stated for the same item"
+    position = 0
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    kpi = factory.SubFactory(KPIFactory)
+    date = date(2026, 6, 30)
+    value = Decimal(500)
+
+
+def user_with_role(role: Role, **kwargs: object) -> User:
+    """A saved user holding ``role`` (officers and ministry reviewers: pass ``ministry=``)."""
+    return cast(User, UserFactory(role=role, **kwargs))

@@ -1,0 +1,782 @@
+"""Writes of the budget: loading a budget file (domain.md 4.1) and exporting it back (4.5).
+
+:func:`budget_load` checks the whole file first (:func:`budget.schema.parse_budget`: every error,
+with its key path) and saves nothing when anything is wrong. A valid file is applied in one
+transaction, matched to what is stored by code:
+
+- ministries by code (never deleted: users and other years refer to them);
+- the fiscal year by year;
+- nodes by code within the year; their conflicting statements by position;
+- a node's programme by its node; KPIs by code within the year; milestones by KPI and date.
+
+Objects whose values already match are not written at all, so loading the same file again issues
+no INSERT, UPDATE or DELETE. Nodes, programmes, KPIs, milestones and conflicts of the year that are
+no longer in the file are deleted, except that the loader refuses (again saving nothing) to remove,
+or redefine the meaning of, anything that has progress data: see
+:func:`objects_with_progress_data`, the one place that says what "has progress data" means.
+
+Every write is returned as a :class:`Change` (object, before, after) in :class:`LoadResult`, the
+seam through which the audit trail records budget loads.
+
+:func:`budget_export` gives the stored year back as the structure of 4.1, leaving out optional
+keys whose value is the loader's default, so load -> export -> load changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
+from budget.schema import (
+    DEFAULT_GRACE_DAYS,
+    BudgetError,
+    BudgetFileError,
+    BudgetSpec,
+    KPISpec,
+    NodeSpec,
+    parse_budget,
+)
+from kpis.models import KPI, Milestone
+from programs.models import Program
+
+__all__ = [
+    "BudgetError",
+    "BudgetFileError",
+    "Change",
+    "ChangeAction",
+    "LoadResult",
+    "budget_export",
+    "budget_load",
+    "objects_with_progress_data",
+]
+
+
+class ChangeAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write of a load. ``before`` / ``after`` hold the compared fields as JSON-ready values
+    (``None`` for a created / deleted object); for an update, only the fields that changed.
+    Foreign keys appear as ``<field>_id``. ``instance`` is the object (for a deleted one, as it
+    was; ``object_pk`` keeps its primary key)."""
+
+    action: ChangeAction
+    model: str  # "budget.BudgetNode"
+    object_pk: int
+    label: str  # "NACC", "NACC-GPU", "NACC-GPU@2026-12-31", "AXSPRINT#0"
+    instance: models.Model
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass
+class LoadResult:
+    fiscal_year: FiscalYear
+    source: str
+    changes: list[Change] = field(default_factory=list)
+    unchanged_by_model: Counter[str] = field(default_factory=Counter)
+
+    def _count(self, action: ChangeAction) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+    @property
+    def created(self) -> int:
+        return self._count(ChangeAction.CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self._count(ChangeAction.UPDATED)
+
+    @property
+    def deleted(self) -> int:
+        return self._count(ChangeAction.DELETED)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(self.unchanged_by_model.values())
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    def counts_by_model(self) -> dict[str, dict[str, int]]:
+        """``{"budget.BudgetNode": {"created": 3, "updated": 0, "deleted": 1, "unchanged": 40}}``,
+        for every model the load touched or compared."""
+        result: dict[str, dict[str, int]] = {}
+        for label in [*MODEL_LABELS, *sorted(self.unchanged_by_model)]:
+            if label in result:
+                continue
+            counts = {action.value: 0 for action in ChangeAction}
+            counts["unchanged"] = self.unchanged_by_model.get(label, 0)
+            result[label] = counts
+        for change in self.changes:
+            result.setdefault(change.model, {a.value: 0 for a in ChangeAction} | {"unchanged": 0})
+            result[change.model][change.action.value] += 1
+        return {label: counts for label, counts in result.items() if any(counts.values())}
+
+
+def _label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
+
+
+MODEL_LABELS = [
+    _label(model)
+    for model in (Ministry, FiscalYear, BudgetNode, BudgetConflict, Program, KPI, Milestone)
+]
+
+# The fields the loader owns, per model (attribute names: foreign keys as ``<field>_id``).
+MINISTRY_FIELDS = ("code", "name", "name_ko")
+FISCAL_YEAR_FIELDS = ("year", "currency", "title")
+NODE_FIELDS = (
+    "fiscal_year_id",
+    "parent_id",
+    "code",
+    "name",
+    "name_ko",
+    "amount_won",
+    "source_text",
+    "cofog",
+    "ai_component",
+    "position",
+    "depth",
+    "path",
+)
+CONFLICT_FIELDS = ("node_id", "amount_won", "source_text", "position")
+PROGRAM_FIELDS = ("node_id", "ministry_id", "owner_assumed", "start", "end", "frequency")
+KPI_FIELDS = (
+    "program_id",
+    "code",
+    "name",
+    "name_ko",
+    "unit",
+    "kind",
+    "direction",
+    "baseline",
+    "target",
+    "target_text",
+    "target_date",
+    "grace_days",
+    "on_track_threshold",
+    "at_risk_threshold",
+    "source_text",
+    "position",
+)
+MILESTONE_FIELDS = ("kpi_id", "date", "value")
+# Changing these of a KPI with progress data changes what its values mean, or its target without
+# a revision reason (domain.md 3): the loader refuses.
+KPI_DEFINING_FIELDS = ("kind", "direction")
+KPI_TARGET_FIELDS = ("baseline", "target", "target_date")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(_exact_number(value))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _jsonable(getattr(instance, name)) for name in fields}
+
+
+def _exact_number(value: Decimal) -> int | Decimal:
+    """A stored decimal as the file writes it: ``10000.0000`` -> ``10000``, ``0.9000`` ->
+    ``Decimal("0.9")``."""
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
+
+
+# --------------------------------------------------------------------------------------------
+# The progress-data hook
+# --------------------------------------------------------------------------------------------
+
+
+def objects_with_progress_data(
+    *, program_ids: Collection[int], kpi_ids: Collection[int]
+) -> tuple[set[int], set[int]]:
+    """Of the programmes and KPIs given, those that carry progress data, which a budget file may
+    neither remove nor redefine: a programme with any progress report (whatever its status); a
+    KPI with any reported value or any target revision. Returns ``(program_ids, kpi_ids)``.
+
+    The one place that says what "has progress data" means for the budget loader.
+    """
+    from kpis.models import TargetRevision
+    from reporting.models import KPIValue, ProgressReport
+
+    programs: set[int] = set()
+    kpis: set[int] = set()
+    if program_ids:
+        programs = set(
+            ProgressReport.objects.filter(program_id__in=program_ids)
+            .values_list("program_id", flat=True)
+            .distinct()
+        )
+    if kpi_ids:
+        kpis = set(
+            KPIValue.objects.filter(kpi_id__in=kpi_ids).values_list("kpi_id", flat=True).distinct()
+        ) | set(
+            TargetRevision.objects.filter(kpi_id__in=kpi_ids)
+            .values_list("kpi_id", flat=True)
+            .distinct()
+        )
+    return programs, kpis
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def budget_load(*, data: Any, source: str) -> LoadResult:
+    """Load a budget file's data (as :func:`budget.schema.read_budget_file` reads it).
+
+    Raises :class:`BudgetFileError` with every error found, saving nothing, when the file is
+    invalid or would remove or redefine something that has progress data. Otherwise creates,
+    updates and deletes what differs, and only that; see the module docstring.
+    """
+    spec = parse_budget(data, source=source)
+    return _BudgetLoader(spec, source).run()
+
+
+def _by_key(items: Iterable[Any], key: str) -> dict[Any, list[Any]]:
+    result: dict[Any, list[Any]] = defaultdict(list)
+    for item in items:
+        result[getattr(item, key)].append(item)
+    return result
+
+
+class _BudgetLoader:
+    """One load: read what is stored (7 queries), match it to the file, check, then write only
+    the differences."""
+
+    def __init__(self, spec: BudgetSpec, source: str) -> None:
+        self.spec = spec
+        self.source = source
+        self.changes: list[Change] = []
+        self.unchanged: Counter[str] = Counter()
+
+    # -- reading and matching ----------------------------------------------------------------
+
+    def read(self) -> None:
+        spec = self.spec
+        self.ministries = {
+            ministry.code: ministry
+            for ministry in Ministry.objects.filter(code__in=[m.code for m in spec.ministries])
+        }
+        self.fiscal_year = (
+            FiscalYear.objects.select_for_update().filter(year=spec.fiscal_year).first()
+        )
+        self.nodes: dict[str, BudgetNode] = {}
+        self.conflicts: dict[int, list[BudgetConflict]] = {}
+        self.programs: dict[int, Program] = {}
+        self.kpis: dict[str, KPI] = {}
+        self.milestones: dict[int, dict[datetime.date, Milestone]] = defaultdict(dict)
+        self.stale: dict[str, list[Any]] = defaultdict(list)
+        if self.fiscal_year is None:
+            return
+        year = self.fiscal_year
+        for node in BudgetNode.objects.filter(fiscal_year=year).order_by("path", "pk"):
+            self.nodes[node.code] = node
+        conflicts = BudgetConflict.objects.filter(node__fiscal_year=year).order_by(
+            "node_id", "position", "pk"
+        )
+        self.conflicts = dict(_by_key(conflicts, "node_id"))
+        for program in Program.objects.filter(node__fiscal_year=year):
+            self.programs[program.node_id] = program
+        for kpi in KPI.objects.filter(program__node__fiscal_year=year).order_by("pk"):
+            if kpi.code in self.kpis:  # the same code twice in a year (not made by the loader)
+                self.stale[_label(KPI)].append(kpi)
+            else:
+                self.kpis[kpi.code] = kpi
+        for milestone in Milestone.objects.filter(kpi__program__node__fiscal_year=year):
+            self.milestones[milestone.kpi_id][milestone.date] = milestone
+
+    def match(self) -> None:
+        """Which stored objects the file keeps (``self.kept_*``); the rest are stale."""
+        nodes_in_file = {node.code: node for node in self.spec.walk()}
+        kpis_in_file = {
+            kpi.code: kpi
+            for node in nodes_in_file.values()
+            if node.program
+            for kpi in node.program.kpis
+        }
+        self.stale[_label(BudgetNode)] += sorted(
+            (node for code, node in self.nodes.items() if code not in nodes_in_file),
+            key=lambda node: (-node.depth, node.path),
+        )
+        for node in self.nodes.values():
+            spec = nodes_in_file.get(node.code)
+            kept = len(spec.conflicts) if spec else 0
+            self.stale[_label(BudgetConflict)] += self.conflicts.get(node.pk, [])[kept:]
+            if node.pk in self.programs and (spec is None or spec.program is None):
+                self.stale[_label(Program)].append(self.programs[node.pk])
+        for kpi in [*self.kpis.values(), *self.stale[_label(KPI)]]:
+            kpi_spec = kpis_in_file.get(kpi.code) if self.kpis.get(kpi.code) is kpi else None
+            dates = {m.date for m in kpi_spec.milestones} if kpi_spec else set()
+            self.stale[_label(Milestone)] += [
+                milestone
+                for day, milestone in self.milestones.get(kpi.pk, {}).items()
+                if day not in dates
+            ]
+        self.stale[_label(KPI)] += [
+            kpi for code, kpi in self.kpis.items() if code not in kpis_in_file
+        ]
+        self.nodes_in_file = nodes_in_file
+        self.kpis_in_file = kpis_in_file
+        self.program_code_in_file = {
+            kpi.code: node.code
+            for node in nodes_in_file.values()
+            if node.program
+            for kpi in node.program.kpis
+        }
+        node_codes = {node.pk: node.code for node in self.nodes.values()}
+        self.stored_program_code = {
+            program.pk: node_codes[node_pk] for node_pk, program in self.programs.items()
+        }
+
+    # -- the progress-data check -------------------------------------------------------------
+
+    def check_progress_data(self) -> None:
+        """Refuse to remove or redefine what has progress data."""
+        stale_programs = self.stale[_label(Program)]
+        stale_kpis = self.stale[_label(KPI)]
+        refrequenced: list[tuple[Program, NodeSpec]] = []
+        for node_spec in self.nodes_in_file.values():
+            node = self.nodes.get(node_spec.code)
+            program = self.programs.get(node.pk) if node else None
+            if program and node_spec.program and program.frequency != node_spec.program.frequency:
+                refrequenced.append((program, node_spec))
+        redefined: list[tuple[KPI, KPISpec, list[str]]] = []
+        for code, kpi in self.kpis.items():
+            kpi_spec = self.kpis_in_file.get(code)
+            if kpi_spec is None:
+                continue
+            fields = [
+                name
+                for name in (*KPI_DEFINING_FIELDS, *KPI_TARGET_FIELDS)
+                if getattr(kpi, name) != getattr(kpi_spec, name)
+            ]
+            if self.stored_program_code.get(kpi.program_id) != self.program_code_in_file[code]:
+                fields.insert(0, "program")
+            stored = {day: m.value for day, m in self.milestones.get(kpi.pk, {}).items()}
+            if stored != {m.date: m.value for m in kpi_spec.milestones}:
+                fields.append("milestones")
+            if fields:
+                redefined.append((kpi, kpi_spec, fields))
+
+        program_ids = {p.pk for p in stale_programs} | {p.pk for p, _spec in refrequenced}
+        kpi_ids = {k.pk for k in stale_kpis} | {k.pk for k, _s, _f in redefined}
+        if not program_ids and not kpi_ids:
+            return
+        with_data_programs, with_data_kpis = objects_with_progress_data(
+            program_ids=program_ids, kpi_ids=kpi_ids
+        )
+        errors: list[BudgetError] = []
+        node_codes = {node.pk: node.code for node in self.nodes.values()}
+        for program in stale_programs:
+            if program.pk in with_data_programs:
+                errors.append(
+                    BudgetError(
+                        "",
+                        _(
+                            "programme %(code)s is no longer in the file, but it has progress "
+                            "reports: it cannot be removed"
+                        )
+                        % {"code": node_codes.get(program.node_id, program.node_id)},
+                    )
+                )
+        for program, node_spec in refrequenced:
+            if program.pk in with_data_programs:
+                assert node_spec.program is not None
+                errors.append(
+                    BudgetError(
+                        f"{node_spec.program.key_path}.frequency",
+                        _(
+                            "cannot change the reporting frequency of programme %(code)s from "
+                            "%(old)s to %(new)s: it has progress reports"
+                        )
+                        % {
+                            "code": node_spec.code,
+                            "old": program.frequency,
+                            "new": node_spec.program.frequency,
+                        },
+                    )
+                )
+        for kpi in stale_kpis:
+            if kpi.pk in with_data_kpis:
+                errors.append(
+                    BudgetError(
+                        "",
+                        _(
+                            "KPI %(code)s is no longer in the file, but it has progress data: it "
+                            "cannot be removed"
+                        )
+                        % {"code": kpi.code},
+                    )
+                )
+        for kpi, kpi_spec, fields in redefined:
+            if kpi.pk not in with_data_kpis:
+                continue
+            for name in fields:
+                if name in ("program", "kind", "direction"):
+                    reason = _(
+                        "cannot change the %(field)s of KPI %(code)s: it has progress data"
+                    ) % {"field": name, "code": kpi.code}
+                else:
+                    reason = _(
+                        "cannot change the %(field)s of KPI %(code)s in the budget file: it has "
+                        "progress data, so a change needs a target revision with a reason"
+                    ) % {"field": name, "code": kpi.code}
+                where = kpi_spec.key_path if name == "program" else f"{kpi_spec.key_path}.{name}"
+                errors.append(BudgetError(where, reason))
+        if errors:
+            raise BudgetFileError(errors, source=self.source)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        model: type[models.Model],
+        instance: models.Model | None,
+        desired: dict[str, Any],
+        label: str,
+    ) -> Any:
+        """Create the object, or update the fields that differ, or leave it alone."""
+        name = _label(model)
+        if instance is None:
+            instance = model(**desired)
+            instance.save(force_insert=True)
+            self.changes.append(
+                Change(
+                    action=ChangeAction.CREATED,
+                    model=name,
+                    object_pk=instance.pk,
+                    label=label,
+                    instance=instance,
+                    before=None,
+                    after=_snapshot(instance, desired),
+                )
+            )
+            return instance
+        changed = [key for key, value in desired.items() if getattr(instance, key) != value]
+        if not changed:
+            self.unchanged[name] += 1
+            return instance
+        before = _snapshot(instance, changed)
+        for key in changed:
+            setattr(instance, key, desired[key])
+        instance.save(update_fields=changed)
+        self.changes.append(
+            Change(
+                action=ChangeAction.UPDATED,
+                model=name,
+                object_pk=instance.pk,
+                label=label,
+                instance=instance,
+                before=before,
+                after=_snapshot(instance, changed),
+            )
+        )
+        return instance
+
+    def delete_stale(self, model: type[models.Model], fields: Iterable[str], labels: Any) -> None:
+        stale = self.stale.get(_label(model), [])
+        if not stale:
+            return
+        fields = tuple(fields)
+        for instance in stale:
+            self.changes.append(
+                Change(
+                    action=ChangeAction.DELETED,
+                    model=_label(model),
+                    object_pk=instance.pk,
+                    label=labels(instance),
+                    instance=instance,
+                    before=_snapshot(instance, fields),
+                    after=None,
+                )
+            )
+        model._default_manager.filter(pk__in=[instance.pk for instance in stale]).delete()
+
+    def run(self) -> LoadResult:
+        self.read()
+        self.match()
+        self.check_progress_data()
+        spec = self.spec
+
+        ministries: dict[str, Ministry] = {}
+        for m in spec.ministries:
+            ministries[m.code] = self.upsert(
+                Ministry,
+                self.ministries.get(m.code),
+                {"code": m.code, "name": m.name, "name_ko": m.name_ko},
+                m.code,
+            )
+        year = self.upsert(
+            FiscalYear,
+            self.fiscal_year,
+            {"year": spec.fiscal_year, "currency": spec.currency, "title": spec.title},
+            str(spec.fiscal_year),
+        )
+
+        saved_nodes: dict[str, BudgetNode] = {}
+        for node_spec in spec.walk():  # parents first
+            parent = saved_nodes[node_spec.parent_code] if node_spec.parent_code else None
+            node = self.upsert(
+                BudgetNode,
+                self.nodes.get(node_spec.code),
+                {
+                    "fiscal_year_id": year.pk,
+                    "parent_id": parent.pk if parent else None,
+                    "code": node_spec.code,
+                    "name": node_spec.name,
+                    "name_ko": node_spec.name_ko,
+                    "amount_won": node_spec.amount_won,
+                    "source_text": node_spec.source_text,
+                    "cofog": node_spec.cofog,
+                    "ai_component": node_spec.ai_component,
+                    "position": node_spec.position,
+                    "depth": node_spec.depth,
+                    "path": node_spec.path,
+                },
+                node_spec.code,
+            )
+            saved_nodes[node_spec.code] = node
+            stored_conflicts = self.conflicts.get(node.pk, [])
+            for index, conflict_spec in enumerate(node_spec.conflicts):
+                self.upsert(
+                    BudgetConflict,
+                    stored_conflicts[index] if index < len(stored_conflicts) else None,
+                    {
+                        "node_id": node.pk,
+                        "amount_won": conflict_spec.amount_won,
+                        "source_text": conflict_spec.source_text,
+                        "position": conflict_spec.position,
+                    },
+                    f"{node.code}#{index}",
+                )
+
+        for node_spec in spec.walk():
+            program_spec = node_spec.program
+            if program_spec is None:
+                continue
+            node = saved_nodes[node_spec.code]
+            program = self.upsert(
+                Program,
+                self.programs.get(node.pk),
+                {
+                    "node_id": node.pk,
+                    "ministry_id": ministries[program_spec.ministry].pk,
+                    "owner_assumed": program_spec.owner_assumed,
+                    "start": program_spec.start,
+                    "end": program_spec.end,
+                    "frequency": program_spec.frequency,
+                },
+                node.code,
+            )
+            for kpi_spec in program_spec.kpis:
+                kpi = self.upsert(
+                    KPI,
+                    self.kpis.get(kpi_spec.code),
+                    {
+                        "program_id": program.pk,
+                        "code": kpi_spec.code,
+                        "name": kpi_spec.name,
+                        "name_ko": kpi_spec.name_ko,
+                        "unit": kpi_spec.unit,
+                        "kind": kpi_spec.kind,
+                        "direction": kpi_spec.direction,
+                        "baseline": kpi_spec.baseline,
+                        "target": kpi_spec.target,
+                        "target_text": kpi_spec.target_text,
+                        "target_date": kpi_spec.target_date,
+                        "grace_days": kpi_spec.grace_days,
+                        "on_track_threshold": kpi_spec.on_track_threshold,
+                        "at_risk_threshold": kpi_spec.at_risk_threshold,
+                        "source_text": kpi_spec.source_text,
+                        "position": kpi_spec.position,
+                    },
+                    kpi_spec.code,
+                )
+                stored_milestones = self.milestones.get(kpi.pk, {})
+                for milestone_spec in kpi_spec.milestones:
+                    self.upsert(
+                        Milestone,
+                        stored_milestones.get(milestone_spec.date),
+                        {
+                            "kpi_id": kpi.pk,
+                            "date": milestone_spec.date,
+                            "value": milestone_spec.value,
+                        },
+                        f"{kpi.code}@{milestone_spec.date.isoformat()}",
+                    )
+
+        kpi_codes = {kpi.pk: kpi.code for kpi in self.kpis.values()}
+        node_codes = {node.pk: node.code for node in self.nodes.values()}
+        self.delete_stale(
+            Milestone,
+            MILESTONE_FIELDS,
+            lambda m: f"{kpi_codes.get(m.kpi_id, m.kpi_id)}@{m.date.isoformat()}",
+        )
+        self.delete_stale(KPI, KPI_FIELDS, lambda kpi: kpi.code)
+        self.delete_stale(Program, PROGRAM_FIELDS, lambda p: node_codes.get(p.node_id, ""))
+        self.delete_stale(
+            BudgetConflict,
+            CONFLICT_FIELDS,
+            lambda c: f"{node_codes.get(c.node_id, c.node_id)}#{c.position}",
+        )
+        self.delete_stale(BudgetNode, NODE_FIELDS, lambda node: node.code)
+        return LoadResult(
+            fiscal_year=year,
+            source=self.source,
+            changes=self.changes,
+            unchanged_by_model=self.unchanged,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Exporting
+# --------------------------------------------------------------------------------------------
+
+
+def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
+    """The fiscal year as the budget file of domain.md 4.1 (6 queries).
+
+    Optional keys are left out where they hold what the loader assumes when they are missing
+    (empty text, no conflicts / children / milestones, ``owner_assumed: false``,
+    ``grace_days: 30``, no thresholds); a programme's ``kpis`` list is always written, even
+    empty. Dates are ``date`` objects; numbers are ``int`` where
+    whole, else exact ``Decimal``. Ministries are every ministry known, in the order they were
+    first loaded (ministries are shared between years). :func:`budget.schema.dump_budget` writes
+    the result as YAML or JSON.
+    """
+    ministries = [
+        _compact({"code": m.code, "name": m.name, "name_ko": m.name_ko})
+        for m in Ministry.objects.order_by("pk")
+    ]
+    nodes = list(BudgetNode.objects.filter(fiscal_year=fiscal_year).order_by("position", "pk"))
+    children: dict[int | None, list[BudgetNode]] = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+    conflicts = _by_key(
+        BudgetConflict.objects.filter(node__fiscal_year=fiscal_year).order_by("position", "pk"),
+        "node_id",
+    )
+    programs = {
+        program.node_id: program
+        for program in Program.objects.filter(node__fiscal_year=fiscal_year).select_related(
+            "ministry"
+        )
+    }
+    kpis = _by_key(
+        KPI.objects.filter(program__node__fiscal_year=fiscal_year).order_by("position", "pk"),
+        "program_id",
+    )
+    milestones = _by_key(
+        Milestone.objects.filter(kpi__program__node__fiscal_year=fiscal_year).order_by(
+            "date", "pk"
+        ),
+        "kpi_id",
+    )
+
+    def export_kpi(kpi: KPI) -> dict[str, Any]:
+        thresholds = _compact(
+            {
+                "on_track": _optional_number(kpi.on_track_threshold),
+                "at_risk": _optional_number(kpi.at_risk_threshold),
+            }
+        )
+        return _compact(
+            {
+                "code": kpi.code,
+                "name": kpi.name,
+                "name_ko": kpi.name_ko,
+                "unit": kpi.unit,
+                "kind": kpi.kind,
+                "direction": kpi.direction,
+                "baseline": _exact_number(kpi.baseline),
+                "target": _exact_number(kpi.target),
+                "target_text": kpi.target_text,
+                "target_date": kpi.target_date,
+                "grace_days": None if kpi.grace_days == DEFAULT_GRACE_DAYS else kpi.grace_days,
+                "thresholds": thresholds,
+                "milestones": [
+                    {"date": m.date, "value": _exact_number(m.value)}
+                    for m in milestones.get(kpi.pk, [])
+                ],
+                "source_text": kpi.source_text,
+            },
+            keep=("baseline", "target"),
+        )
+
+    def export_program(program: Program) -> dict[str, Any]:
+        return _compact(
+            {
+                "ministry": program.ministry.code,
+                "owner_assumed": program.owner_assumed or None,
+                "start": program.start,
+                "end": program.end,
+                "frequency": program.frequency,
+                "kpis": [export_kpi(kpi) for kpi in kpis.get(program.pk, [])],
+            },
+            keep=("kpis",),
+        )
+
+    def export_node(node: BudgetNode) -> dict[str, Any]:
+        program = programs.get(node.pk)
+        return _compact(
+            {
+                "code": node.code,
+                "name": node.name,
+                "name_ko": node.name_ko,
+                "amount_won": node.amount_won,
+                "source_text": node.source_text,
+                "conflicts": [
+                    _compact({"amount_won": c.amount_won, "source_text": c.source_text})
+                    for c in conflicts.get(node.pk, [])
+                ],
+                "cofog": node.cofog,
+                "ai_component": node.ai_component,
+                "children": [export_node(child) for child in children.get(node.pk, [])],
+                "program": export_program(program) if program else None,
+            },
+            keep=("amount_won",),
+        )
+
+    return {
+        "fiscal_year": fiscal_year.year,
+        "currency": fiscal_year.currency,
+        "title": fiscal_year.title,
+        "ministries": ministries,
+        "nodes": [export_node(node) for node in children.get(None, [])],
+    }
+
+
+def _optional_number(value: Decimal | None) -> int | Decimal | None:
+    return None if value is None else _exact_number(value)
+
+
+def _compact(values: dict[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
+    """``values`` without the keys whose value is empty (``""``, ``None``, ``[]``, ``{}``)."""
+    kept = set(keep)
+    return {
+        key: value
+        for key, value in values.items()
+        if key in kept or value not in ("", None, [], {})
+    }
