@@ -24,8 +24,10 @@ milestones ``(date_i, value_i)``, ``grace_days`` (default 30), optional per-KPI 
 - Target revisions: a KPI has one or more :class:`TargetVersion` (target, target date, baseline,
   milestones), each in force from its ``effective_from`` (``None`` = from the beginning). Statuses
   use the version in force at the as-of date, :func:`target_in_force`: the version with the latest
-  ``effective_from`` on or before the as-of date; before every ``effective_from``, the earliest
-  version (the original values hold until the first revision takes effect).
+  ``effective_from`` on or before the as-of date (on a tie, the one recorded last); before every
+  ``effective_from``, the earliest version (the original values hold until the first revision
+  takes effect), as kpis.selectors.kpi_target_as_of. :func:`versions_from_revisions` builds the
+  versions from TargetRevision rows.
 - Reporting periods are those of ``programs.periods.reporting_periods``: calendar-aligned, from the
   period containing ``s`` to the period containing the later of the programme end and ``d`` (the
   latest ``d`` over the KPI's versions, so a value reported for a period added by a revision stays a
@@ -275,6 +277,27 @@ class TargetVersion:
     def __post_init__(self) -> None:
         object.__setattr__(self, "milestones", tuple(sorted(self.milestones, key=_milestone_key)))
 
+    @classmethod
+    def from_snapshot(
+        cls, snapshot: Mapping[str, Any], effective_from: date | None = None
+    ) -> TargetVersion:
+        """From ``{"target", "target_date", "baseline", "milestones": [{"date", "value"}]}``,
+        numbers as strings or numbers, dates as ISO strings or dates (a TargetRevision's JSON)."""
+
+        def as_date(value: date | str) -> date:
+            return value if isinstance(value, date) else date.fromisoformat(value)
+
+        return cls(
+            target=_to_decimal(snapshot["target"]),
+            target_date=as_date(snapshot["target_date"]),
+            baseline=_to_decimal(snapshot.get("baseline") or 0),
+            milestones=tuple(
+                Milestone(as_date(m["date"]), _to_decimal(m["value"]))
+                for m in snapshot.get("milestones") or ()
+            ),
+            effective_from=effective_from,
+        )
+
 
 def _milestone_key(milestone: Milestone) -> date:
     return milestone.date
@@ -492,18 +515,31 @@ def render_explanation(explanation: Explanation | Mapping[str, Any], language: s
 
 def target_in_force(versions: Sequence[TargetVersion], as_of: date) -> TargetVersion:
     """The version with the latest ``effective_from`` on or before ``as_of`` (``None`` counts as the
-    beginning); before every ``effective_from``, the earliest version."""
+    beginning; among versions taking effect on the same date, the one given last, i.e. the latest
+    recorded, wins); before every ``effective_from``, the earliest version."""
     if not versions:
         raise ValueError("at least one target version is needed")
+    # sorted() is stable: equal dates keep the order given.
     ordered = sorted(versions, key=lambda v: v.effective_from or date.min)
-    starts = [v.effective_from or date.min for v in ordered]
-    if len(set(starts)) != len(starts):
-        raise ValueError("two target versions take effect on the same date")
     in_force = ordered[0]
     for version in ordered:
         if (version.effective_from or date.min) <= as_of:
             in_force = version
     return in_force
+
+
+def versions_from_revisions(
+    current: TargetVersion,
+    revisions: Sequence[tuple[date, Mapping[str, Any], Mapping[str, Any]]],
+) -> tuple[TargetVersion, ...]:
+    """The versions of a KPI from its revisions ``(effective_from, previous, revised)`` in the
+    order they were recorded (snapshots as kpis.selectors.kpi_target_snapshot writes them): the
+    first revision's ``previous`` values from the beginning, then each revision's ``revised``
+    values from its ``effective_from``. Without revisions, ``current`` alone."""
+    if not revisions:
+        return (current,)
+    first = TargetVersion.from_snapshot(revisions[0][1])
+    return (first, *(TargetVersion.from_snapshot(new, eff) for eff, _, new in revisions))
 
 
 def _check_version(version: TargetVersion, kind: str, start: date, where: str) -> None:
@@ -1192,4 +1228,5 @@ __all__ = [
     "status_for_ratio",
     "target_in_force",
     "tau",
+    "versions_from_revisions",
 ]

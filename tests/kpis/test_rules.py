@@ -411,8 +411,41 @@ class TestTargetRevisions:
             target=D(1), target_date=Q4, effective_from=date(2026, 3, 1)
         )  # no version from the beginning: the earliest holds before it
         assert target_in_force([later], date(2026, 1, 5)) is later
-        with pytest.raises(ValueError, match="same date"):
-            target_in_force([self.original, self.original], Q4)
+        # two revisions taking effect on the same day: the one recorded last wins
+        again = TargetVersion(
+            target=D(2500), target_date=date(2027, 12, 31), effective_from=date(2026, 7, 15)
+        )
+        versions = [self.original, self.revised, again]
+        assert target_in_force(versions, date(2026, 8, 1)) is again
+        with pytest.raises(ValueError, match="at least one target version"):
+            target_in_force([], Q4)
+
+    def test_versions_from_revision_snapshots(self):
+        previous = {
+            "target": "1000",
+            "target_date": "2026-12-31",
+            "baseline": "0",
+            "milestones": [],
+        }
+        revised = {
+            "target": "3000.0000",
+            "target_date": "2027-12-31",
+            "baseline": "0",
+            "milestones": [{"date": "2026-12-31", "value": "1000"}],
+        }
+        versions = rules.versions_from_revisions(
+            self.original, [(date(2026, 7, 15), previous, revised)]
+        )
+        assert versions == (
+            self.original,
+            TargetVersion(
+                target=D(3000),
+                target_date=date(2027, 12, 31),
+                milestones=(Milestone(Q4, D(1000)),),
+                effective_from=date(2026, 7, 15),
+            ),
+        )
+        assert rules.versions_from_revisions(self.revised, []) == (self.revised,)
 
     def test_status_before_and_after_the_revision(self):
         # before: E = 1000 * 181 / 365; r = 500 * 365 / 181000 = 1.008 -> on_track
