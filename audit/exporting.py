@@ -1,0 +1,69 @@
+"""Writing spreadsheets safely: the one place for every export in the project (CSV and xlsx).
+
+A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which some
+spreadsheet programs skip before a formula) is read as a formula by Excel, LibreOffice and Google
+Sheets ("CSV injection"). :func:`neutralize_cell` prefixes such text with a single quote, so it is
+shown as text. Numbers stay numbers. Use :func:`csv_response` / :func:`xlsx_response` or call
+:func:`neutralize_row` on each row you write.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.http import HttpResponse
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralize_cell(value: Any) -> Any:
+    """The value, with text that a spreadsheet would run as a formula prefixed by ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralize_row(row: Iterable[Any]) -> list[Any]:
+    return [neutralize_cell(v) for v in row]
+
+
+def write_csv(out: Any, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(neutralize_row(header))
+    for row in rows:
+        writer.writerow(neutralize_row("" if v is None else v for v in row))
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=(title or "export")[:31])
+    ws.append(neutralize_row(header))
+    for row in rows:
+        ws.append(neutralize_row(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # BOM: Excel opens UTF-8 (Korean) correctly
+    write_csv(response, header, rows)
+    return response
+
+
+def xlsx_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = ""
+) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(header, rows, title=title), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
