@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("budget/", include("budget.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("reporting.urls")),
     path("", RedirectView.as_view(pattern_name="budget:tree", permanent=False), name="home"),
 ]
