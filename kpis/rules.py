@@ -1094,7 +1094,11 @@ class NodeRollup(_AsDict):
     explanation: Explanation
 
 
-def _tree(nodes: Sequence[NodeInput]) -> tuple[dict[str, NodeInput], dict[str, list[str]]]:
+NodeLike = NodeInput | tuple[str, str | None, int, Status | str | None]
+
+
+def _tree(rows: Sequence[NodeLike]) -> tuple[dict[str, NodeInput], dict[str, list[str]]]:
+    nodes = [row if isinstance(row, NodeInput) else NodeInput(*row) for row in rows]
     by_code: dict[str, NodeInput] = {}
     for node in nodes:
         if node.code in by_code:
@@ -1138,14 +1142,15 @@ def _own_amounts(by_code: dict[str, NodeInput], children: dict[str, list[str]]) 
     return own
 
 
-def program_own_amounts(nodes: Sequence[NodeInput]) -> dict[str, int]:
+def program_own_amounts(nodes: Sequence[NodeLike]) -> dict[str, int]:
     """Each programme's money for the rollup: its amount minus the amounts of the programmes
     beneath it with no programme in between, floored at 0."""
     return _own_amounts(*_tree(nodes))
 
 
-def rollup_nodes(nodes: Sequence[NodeInput]) -> dict[str, NodeRollup]:
-    """The rollup of every node, by code (see the module docstring)."""
+def rollup_nodes(nodes: Sequence[NodeLike]) -> dict[str, NodeRollup]:
+    """The rollup of every node, by code (see the module docstring). ``nodes`` is a flat list of
+    :class:`NodeInput` or of ``(code, parent_code, amount_won, program_status)`` tuples."""
     by_code, children = _tree(nodes)
     own = _own_amounts(by_code, children)
     result: dict[str, NodeRollup] = {}

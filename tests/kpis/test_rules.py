@@ -545,6 +545,21 @@ class TestForecast:
         assert result.forecast_date == date(2026, 10, 17)
         assert not result.forecast_miss
 
+    def test_forecast_date_is_the_first_whole_day_at_or_past_the_target(self):
+        # 0 at tau 90, 91 at tau 181: slope 1, intercept -90; T = 100.5 on tau 190.5, so day 191
+        # (line 101) and not day 190 (line 100): 30 Jun (tau 181) + 10 days = 10 Jul 2026
+        forecast = linear_forecast(
+            [(Q1, D(0)), (Q2, D(91))],
+            start=S,
+            target=D("100.5"),
+            target_date=Q4,
+            direction="increase",
+        )
+        assert forecast is not None
+        assert (forecast.slope, forecast.intercept) == (D(1), D(-90))
+        assert forecast.date == date(2026, 7, 10)
+        assert forecast.value == D(275)  # -90 + 365
+
     def test_a_line_falling_away_never_reaches_the_target(self):
         # level 500 at tau 90, 400 at tau 181: slope -100/91, intercept 500 + 9000/91 = 54500/91;
         # at tau 365: (54500 - 36500) / 91 = 18000 / 91 = 197.8 < 3650
@@ -827,6 +842,8 @@ def test_nested_programme_money_is_counted_once():
     # only the nearest programmes are subtracted: Z is inside Y, so X subtracts Y only
     chain = [*over, NodeInput("Z", "Y", 30, ON)]
     assert program_own_amounts(chain) == {"X": 0, "Y": 50, "Z": 30}
+    # plain tuples are accepted too
+    assert program_own_amounts([("X", None, 50, "on_track"), ("Y", "X", 20, None)]) == {"X": 50}
 
 
 def test_node_rollup_counts_money_and_shares(korean_catalog):
