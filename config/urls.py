@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("budget/", include("budget.urls")),
     path("audit/", include("audit.urls")),
+    path("api/", include("api.urls")),
+    path("reports/upload/", include("reporting.urls_upload")),
     path("", include("reporting.urls")),
     path("", RedirectView.as_view(pattern_name="budget:tree", permanent=False), name="home"),
 ]

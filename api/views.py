@@ -1,0 +1,565 @@
+"""The REST API, /api/v1/ (domain.md 5). Thin: scoping by the selectors, every write through
+reporting/services.py, errors as ``{"errors": [{"field", "message"}]}`` (api/exceptions.py).
+
+Optimistic locking: report responses carry ``ETag: "<version>"``; PATCH and the actions need the
+version read, as ``If-Match`` (a mismatch is 412) or a ``version`` field (a mismatch is 409);
+without either the answer is 428. ``Idempotency-Key`` makes a retried create, change or action
+safe (api/idempotency.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.exceptions import PreconditionRequired, StaleVersion, api_exception_handler
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.idempotency import run_idempotent
+from api.serializers import (
+    ErrorResponseSerializer,
+    KPISerializer,
+    PeriodSerializer,
+    ProgramSerializer,
+    ReportActionSerializer,
+    ReportCreateSerializer,
+    ReportReturnSerializer,
+    ReportSerializer,
+    ReportUpdateSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from kpis.models import KPI, Milestone
+from programs.models import Program
+from programs.selectors import (
+    program_by_code,
+    program_grace_days,
+    program_reporting_periods,
+    programs_for_user,
+)
+from reporting.models import KPIValue, ProgressReport
+from reporting.selectors import reports_for_user
+from reporting.services import (
+    StaleReportError,
+    report_approve,
+    report_create_draft,
+    report_return,
+    report_submit,
+    report_update,
+)
+from reporting.validation import InputError, ReportInputError
+
+ERRORS = ErrorResponseSerializer
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "Any unique string (for example a UUID). A retry with the same key and the same request "
+        "within 24 hours gets the first response again and changes nothing; the same key with "
+        "another request is a 422."
+    ),
+)
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        'The ETag of the report as read ("3"). Required unless the body has "version"; '
+        "a mismatch is a 412."
+    ),
+)
+ETAG_HEADER = OpenApiResponse(response=ReportSerializer, description=_('With ETag: "<version>".'))
+ETAG_RESPONSE_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description=_('The report version, quoted ("3"): send it back as If-Match.'),
+)
+LOCATION_RESPONSE_HEADER = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description=_("The new report's URL."),
+)
+_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+class ApiView(APIView):
+    # Every API view: JSON in, JSON out, errors of one shape.
+    parser_classes = [JSONParser]
+
+    def get_exception_handler(self) -> Any:
+        return api_exception_handler
+
+
+def _report_queryset(user: Any) -> QuerySet[ProgressReport]:
+    return (
+        reports_for_user(user)
+        .select_related("reviewed_by")
+        .prefetch_related(
+            Prefetch(
+                "values", queryset=KPIValue.objects.select_related("kpi").order_by("kpi__position")
+            )
+        )
+    )
+
+
+def _report_response(
+    report: ProgressReport, *, status_code: int = 200, location: bool = False
+) -> Response:
+    headers = {"ETag": f'"{report.version}"'}
+    if location:
+        headers["Location"] = reverse("api:report-detail", args=[report.pk])
+    return Response(ReportSerializer(report).data, status=status_code, headers=headers)
+
+
+def _expected_version(request: Request) -> tuple[int, str, int]:
+    """The version the client read: (version, the field it came in, the status for a mismatch)."""
+    header = request.headers.get("If-Match")
+    if header is not None:
+        match = _ETAG_RE.match(header)
+        if match is None:
+            raise ReportInputError(
+                [
+                    InputError(
+                        "If-Match",
+                        _(
+                            'send the ETag of the report as read, for example "3"; "%(value)s" '
+                            "is not one"
+                        )
+                        % {"value": header[:40]},
+                    )
+                ]
+            )
+        return int(match.group(1)), "If-Match", status.HTTP_412_PRECONDITION_FAILED
+    data = request.data if isinstance(request.data, dict) else {}
+    if data.get("version") is not None:
+        serializer = ReportActionSerializer(data={"version": data["version"]})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["version"], "version", status.HTTP_409_CONFLICT
+    raise PreconditionRequired()
+
+
+def _stale(error: StaleReportError, field: str, status_code: int) -> StaleVersion:
+    return StaleVersion(error, field=field, status_code=status_code)
+
+
+class ApiRootView(ApiView):
+    """Where everything is."""
+
+    @extend_schema(
+        summary=_("The API's resources"),
+        responses={200: {"type": "object", "additionalProperties": {"type": "string"}}},
+        tags=["root"],
+    )
+    def get(self, request: Request) -> Response:
+        names = {
+            "token": "api:token",
+            "programs": "api:program-list",
+            "kpis": "api:kpi-list",
+            "reports": "api:report-list",
+            "schema": "api:schema",
+            "docs": "api:docs",
+        }
+        return Response(
+            {key: request.build_absolute_uri(reverse(name)) for key, name in names.items()}
+        )
+
+
+# Authentication ----------------------------------------------------------------------------------
+
+
+class ObtainTokenView(ApiView):
+    """Exchange a username and password for an API token (the same one on every call)."""
+
+    parser_classes = [JSONParser, FormParser]
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: ERRORS, 403: ERRORS},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+# Programmes, KPIs, periods -----------------------------------------------------------------------
+
+
+def _programs(user: Any) -> QuerySet[Program]:
+    return (
+        programs_for_user(user)
+        .prefetch_related(
+            Prefetch(
+                "kpis",
+                queryset=KPI.objects.order_by("position", "id").prefetch_related(
+                    Prefetch("milestones", queryset=Milestone.objects.order_by("date"))
+                ),
+            )
+        )
+        .order_by("node__path", "pk")
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(summary=_("Programmes in your scope, with their KPIs"), tags=["programmes"])
+)
+class ProgramListView(ApiView, generics.ListAPIView):
+    serializer_class = ProgramSerializer
+
+    def get_queryset(self) -> QuerySet[Program]:
+        return _programs(self.request.user)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("One programme by code, with its KPIs"),
+        responses={200: ProgramSerializer, 404: ERRORS},
+        tags=["programmes"],
+    )
+)
+class ProgramDetailView(ApiView, generics.RetrieveAPIView):
+    serializer_class = ProgramSerializer
+    lookup_url_kwarg = "code"
+
+    def get_object(self) -> Program:
+        program = program_by_code(self.kwargs["code"], queryset=_programs(self.request.user))
+        if program is None:
+            raise Http404
+        return program
+
+
+class ProgramPeriodsView(ApiView):
+    @extend_schema(
+        summary=_("The programme's reporting periods (report against their end dates)"),
+        responses={200: PeriodSerializer(many=True), 404: ERRORS},
+        tags=["programmes"],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        program = program_by_code(code, queryset=programs_for_user(request.user))
+        if program is None:
+            raise Http404
+        grace = program_grace_days(program)
+        rows = [
+            PeriodSerializer.row(p, frequency=program.frequency, grace_days=grace)
+            for p in program_reporting_periods(program)
+        ]
+        return Response(PeriodSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("KPIs of the programmes in your scope"),
+        parameters=[
+            OpenApiParameter("program", OpenApiTypes.STR, description=_("A programme code"))
+        ],
+        tags=["kpis"],
+    )
+)
+class KPIListView(ApiView, generics.ListAPIView):
+    serializer_class = KPISerializer
+
+    def get_queryset(self) -> QuerySet[KPI]:
+        qs = _kpis(self.request.user)
+        code = self.request.query_params.get("program")
+        if code:
+            qs = qs.filter(program__node__code=code)
+        return qs
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("One KPI"), responses={200: KPISerializer, 404: ERRORS}, tags=["kpis"]
+    )
+)
+class KPIDetailView(ApiView, generics.RetrieveAPIView):
+    serializer_class = KPISerializer
+
+    def get_queryset(self) -> QuerySet[KPI]:
+        return _kpis(self.request.user)
+
+
+def _kpis(user: Any) -> QuerySet[KPI]:
+    return (
+        KPI.objects.filter(program__in=programs_for_user(user).values("pk"))
+        .select_related("program__node")
+        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("date")))
+        .order_by("program__node__path", "position", "id")
+    )
+
+
+# Reports -----------------------------------------------------------------------------------------
+
+
+class ReportListCreateView(ApiView, generics.GenericAPIView):
+    serializer_class = ReportSerializer
+
+    def get_queryset(self) -> QuerySet[ProgressReport]:
+        qs = _report_queryset(self.request.user).order_by(
+            "-period_end", "program__node__path", "-revision"
+        )
+        params = self.request.query_params
+        if params.get("program"):
+            qs = qs.filter(program__node__code=params["program"])
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        if params.get("period_end"):
+            qs = (
+                qs.filter(period_end=params["period_end"])
+                if _is_iso(params["period_end"])
+                else qs.none()
+            )
+        return qs
+
+    @extend_schema(
+        summary=_("Reports in your scope"),
+        parameters=[
+            OpenApiParameter("program", OpenApiTypes.STR, description=_("A programme code")),
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=["draft", "submitted", "returned", "approved"]
+            ),
+            OpenApiParameter("period_end", OpenApiTypes.DATE),
+        ],
+        responses={200: ReportSerializer(many=True)},
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        data = ReportSerializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary=_("Start a report (a draft)"),
+        request=ReportCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER, ETAG_RESPONSE_HEADER, LOCATION_RESPONSE_HEADER],
+        responses={
+            201: ETAG_HEADER,
+            400: ERRORS,
+            403: ERRORS,
+            409: OpenApiResponse(
+                ERRORS, description=_("A report of that period is already open or approved.")
+            ),
+            422: OpenApiResponse(
+                ERRORS, description=_("Idempotency-Key reused with another request.")
+            ),
+        },
+        tags=["reports"],
+    )
+    def post(self, request: Request) -> Response:
+        return run_idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        serializer = ReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        program = program_by_code(data["program"], queryset=programs_for_user(request.user))
+        if program is None:
+            raise ReportInputError(
+                [
+                    InputError(
+                        "program",
+                        _("there is no programme %(code)s among those you may see")
+                        % {"code": data["program"][:50]},
+                    )
+                ]
+            )
+        report = report_create_draft(
+            user=request.user,  # type: ignore[arg-type]
+            program=program,
+            period_end=data["period_end"],
+            values=data.get("values"),
+            executed_won=data.get("executed_won"),
+            narrative=data.get("narrative") or "",
+            confirm_over_execution=data["confirm_over_execution"],
+        )
+        return _report_response(
+            _report_queryset(request.user).get(pk=report.pk), status_code=201, location=True
+        )
+
+
+def _is_iso(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _ReportObjectView(ApiView):
+    def get_report(self, request: Request, pk: int) -> ProgressReport:
+        return get_object_or_404(_report_queryset(request.user), pk=pk)
+
+    def fresh(self, request: Request, pk: int) -> Response:
+        return _report_response(self.get_report(request, pk))
+
+
+class ReportDetailView(_ReportObjectView):
+    @extend_schema(
+        summary=_("One report"),
+        parameters=[ETAG_RESPONSE_HEADER],
+        responses={200: ETAG_HEADER, 404: ERRORS},
+        tags=["reports"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return self.fresh(request, pk)
+
+    @extend_schema(
+        summary=_("Change a draft or returned report"),
+        request=ReportUpdateSerializer,
+        parameters=[IF_MATCH_PARAMETER, IDEMPOTENCY_PARAMETER, ETAG_RESPONSE_HEADER],
+        responses={
+            200: ETAG_HEADER,
+            400: ERRORS,
+            403: ERRORS,
+            404: ERRORS,
+            409: OpenApiResponse(
+                ERRORS, description=_("Stale version field, or the status does not allow it.")
+            ),
+            412: OpenApiResponse(ERRORS, description=_("If-Match does not match: reload.")),
+            422: ERRORS,
+            428: OpenApiResponse(ERRORS, description=_("Neither If-Match nor version was sent.")),
+        },
+        tags=["reports"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        return run_idempotent(request, lambda: self._update(request, pk))
+
+    def _update(self, request: Request, pk: int) -> Response:
+        report = self.get_report(request, pk)
+        serializer = ReportUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        version, field, mismatch = _expected_version(request)
+        data = serializer.validated_data
+        executed = data.get("executed_won")
+        if "executed_won" in data and executed is None:
+            executed = ""  # an explicit null clears it
+        try:
+            report_update(
+                user=request.user,  # type: ignore[arg-type]
+                report=report,
+                expected_version=version,
+                values=data.get("values"),
+                executed_won=executed,
+                narrative=data.get("narrative"),
+                confirm_over_execution=data.get("confirm_over_execution", False),
+            )
+        except StaleReportError as exc:
+            raise _stale(exc, field, mismatch) from exc
+        return self.fresh(request, pk)
+
+
+class _ReportActionView(_ReportObjectView):
+    serializer_class: type[ReportActionSerializer] = ReportActionSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        return run_idempotent(request, lambda: self._act(request, pk))
+
+    def _act(self, request: Request, pk: int) -> Response:
+        report = self.get_report(request, pk)
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version, field, mismatch = _expected_version(request)
+        try:
+            self.perform(request, report, version, serializer.validated_data)
+        except StaleReportError as exc:
+            raise _stale(exc, field, mismatch) from exc
+        return self.fresh(request, pk)
+
+    def perform(
+        self, request: Request, report: ProgressReport, version: int, data: dict[str, Any]
+    ) -> None:
+        raise NotImplementedError
+
+
+def _action_schema(summary: str, serializer: type[ReportActionSerializer]) -> Any:
+    return extend_schema(
+        summary=summary,
+        request=serializer,
+        parameters=[IF_MATCH_PARAMETER, IDEMPOTENCY_PARAMETER, ETAG_RESPONSE_HEADER],
+        responses={
+            200: ETAG_HEADER,
+            400: ERRORS,
+            403: ERRORS,
+            404: ERRORS,
+            409: OpenApiResponse(
+                ERRORS, description=_("Stale version field, or the status does not allow it.")
+            ),
+            412: OpenApiResponse(ERRORS, description=_("If-Match does not match: reload.")),
+            422: ERRORS,
+            428: OpenApiResponse(ERRORS, description=_("Neither If-Match nor version was sent.")),
+        },
+        tags=["reports"],
+    )
+
+
+@extend_schema_view(
+    post=_action_schema(_("Submit a draft or returned report"), ReportActionSerializer)
+)
+class ReportSubmitView(_ReportActionView):
+    def perform(
+        self, request: Request, report: ProgressReport, version: int, data: dict[str, Any]
+    ) -> None:
+        report_submit(user=request.user, report=report, expected_version=version)  # type: ignore[arg-type]
+
+
+@extend_schema_view(
+    post=_action_schema(_("Approve a submitted report (reviewers)"), ReportActionSerializer)
+)
+class ReportApproveView(_ReportActionView):
+    def perform(
+        self, request: Request, report: ProgressReport, version: int, data: dict[str, Any]
+    ) -> None:
+        report_approve(user=request.user, report=report, expected_version=version)  # type: ignore[arg-type]
+
+
+@extend_schema_view(
+    post=_action_schema(
+        _("Return a submitted report with a comment (reviewers)"), ReportReturnSerializer
+    )
+)
+class ReportReturnView(_ReportActionView):
+    serializer_class = ReportReturnSerializer
+
+    def perform(
+        self, request: Request, report: ProgressReport, version: int, data: dict[str, Any]
+    ) -> None:
+        report_return(
+            user=request.user,  # type: ignore[arg-type]
+            report=report,
+            comment=data.get("comment", ""),
+            expected_version=version,
+        )
