@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 
 
 def _on_target_revised(kpi: KPI) -> None:
-    """Called once per target revision, inside its transaction. The status engine will enqueue
-    its recompute here (after commit). Does nothing yet."""
+    """Called once per target revision, inside its transaction: the status engine marks the
+    programme stale (in this transaction) and enqueues its recompute after commit."""
+    from status.services import status_enqueue_recompute
+
+    status_enqueue_recompute(program_id=kpi.program_id, reason="target_revised")
 
 
 def _require_admin(user: User) -> None:

@@ -102,8 +102,11 @@ class BulkOutcome:
 
 
 def _on_report_approved(report: ProgressReport) -> None:
-    """Called once per approval, inside the approving transaction. The status engine will enqueue
-    its recompute here (after commit). Does nothing yet."""
+    """Called once per approval, inside the approving transaction: the status engine marks the
+    programme stale (in this transaction) and enqueues its recompute after commit."""
+    from status.services import status_enqueue_recompute
+
+    status_enqueue_recompute(program_id=report.program_id, reason="report_approved")
 
 
 # Helpers -----------------------------------------------------------------------------------------

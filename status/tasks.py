@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from celery import Task, shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.db import DatabaseError, OperationalError
 from django.utils import timezone
 
@@ -44,9 +44,11 @@ class RecordedTask(Task):  # type: ignore[misc]
         try:
             result = super().__call__(*args, **kwargs)
         except BaseException as exc:
-            retrying = isinstance(exc, RETRY_ON) and (self.request.retries or 0) < self.max_retries
+            # Retry is what the autoretry raises when it schedules another attempt.
+            retrying = isinstance(exc, Retry)
+            cause = exc.exc if retrying and exc.exc is not None else exc
             run.state = TaskRunState.RETRY if retrying else TaskRunState.FAILURE
-            run.error = f"{type(exc).__name__}: {exc}"[:10000]
+            run.error = f"{type(cause).__name__}: {cause}"[:10000]
             run.traceback = tb.format_exc()
             run.finished_at = timezone.now()
             _save_run(run)
