@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,7 +35,13 @@ from reporting.validation import ReportInputError, parse_period_end
 if TYPE_CHECKING:
     from django.forms import BoundField
 
+    from accounts.models import User
     from programs.models import Program
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here requires login)."""
+    return cast("User", request.user)
 
 
 def _today() -> date:
@@ -57,7 +63,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/dashboard.html",
-        {"board": board, "editable": editable, "today": _today()},
+        {
+            "board": board,
+            "editable": editable,
+            "today": _today(),
+            "perms_review": permissions.is_reviewer_anywhere(request.user),
+        },
     )
 
 
@@ -183,7 +194,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 report = services.report_create_draft(
-                    user=request.user,
+                    user=_user(request),
                     program=program,
                     period_end=period_end,
                     values=form.raw_values(),
@@ -192,7 +203,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     confirm_over_execution=form.cleaned_data["confirm_over_execution"],
                 )
                 if request.POST.get("action") == "submit":
-                    services.report_submit(user=request.user, report=report)
+                    services.report_submit(user=_user(request), report=report)
         except ReportInputError as exc:
             form.add_input_errors(exc)
         else:
@@ -231,7 +242,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if program is None:
         raise Http404(_("No such report."))
     report.program = program
-    user = request.user
+    user = _user(request)
     can_edit = permissions.can_edit_reports(user, program)
     editable = can_edit and report.status in services.EDITABLE_STATUSES
     can_review = (
@@ -278,7 +289,7 @@ def _report_post(
     request: HttpRequest, report: ProgressReport, action: str, kpis: list[KPI]
 ) -> HttpResponse | tuple[ReportForm, ReturnForm]:
     """Handle one POST on a report page: a redirect when done, else the forms with errors."""
-    user = request.user
+    user = _user(request)
     form = ReportForm(request.POST, kpis=kpis)
     return_form = ReturnForm()
     here = reverse("reporting:report", kwargs={"pk": report.pk})
@@ -355,8 +366,10 @@ def _report_post(
 
 
 def _int(raw: str | None) -> int | None:
+    if not raw:
+        return None
     try:
-        return int(raw) if raw not in (None, "") else None
+        return int(raw)
     except ValueError:
         return None
 
@@ -375,7 +388,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             evidence = services.evidence_attach(
-                user=request.user, report=report, uploaded_file=form.cleaned_data["file"]
+                user=_user(request), report=report, uploaded_file=form.cleaned_data["file"]
             )
         except (ReportInputError, services.InvalidTransitionError) as exc:
             messages.error(request, str(exc))
@@ -411,7 +424,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_queue(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     if not permissions.is_reviewer_anywhere(user):
         raise PermissionDenied(_("Only reviewers may use the review queue."))
     queue = selectors.review_queue_for_user(user)
@@ -429,7 +442,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _review_post(request: HttpRequest, queue: Any) -> HttpResponse | ReturnForm:
-    user = request.user
+    user = _user(request)
     one_approve = _int(request.POST.get("approve_one"))
     one_return = _int(request.POST.get("return_one"))
     action = request.POST.get("action", "")

@@ -1,0 +1,122 @@
+"""Progress reports in the admin: for looking, not for bypassing the workflow.
+
+Reports are created, changed, submitted, approved and returned only through reporting/services.py
+(the pages, the API, ``import_progress``), which check permissions and input and record every
+transition. Here everything is read-only (a change here would bypass the transition record), and
+approved reports cannot even be opened for change. Nothing can be added or deleted. (Target
+revisions are in the KPI admin, kpis/admin.py.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from reporting.models import (
+    EvidenceFile,
+    KPIValue,
+    ProgressReport,
+    ReportStatus,
+    ReportTransition,
+)
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class KPIValueInline(_ReadOnlyInline):
+    model = KPIValue
+    fields = ("kpi", "value")
+    readonly_fields = fields
+
+
+class EvidenceInline(_ReadOnlyInline):
+    model = EvidenceFile
+    fields = ("original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+
+class TransitionInline(_ReadOnlyInline):
+    model = ReportTransition
+    fields = ("at", "action", "from_status", "to_status", "actor", "comment")
+    readonly_fields = fields
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "program",
+        "period_end",
+        "revision",
+        "status",
+        "is_current",
+        "executed_won",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+    )
+    list_filter = ("status", "is_current", "program__ministry")
+    search_fields = ("program__node__code", "program__node__name", "narrative")
+    date_hierarchy = "period_end"
+    list_select_related = ("program__node", "submitted_by", "reviewed_by")
+    inlines = (KPIValueInline, EvidenceInline, TransitionInline)
+    fields = (
+        "program",
+        "period_start",
+        "period_end",
+        "revision",
+        "status",
+        "is_current",
+        "executed_won",
+        "over_execution_confirmed",
+        "narrative",
+        "review_comment",
+        "version",
+        "created_by",
+        "created_at",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "approved_at",
+        "updated_at",
+    )
+
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status == ReportStatus.APPROVED:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(ReportTransition)
+class ReportTransitionAdmin(admin.ModelAdmin):
+    list_display = ("at", "report", "action", "from_status", "to_status", "actor")
+    list_filter = ("action",)
+    list_select_related = ("report__program__node", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
