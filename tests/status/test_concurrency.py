@@ -1,0 +1,79 @@
+"""Two recomputes at once (two threads, two PostgreSQL connections) leave no duplicates."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from status import services
+from status.models import KPIStatus, NodeStatus, ProgramStatus
+from tests.status.portfolio import approve
+
+APRIL = date(2026, 4, 15)
+
+
+def _run_together(monkeypatch, *calls):
+    """Run the calls in threads; each computes on its own, then all write at the same moment
+    (a barrier before the first write), so each sees no stored row and both insert."""
+    barrier = threading.Barrier(len(calls), timeout=20)
+    original = services._upsert
+    waited = threading.local()
+
+    def upsert(*args, **kwargs):
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_upsert", upsert)
+    errors: list[BaseException] = []
+
+    def target(call):
+        try:
+            call()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert not any(t.is_alive() for t in threads)
+
+
+def _assert_one_row_each(as_of):
+    assert KPIStatus.objects.filter(as_of=as_of).count() == 4
+    assert ProgramStatus.objects.filter(as_of=as_of).count() == 3
+    assert NodeStatus.objects.filter(as_of=as_of).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_full_recomputes_at_once(portfolio, monkeypatch):
+    approve(portfolio, portfolio.a, date(2026, 3, 31), {"A-CUM": 200, "A-LVL": 30}, 1)
+    _run_together(
+        monkeypatch,
+        lambda: services.status_recompute_all(as_of=APRIL),
+        lambda: services.status_recompute_all(as_of=APRIL),
+    )
+    _assert_one_row_each(APRIL)
+    assert KPIStatus.objects.get(kpi__code="A-CUM").status == "at_risk"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_program_and_full_recompute_at_once(portfolio, monkeypatch):
+    approve(portfolio, portfolio.b, date(2026, 3, 31), {"B-ANN": 90}, 1)
+    _run_together(
+        monkeypatch,
+        lambda: services.status_recompute_program(program_id=portfolio.b.id, as_of=APRIL),
+        lambda: services.status_recompute_all(as_of=APRIL),
+        lambda: services.status_recompute_program(program_id=portfolio.a.id, as_of=APRIL),
+    )
+    _assert_one_row_each(APRIL)
+    assert ProgramStatus.objects.get(program=portfolio.b).status == "on_track"
