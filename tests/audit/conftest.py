@@ -73,3 +73,8 @@ def tamper():
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
