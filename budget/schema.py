@@ -787,8 +787,23 @@ class _SemanticChecker:
             previous = day if previous is None else max(previous, day)
 
 
-def _sort_key(parts: PathParts) -> tuple[tuple[int, int, str], ...]:
-    return tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in parts)
+def _document_order(data: Any, parts: PathParts) -> tuple[tuple[int, str], ...]:
+    """A sort key putting key paths in the order they appear in the file (a missing key after the
+    keys that are there)."""
+    key: list[tuple[int, str]] = []
+    value = data
+    for part in parts:
+        if isinstance(part, int):
+            key.append((part, ""))
+            value = value[part] if isinstance(value, list) and part < len(value) else None
+        elif isinstance(value, Mapping):
+            names = list(value)
+            key.append((names.index(part), "") if part in value else (len(names), part))
+            value = value.get(part)
+        else:
+            key.append((0, part))
+            value = None
+    return tuple(key)
 
 
 def validate_budget(data: object) -> list[BudgetError]:
@@ -821,7 +836,9 @@ def validate_budget(data: object) -> list[BudgetError]:
 
     result: list[BudgetError] = []
     seen: set[tuple[PathParts, str]] = set()
-    for parts, reason in sorted(schema_errors + semantic_errors, key=lambda e: _sort_key(e[0])):
+    for parts, reason in sorted(
+        schema_errors + semantic_errors, key=lambda e: _document_order(normalised, e[0])
+    ):
         if (parts, reason) in seen:
             continue
         seen.add((parts, reason))

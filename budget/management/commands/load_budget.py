@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from audit.context import audit_context
 from budget.reconciliation import reconcile_fiscal_year
 from budget.schema import BudgetFileError, read_budget_file
 from budget.services import budget_load
@@ -26,7 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["path"]
         try:
-            result = budget_load(data=read_budget_file(path), source=path)
+            data = read_budget_file(path)
+            with audit_context(source="command:load_budget"):
+                result = budget_load(data=data, source=path)
         except BudgetFileError as exc:
             for line in exc.lines():
                 self.stderr.write(line)
