@@ -138,3 +138,33 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
 def user_with_role(role: Role, **kwargs: object) -> User:
     """A saved user holding ``role`` (officers and ministry reviewers: pass ``ministry=``)."""
     return cast(User, UserFactory(role=role, **kwargs))
+
+
+# Reporting (appended by the reporting helper) ---------------------------------------------------
+
+
+class ProgressReportFactory(factory.django.DjangoModelFactory):
+    """A report row as stored (no workflow): use reporting.services for transitions.
+    ``values={"KPI-CODE": 10}`` adds KPI values of the report's programme."""
+
+    class Meta:
+        model = "reporting.ProgressReport"
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    period_start = date(2026, 1, 1)
+    period_end = date(2026, 3, 31)
+    revision = 1
+    status = "draft"
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def values(self, create: bool, extracted: dict[str, object] | None, **kwargs: object) -> None:
+        if not create or not extracted:
+            return
+        from reporting.models import KPIValue
+
+        for code, value in extracted.items():
+            KPIValue.objects.create(
+                report=self, kpi=self.program.kpis.get(code=code), value=Decimal(str(value))
+            )
