@@ -1044,8 +1044,6 @@ def check_upload(*, user: User, preview: UploadPreview) -> UploadPreview:
         plan.action = "update" if built.open_report is not None else "create"
         plan.report_id = built.open_report.pk if built.open_report is not None else None
         inputs[id(plan)] = built
-        if any(preview.rows[i].errors for i in indexes):
-            continue
         try:
             validate_report_input(
                 program=program,
@@ -1074,7 +1072,7 @@ def check_upload(*, user: User, preview: UploadPreview) -> UploadPreview:
                 raise _DryRun
         except _DryRun:
             pass
-    if not preview.file_errors and not any(p.action in ("create", "update") for p in preview.plans):
+    if not preview.errors and not any(p.action in ("create", "update") for p in preview.plans):
         preview.file_errors.append(
             UploadError(
                 file=preview.file_name,
@@ -1200,15 +1198,18 @@ def _row_for_field(
 
 
 def _place_errors(preview: UploadPreview, plan: ReportPlan, errors: list[InputError]) -> None:
-    seen = {(e.row, e.field, e.message) for i in plan.rows for e in preview.rows[i].errors}
+    # One error per cell: the first found (a formula refused, say) is the one to fix.
+    taken = {(e.row, e.field) for i in plan.rows for e in preview.rows[i].errors}
     for error in errors:
         row, key = _row_for_field(preview, plan, error.field)
         message = error.message
         if error.field.startswith("values.") and key != "value":
             message = f"{error.field.split('.', 1)[1]}: {message}"
-        if (row.row, key, message) in seen:
+            if any(e.row == row.row and e.message == message for e in row.errors):
+                continue
+        elif (row.row, key) in taken:
             continue
-        seen.add((row.row, key, message))
+        taken.add((row.row, key))
         row.errors.append(_error_at(preview, row, key, message))
 
 

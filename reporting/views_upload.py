@@ -74,9 +74,9 @@ def _template_choices(request: HttpRequest) -> dict[str, Any]:
     user: Any = request.user
     ministries = spreadsheet.template_ministries(user=user)
     chosen = None
-    code = request.GET.get("ministry") or getattr(getattr(user, "ministry", None), "code", None)
+    code = request.GET.get("ministry")
     for ministry in ministries:
-        if ministry.code == code:
+        if (ministry.code == code) if code else (ministry.pk == user.ministry_id):
             chosen = ministry
     if chosen is None and ministries:
         chosen = ministries[0]
