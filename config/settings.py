@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "status",
     "api",
     "audit",
+    "boards",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -14,7 +13,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("reports/upload/", include("reporting.urls_upload")),
     path("", include("reporting.urls")),
-    path("", RedirectView.as_view(pattern_name="budget:tree", permanent=False), name="home"),
+    path("", include("boards.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,175 @@
+"""Server-rendered SVG charts: pure geometry, no database, no outside resource.
+
+A chart is a :class:`LineChart` (KPI actual against the expected trajectory, milestones, forecast)
+or a :class:`BarChart` (budget execution); the templates in boards/templates/boards/_chart_*.html
+draw them as inline SVG with a title, a description and a data table as text alternatives.
+Expected values come from ``kpis.rules.expected_value`` (the rule), sampled at the points where
+the trajectory bends, so the straight segments drawn between them are the rule itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from kpis import rules
+
+WIDTH = 640
+HEIGHT = 260
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 36
+
+
+@dataclass
+class Point:
+    day: date
+    value: Decimal
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass
+class Tick:
+    pos: float
+    value: Decimal | date
+
+
+@dataclass
+class LineChart:
+    expected: list[Point]
+    actual: list[Point]
+    milestones: list[Point]
+    forecast: list[Point]
+    target: Point
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    bottom: float = HEIGHT - BOTTOM
+    right: float = WIDTH - RIGHT
+    top: int = TOP
+
+    @staticmethod
+    def path(points: list[Point]) -> str:
+        return " ".join(
+            f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(points)
+        )
+
+    @property
+    def expected_path(self) -> str:
+        return self.path(self.expected)
+
+    @property
+    def actual_path(self) -> str:
+        return self.path(self.actual)
+
+    @property
+    def forecast_path(self) -> str:
+        return self.path(self.forecast)
+
+
+def _nice_max(value: Decimal) -> Decimal:
+    if value <= 0:
+        return Decimal(1)
+    exponent = value.adjusted()
+    step = Decimal(10) ** exponent
+    for factor in (1, 2, 2.5, 5, 10):
+        candidate = step * Decimal(str(factor))
+        if candidate >= value:
+            return candidate
+    return step * 10
+
+
+def _expected_days(kind: str, version: rules.TargetVersion, start: date, end: date) -> list[date]:
+    """The days where the expected trajectory bends: the day before the start (tau 0), each
+    milestone, the target date and the end of the range; for an annual target, each year's
+    first and last day."""
+    days = {start - timedelta(days=1), end}
+    if kind == rules.ANNUAL:
+        for year in range(start.year, end.year + 1):
+            days.add(max(date(year, 1, 1), start))
+            days.add(min(date(year, 12, 31), end))
+    else:
+        days.update(m.date for m in version.milestones)
+        days.add(version.target_date)
+    return sorted(d for d in days if start - timedelta(days=1) <= d <= end)
+
+
+def kpi_chart(
+    *,
+    kind: str,
+    version: rules.TargetVersion,
+    start: date,
+    end: date,
+    actual: list[tuple[date, Decimal]],
+    forecast: tuple[date, Decimal, date, Decimal] | None,
+) -> LineChart:
+    """``actual``: (assessment date, actual) points; ``forecast``: from (day, value) to
+    (target date, forecast value)."""
+    end = max(end, version.target_date)
+    expected: list[Point] = []
+    previous_year_end: Point | None = None
+    for day in _expected_days(kind, version, start, end):
+        value = rules.expected_value(kind, version, start, day)
+        if kind == rules.ANNUAL and previous_year_end and day.year != previous_year_end.day.year:
+            # the yearly target restarts: drop to zero at the new year
+            expected.append(Point(day, Decimal(0)))
+        point = Point(day, value)
+        expected.append(point)
+        previous_year_end = point
+    milestones = [Point(m.date, m.value) for m in version.milestones]
+    actual_points = [Point(d, v) for d, v in actual]
+    forecast_points = (
+        [Point(forecast[0], forecast[1]), Point(forecast[2], forecast[3])] if forecast else []
+    )
+    target = Point(version.target_date, version.target)
+    everything = expected + actual_points + milestones + forecast_points + [target]
+    y_max = _nice_max(max(p.value for p in everything) * Decimal("1.05"))
+    y_min = min(Decimal(0), min(p.value for p in everything))
+    chart = LineChart(expected, actual_points, milestones, forecast_points, target)
+    x0, x1 = start - timedelta(days=1), end
+    span = max((x1 - x0).days, 1)
+
+    def place(p: Point) -> None:
+        p.x = chart.left + (chart.right - chart.left) * (p.day - x0).days / span
+        p.y = float(
+            Decimal(str(chart.bottom))
+            - (Decimal(str(chart.bottom - chart.top)) * (p.value - y_min) / (y_max - y_min))
+        )
+
+    for p in everything:
+        place(p)
+    for i in range(5):
+        value = y_min + (y_max - y_min) * i / 4
+        probe = Point(x0, value)
+        place(probe)
+        chart.y_ticks.append(Tick(probe.y, value))
+    for year in range(x0.year + 1, x1.year + 1):
+        probe = Point(date(year, 1, 1), y_min)
+        place(probe)
+        chart.x_ticks.append(Tick(probe.x, probe.day))
+    if not chart.x_ticks or len(chart.x_ticks) < 2:
+        chart.x_ticks = [Tick(chart.left, x0 + timedelta(days=1)), Tick(chart.right, x1)]
+    return chart
+
+
+@dataclass
+class Bar:
+    label: str
+    amount_won: int
+    width: float
+    kind: str
+
+
+def execution_bars(
+    *, allocated: int, executed: int | None, expected_share: Decimal | None, labels: dict[str, str]
+) -> list[Bar]:
+    """Allocated, expected to date (allocated x the stored expected share) and executed."""
+    values = [("allocated", allocated)]
+    if expected_share is not None:
+        values.append(("expected", int(Decimal(allocated) * expected_share)))
+    values.append(("executed", executed or 0))
+    top = max([v for _, v in values] + [1])
+    span = 420
+    return [Bar(labels[k], v, span * v / top, k) for k, v in values]

@@ -1,0 +1,72 @@
+"""CSV and xlsx export of exactly the filtered programme rows (audit/exporting.py writes the
+files, neutralising cells a spreadsheet would run as formulas)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from boards.selectors import Tree
+from kpis import rules
+from status.models import ProgramStatus
+
+EXPORT_COLUMNS = [
+    "as_of",
+    "code",
+    "name",
+    "name_ko",
+    "pillar",
+    "area",
+    "ministry",
+    "status",
+    "allocated_won",
+    "executed_won",
+    "execution_rate",
+    "expected_share",
+    "budget_status",
+    "over_executed",
+    "overdue",
+    "forecast_miss",
+    "cofog",
+    "ai_component",
+    "explanation",
+]
+
+
+def _ratio(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def export_rows(rows: Iterable[ProgramStatus], *, tree: Tree, language: str) -> Iterator[list[Any]]:
+    for r in rows:
+        node = r.program.node
+        pillar = tree.pillar_of(node.path)
+        area = tree.area_of(node.path)
+        explanation = (
+            rules.render_explanation(
+                {"key": r.explanation_key, "params": r.explanation_params or {}}, language
+            )
+            if r.explanation_key
+            else ""
+        )
+        yield [
+            r.as_of.isoformat(),
+            node.code,
+            node.name,
+            node.name_ko,
+            pillar.code if pillar else "",
+            area.code if area else "",
+            r.program.ministry.code,
+            r.status,
+            r.allocated_won,
+            r.executed_won,
+            _ratio(r.execution_rate),
+            _ratio(r.expected_share),
+            r.budget_status,
+            "true" if r.over_executed else "false",
+            "true" if getattr(r, "any_overdue", False) else "false",
+            "true" if getattr(r, "any_forecast_miss", False) else "false",
+            getattr(r, "eff_cofog", "") or "",
+            getattr(r, "eff_component", "") or "",
+            explanation,
+        ]

@@ -1,0 +1,731 @@
+"""Reads for the status boards (domain.md 2, 3). Nothing here computes a status rule: statuses,
+explanations, ratios and forecasts are the stored results of status/ (``status.selectors``); the
+periods come from ``programs.periods``; the target in force from ``kpis.selectors``; expected values
+for the charts from ``kpis.rules.expected_value``.
+
+Every selector runs a fixed number of queries whatever the number of programmes (pinned in
+tests/boards/). Scoping: every role may read the boards; the programmes table and its exports are
+scoped with ``programs.selectors.program_scope_q`` (officers and ministry reviewers see their
+ministry's programmes there).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+
+from budget.models import BudgetNode, FiscalYear, Ministry
+from kpis import rules
+from kpis.models import KPI
+from kpis.selectors import kpi_target_as_of
+from programs.models import Frequency, Program
+from programs.periods import Period, period_containing
+from programs.selectors import DEFAULT_GRACE_DAYS, program_scope_q
+from reporting.models import ProgressReport, ReportAction, ReportStatus, ReportTransition
+from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+# Display order: the worst first. A presentation order, not a rule.
+STATUS_ORDER: tuple[str, ...] = (
+    Status.OFF_TRACK,
+    Status.AT_RISK,
+    Status.NO_DATA,
+    Status.ON_TRACK,
+    Status.ACHIEVED,
+    Status.NOT_STARTED,
+)
+SEVERITY = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+ATTENTION_STATUSES = (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA)
+GOOD_STATUSES = (Status.ON_TRACK, Status.ACHIEVED)
+ATTENTION_LIMIT = 20
+
+
+# --------------------------------------------------------------------------------------------
+# Fiscal year and tree helpers
+
+
+def board_fiscal_year(year: int | None = None) -> FiscalYear | None:
+    qs = FiscalYear.objects.all()
+    if year is not None:
+        return qs.filter(year=year).first()
+    return qs.order_by("-year").first()
+
+
+@dataclass
+class Tree:
+    """The nodes of a fiscal year above the programmes (depth 0-2), by path."""
+
+    root: BudgetNode | None
+    pillars: list[BudgetNode]
+    areas: list[BudgetNode]
+    by_path: dict[str, BudgetNode]
+
+    def ancestor(self, path: str, depth: int) -> BudgetNode | None:
+        parts = path.split("/")
+        if len(parts) <= depth:
+            return None
+        return self.by_path.get("/".join(parts[: depth + 1]))
+
+    def pillar_of(self, path: str) -> BudgetNode | None:
+        return self.ancestor(path, 1)
+
+    def area_of(self, path: str) -> BudgetNode | None:
+        return self.ancestor(path, 2)
+
+
+def board_tree(fiscal_year: FiscalYear) -> Tree:
+    nodes = list(BudgetNode.objects.filter(fiscal_year=fiscal_year, depth__lte=2).order_by("path"))
+    return Tree(
+        root=next((n for n in nodes if n.depth == 0), None),
+        pillars=[n for n in nodes if n.depth == 1],
+        areas=[n for n in nodes if n.depth == 2],
+        by_path={n.path: n for n in nodes},
+    )
+
+
+def subtree_q(node: BudgetNode, prefix: str = "program__node__") -> Q:
+    """Programmes at or beneath ``node`` (by materialised path)."""
+    return Q(**{f"{prefix}path": node.path}) | Q(**{f"{prefix}path__startswith": node.path + "/"})
+
+
+# Effective classification: the node's own, else its nearest ancestor's (up to four levels up).
+CLASSIFICATION_LEVELS = 5
+
+
+def effective_classification_q(field_name: str, value: str, prefix: str = "node__") -> Q:
+    """Programmes whose node, or else its nearest classified ancestor, has ``field_name == value``
+    (``value == ""``: unclassified at every level)."""
+    if value == "":
+        q = Q()
+        for level in range(CLASSIFICATION_LEVELS):
+            q &= Q(**{f"{prefix}{'parent__' * level}{field_name}": ""}) | Q(
+                **{f"{prefix}{'parent__' * level}isnull": True}
+            )
+        return q
+    q = Q(pk__in=[])
+    blank = Q()
+    for level in range(CLASSIFICATION_LEVELS):
+        path = f"{prefix}{'parent__' * level}{field_name}"
+        q |= blank & Q(**{path: value})
+        blank &= Q(**{path: ""})
+    return q
+
+
+def effective_classification(field_name: str, prefix: str = "node__") -> Coalesce:
+    return Coalesce(
+        *[
+            NullIf(F(f"{prefix}{'parent__' * level}{field_name}"), Value(""))
+            for level in range(CLASSIFICATION_LEVELS)
+        ],
+        Value(""),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Status mix
+
+
+@dataclass
+class MixRow:
+    status: str
+    count: int
+    amount_won: int
+    count_share: Decimal | None
+    amount_share: Decimal | None
+
+
+@dataclass
+class StatusMix:
+    counts: dict[str, int]
+    amounts: dict[str, int]
+
+    @property
+    def total_count(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def total_won(self) -> int:
+        return sum(self.amounts.values())
+
+    @property
+    def good_won(self) -> int:
+        return sum(self.amounts.get(s, 0) for s in GOOD_STATUSES)
+
+    @property
+    def good_share(self) -> Decimal | None:
+        total = self.total_won
+        return Decimal(self.good_won) / total if total else None
+
+    def rows(self) -> list[MixRow]:
+        total_count, total_won = self.total_count, self.total_won
+        return [
+            MixRow(
+                status=s,
+                count=self.counts.get(s, 0),
+                amount_won=self.amounts.get(s, 0),
+                count_share=Decimal(self.counts.get(s, 0)) / total_count if total_count else None,
+                amount_share=Decimal(self.amounts.get(s, 0)) / total_won if total_won else None,
+            )
+            for s in STATUS_ORDER
+        ]
+
+
+def _mix_from_node(row: NodeStatus | None) -> StatusMix:
+    if row is None:
+        return StatusMix({}, {})
+    return StatusMix(
+        {k: int(v or 0) for k, v in row.status_counts.items()},
+        {k: int(v or 0) for k, v in row.amount_by_status.items()},
+    )
+
+
+def _mix_from_programs(qs: QuerySet[ProgramStatus]) -> StatusMix:
+    counts: dict[str, int] = {}
+    amounts: dict[str, int] = {}
+    for row in qs.order_by().values("status").annotate(n=Count("pk"), won=Sum("allocated_won")):
+        counts[row["status"]] = row["n"]
+        amounts[row["status"]] = int(row["won"] or 0)
+    return StatusMix(counts, amounts)
+
+
+# --------------------------------------------------------------------------------------------
+# Reporting completeness and timeliness
+
+
+def current_periods(as_of: date) -> dict[str, Period]:
+    """Per frequency, the latest reporting period that ended on or before ``as_of``."""
+    out = {}
+    for frequency in Frequency.values:
+        period = period_containing(as_of, frequency)
+        if period.end > as_of:
+            period = period_containing(period.start - timedelta(days=1), frequency)
+        out[frequency] = period
+    return out
+
+
+@dataclass
+class ReportingStats:
+    """For the current period (per programme, the latest period ended on or before the as-of
+    date): programmes reporting in it, how many have an approved report (completeness), how many
+    were first submitted by the due date (timeliness), how many have come due with no approved
+    report (overdue)."""
+
+    expected: int = 0
+    approved: int = 0
+    timely: int = 0
+    overdue: int = 0
+
+    @property
+    def completeness(self) -> Decimal | None:
+        return Decimal(self.approved) / self.expected if self.expected else None
+
+    @property
+    def timeliness(self) -> Decimal | None:
+        return Decimal(self.timely) / self.expected if self.expected else None
+
+    def add(self, other: ReportingStats) -> None:
+        self.expected += other.expected
+        self.approved += other.approved
+        self.timely += other.timely
+        self.overdue += other.overdue
+
+
+def reporting_programs(
+    *, as_of: date, fiscal_year: FiscalYear, scope: Q | None = None
+) -> QuerySet[Program]:
+    """Programmes with a current period, annotated ``current_end``, ``due``, ``has_approved``,
+    ``has_timely`` and ``is_overdue``."""
+    periods = current_periods(as_of)
+    end_case = Case(
+        *[When(frequency=f, then=Value(p.end)) for f, p in periods.items()],
+        output_field=DateField(),
+    )
+    start_case = Case(
+        *[When(frequency=f, then=Value(p.start)) for f, p in periods.items()],
+        output_field=DateField(),
+    )
+    grace = Coalesce(
+        Subquery(
+            KPI.objects.filter(program=OuterRef("pk"))
+            .order_by()
+            .values("program")
+            .annotate(g=Min("grace_days"))
+            .values("g")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(DEFAULT_GRACE_DAYS),
+    )
+    reports = ProgressReport.objects.filter(
+        program=OuterRef("pk"), period_end=OuterRef("current_end")
+    )
+    submissions = ReportTransition.objects.filter(
+        report__program=OuterRef("pk"),
+        report__period_end=OuterRef("current_end"),
+        action=ReportAction.SUBMITTED,
+        at__date__lte=OuterRef("due"),
+    ).filter(at__date__lte=as_of)
+    qs = (
+        Program.objects.filter(node__fiscal_year=fiscal_year)
+        .filter(scope or Q())
+        .annotate(current_end=end_case, current_start=start_case, grace=grace)
+        .filter(start__lte=F("current_end"), end__gte=F("current_start"))
+        .annotate(
+            due=ExpressionWrapper(F("current_end") + F("grace"), output_field=DateField()),
+            has_approved=Exists(
+                reports.filter(status=ReportStatus.APPROVED, approved_at__date__lte=as_of)
+            ),
+            has_timely=Exists(submissions),
+        )
+    )
+    return qs.annotate(
+        is_overdue=Case(
+            When(Q(due__lte=as_of) & Q(has_approved=False), then=Value(True)),
+            default=Value(False),
+        )
+    )
+
+
+def reporting_by_ministry(
+    *, as_of: date, fiscal_year: FiscalYear, scope: Q | None = None
+) -> dict[int, ReportingStats]:
+    """:class:`ReportingStats` per ministry id (one query)."""
+    rows = (
+        reporting_programs(as_of=as_of, fiscal_year=fiscal_year, scope=scope)
+        .order_by()
+        .values("ministry_id")
+        .annotate(
+            n=Count("pk"),
+            approved=Count("pk", filter=Q(has_approved=True)),
+            timely=Count("pk", filter=Q(has_timely=True)),
+            overdue=Count("pk", filter=Q(is_overdue=True)),
+        )
+    )
+    return {
+        r["ministry_id"]: ReportingStats(r["n"], r["approved"], r["timely"], r["overdue"])
+        for r in rows
+    }
+
+
+def _total(stats: Iterable[ReportingStats]) -> ReportingStats:
+    out = ReportingStats()
+    for s in stats:
+        out.add(s)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Programme rows (table, attention list, exports)
+
+
+def _kpi_flags(as_of: date) -> QuerySet[KPIStatus]:
+    return KPIStatus.objects.filter(as_of=as_of, kpi__program=OuterRef("program_id"))
+
+
+def program_rows(
+    *, as_of: date, fiscal_year: FiscalYear, user: AnyUser | None = None
+) -> QuerySet[ProgramStatus]:
+    """The stored programme results of ``as_of`` with programme, node, parent node and ministry,
+    annotated ``any_overdue``, ``any_forecast_miss``, ``severity``, ``cofog`` and
+    ``ai_component`` (effective classification), in tree order. Scoped to ``user`` when given."""
+    qs = ProgramStatus.objects.filter(as_of=as_of, program__node__fiscal_year=fiscal_year)
+    if user is not None:
+        qs = qs.filter(program_scope_q(user, prefix="program__"))
+    return (
+        qs.select_related("program", "program__node", "program__ministry")
+        .annotate(
+            any_overdue=Exists(_kpi_flags(as_of).filter(overdue=True)),
+            any_forecast_miss=Exists(_kpi_flags(as_of).filter(forecast_miss=True)),
+            severity=Case(
+                *[When(status=s, then=Value(rank)) for s, rank in SEVERITY.items()],
+                default=Value(len(SEVERITY)),
+                output_field=IntegerField(),
+            ),
+            eff_cofog=effective_classification("cofog", "program__node__"),
+            eff_component=effective_classification("ai_component", "program__node__"),
+        )
+        .order_by("program__node__path")
+    )
+
+
+def attention_q() -> Q:
+    """Off track, at risk, overdue (a KPI overdue, or no data though a report came due), or
+    forecast to miss its target."""
+    return Q(status__in=ATTENTION_STATUSES) | Q(any_overdue=True) | Q(any_forecast_miss=True)
+
+
+@dataclass
+class AttentionLine:
+    row: ProgramStatus
+    kpis: list[KPIStatus] = field(default_factory=list)
+
+    @property
+    def flags(self) -> list[str]:
+        out = []
+        if self.row.status in ATTENTION_STATUSES:
+            out.append(self.row.status)
+        if getattr(self.row, "any_overdue", False) or self.row.status == Status.NO_DATA:
+            out.append("overdue")
+        if getattr(self.row, "any_forecast_miss", False):
+            out.append("forecast_miss")
+        return out
+
+
+@dataclass
+class Attention:
+    lines: list[AttentionLine]
+    count: int
+    amount_won: int
+
+
+def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) -> Attention:
+    """The programmes needing attention, most money first, each with the KPIs that explain why
+    (three queries)."""
+    qs = rows.filter(attention_q()).order_by("-allocated_won", "program__node__path")
+    totals = qs.aggregate(n=Count("pk"), won=Sum("allocated_won"))
+    picked = list(qs[:limit] if limit else qs)
+    lines = [AttentionLine(row) for row in picked]
+    by_program = {line.row.program_id: line for line in lines}
+    if by_program:
+        kpi_rows = (
+            KPIStatus.objects.filter(as_of=as_of, kpi__program__in=list(by_program))
+            .filter(Q(status__in=ATTENTION_STATUSES) | Q(overdue=True) | Q(forecast_miss=True))
+            .select_related("kpi")
+            .order_by("kpi__program_id", "kpi__position", "kpi__code")
+        )
+        for k in kpi_rows:
+            by_program[k.kpi.program_id].kpis.append(k)
+        for line in lines:
+            line.kpis.sort(key=lambda k: SEVERITY.get(k.status, 99))
+    return Attention(lines, totals["n"] or 0, int(totals["won"] or 0))
+
+
+# --------------------------------------------------------------------------------------------
+# The board (/) and the briefing
+
+
+@dataclass
+class PillarCard:
+    node: BudgetNode
+    row: NodeStatus | None
+    mix: StatusMix
+
+
+@dataclass
+class BoardPage:
+    as_of: date
+    fiscal_year: FiscalYear
+    scope_node: BudgetNode | None
+    scope_ministry: Ministry | None
+    total_won: int
+    mix: StatusMix
+    node_row: NodeStatus | None
+    pillars: list[PillarCard]
+    attention: Attention
+    reporting: ReportingStats
+    periods: dict[str, Period]
+
+
+def board_page(
+    *,
+    as_of: date,
+    fiscal_year: FiscalYear,
+    pillar: BudgetNode | None = None,
+    ministry: Ministry | None = None,
+    attention_limit: int | None = ATTENTION_LIMIT,
+) -> BoardPage:
+    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``)."""
+    node_rows = list(
+        NodeStatus.objects.filter(
+            as_of=as_of, node__fiscal_year=fiscal_year, node__depth__lte=1
+        ).select_related("node")
+    )
+    root_row = next((r for r in node_rows if r.node.depth == 0), None)
+    rows = program_rows(as_of=as_of, fiscal_year=fiscal_year)
+    scope: Q | None = None
+    pillars: list[PillarCard] = []
+    if ministry is not None:
+        rows = rows.filter(program__ministry=ministry)
+        scope = Q(ministry=ministry)
+        mix = _mix_from_programs(rows)
+        node_row = None
+        total_won = mix.total_won
+    elif pillar is not None:
+        rows = rows.filter(subtree_q(pillar))
+        scope = subtree_q(pillar, prefix="node__")
+        node_row = next((r for r in node_rows if r.node_id == pillar.pk), None)
+        mix = _mix_from_node(node_row)
+        total_won = pillar.amount_won
+    else:
+        node_row = root_row
+        mix = _mix_from_node(root_row)
+        total_won = root_row.node.amount_won if root_row else 0
+        pillars = [
+            PillarCard(r.node, r, _mix_from_node(r))
+            for r in sorted(node_rows, key=lambda r: r.node.path)
+            if r.node.depth == 1
+        ]
+    reporting = _total(
+        reporting_by_ministry(as_of=as_of, fiscal_year=fiscal_year, scope=scope).values()
+    )
+    return BoardPage(
+        as_of=as_of,
+        fiscal_year=fiscal_year,
+        scope_node=pillar,
+        scope_ministry=ministry,
+        total_won=total_won,
+        mix=mix,
+        node_row=node_row,
+        pillars=pillars,
+        attention=attention(rows, as_of=as_of, limit=attention_limit),
+        reporting=reporting,
+        periods=current_periods(as_of),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Ministries
+
+
+@dataclass
+class MinistryLine:
+    ministry: Ministry
+    reporting: ReportingStats
+    mix: StatusMix
+
+
+def ministry_lines(*, as_of: date, fiscal_year: FiscalYear) -> list[MinistryLine]:
+    """Every ministry with programmes in the fiscal year: reporting and status mix (3 queries)."""
+    reporting = reporting_by_ministry(as_of=as_of, fiscal_year=fiscal_year)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    amounts: dict[int, dict[str, int]] = defaultdict(dict)
+    for r in (
+        ProgramStatus.objects.filter(as_of=as_of, program__node__fiscal_year=fiscal_year)
+        .order_by()
+        .values("program__ministry_id", "status")
+        .annotate(n=Count("pk"), won=Sum("allocated_won"))
+    ):
+        counts[r["program__ministry_id"]][r["status"]] = r["n"]
+        amounts[r["program__ministry_id"]][r["status"]] = int(r["won"] or 0)
+    ministries = Ministry.objects.filter(pk__in=set(counts) | set(reporting)).order_by("code")
+    return [
+        MinistryLine(
+            m, reporting.get(m.pk, ReportingStats()), StatusMix(counts[m.pk], amounts[m.pk])
+        )
+        for m in ministries
+    ]
+
+
+def overdue_reports(
+    *, as_of: date, fiscal_year: FiscalYear, ministry: Ministry
+) -> QuerySet[Program]:
+    return (
+        reporting_programs(as_of=as_of, fiscal_year=fiscal_year, scope=Q(ministry=ministry))
+        .filter(Q(is_overdue=True))
+        .select_related("node")
+        .order_by("due", "node__path")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Classification (COFOG x AI component)
+
+
+@dataclass
+class Classification:
+    cofog: list[tuple[str, int]]
+    components: list[tuple[str, int]]
+    matrix: list[tuple[str, list[int], int]]
+    component_totals: list[int]
+    classified_total: int
+    budget_total: int
+
+
+def classification(*, fiscal_year: FiscalYear) -> Classification:
+    """The AI budget by COFOG division, by AI component, and crossed (one query).
+
+    Money is counted where it is stated most specifically: each node's own money is its amount
+    minus what its children state (``kpis.rules.program_own_amounts`` with every node counted),
+    classified by the node's own division/component, else its nearest ancestor's ("" =
+    unclassified). Where children state more than their parent (reconciliation reports it) the sum
+    exceeds the budget total; both are shown."""
+    from budget.models import COFOG, AIComponent
+
+    nodes: list[dict[str, Any]] = [
+        dict(n)
+        for n in BudgetNode.objects.filter(fiscal_year=fiscal_year)
+        .order_by("path")
+        .values("id", "code", "parent_id", "amount_won", "cofog", "ai_component", "depth")
+    ]
+    by_id = {n["id"]: n for n in nodes}
+    own = rules.program_own_amounts(
+        [
+            (
+                n["code"],
+                by_id[n["parent_id"]]["code"] if n["parent_id"] in by_id else None,
+                n["amount_won"],
+                Status.NOT_STARTED,
+            )
+            for n in nodes
+        ]
+    )
+
+    def effective(n: dict[str, Any], key: str) -> str:
+        while n is not None:
+            if n[key]:
+                return str(n[key])
+            n = by_id.get(n["parent_id"])  # type: ignore[assignment]
+        return ""
+
+    cofog_keys = [c for c in COFOG.values] + [""]
+    comp_keys = [c for c in AIComponent.values] + [""]
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    for n in nodes:
+        cells[(effective(n, "cofog"), effective(n, "ai_component"))] += own.get(n["code"], 0)
+    matrix = [
+        (c, [cells[(c, k)] for k in comp_keys], sum(cells[(c, k)] for k in comp_keys))
+        for c in cofog_keys
+    ]
+    comp_totals = [sum(cells[(c, k)] for c in cofog_keys) for k in comp_keys]
+    root_total = sum(n["amount_won"] for n in nodes if n["parent_id"] is None)
+    return Classification(
+        cofog=[(c, total) for c, _, total in matrix],
+        components=list(zip(comp_keys, comp_totals, strict=True)),
+        matrix=matrix,
+        component_totals=comp_totals,
+        classified_total=sum(comp_totals),
+        budget_total=root_total,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One programme
+
+
+@dataclass
+class KPIView:
+    kpi: KPI
+    row: KPIStatus | None
+    history: list[KPIStatus]
+    version: rules.TargetVersion
+    target_text: str
+
+
+@dataclass
+class StatusChange:
+    row: ProgramStatus
+    change: str  # "better" | "worse" | "same" | "first"
+
+
+@dataclass
+class ProgramDetail:
+    program: Program
+    row: ProgramStatus | None
+    kpis: list[KPIView]
+    reports: list[ProgressReport]
+    history: list[StatusChange]
+    budget_history: list[ProgramStatus]
+    pillar: BudgetNode | None
+    area: BudgetNode | None
+
+
+def _changes(rows: Sequence[ProgramStatus]) -> list[StatusChange]:
+    out: list[StatusChange] = []
+    previous: ProgramStatus | None = None
+    for row in rows:
+        if previous is None:
+            change = "first"
+        else:
+            before, after = SEVERITY.get(previous.status, 99), SEVERITY.get(row.status, 99)
+            # not_started is last in display order but is not "better" than a status with data
+            if row.status == previous.status:
+                change = "same"
+            elif Status.NOT_STARTED in (row.status, previous.status):
+                change = "changed"
+            else:
+                change = "better" if after > before else "worse"
+        out.append(StatusChange(row, change))
+        previous = row
+    return out
+
+
+def program_detail(*, code: str, as_of: date, fiscal_year: FiscalYear) -> ProgramDetail | None:
+    """One programme as of a date (nine queries)."""
+    program = (
+        Program.objects.select_related("node", "ministry", "node__fiscal_year")
+        .filter(node__code=code, node__fiscal_year=fiscal_year)
+        .first()
+    )
+    if program is None:
+        return None
+    tree = board_tree(fiscal_year)
+    history = list(
+        ProgramStatus.objects.filter(program=program, as_of__lte=as_of).order_by("as_of")
+    )
+    row = next((h for h in history if h.as_of == as_of), None)
+    kpis = list(
+        KPI.objects.filter(program=program)
+        .prefetch_related("milestones", "revisions")
+        .order_by("position", "code")
+    )
+    kpi_history: dict[int, list[KPIStatus]] = defaultdict(list)
+    for k in KPIStatus.objects.filter(kpi__program=program, as_of__lte=as_of).order_by("as_of"):
+        kpi_history[k.kpi_id].append(k)
+    views = []
+    for kpi in kpis:
+        in_force = kpi_target_as_of(kpi, as_of, revisions=list(kpi.revisions.all()))
+        version = rules.TargetVersion(
+            target=in_force.target,
+            target_date=in_force.target_date,
+            baseline=in_force.baseline,
+            milestones=tuple(rules.Milestone(d, v) for d, v in in_force.milestones),
+        )
+        rows = kpi_history.get(kpi.pk, [])
+        current = next((r for r in rows if r.as_of == as_of), None)
+        views.append(KPIView(kpi, current, rows, version, kpi.target_text))
+    reports = list(
+        ProgressReport.objects.filter(program=program)
+        .select_related("submitted_by", "reviewed_by")
+        .order_by("-period_end", "-revision")
+    )
+    changes = [c for c in _changes(history) if c.change != "same"]
+    if history and (not changes or changes[-1].row is not history[-1]):
+        changes.append(StatusChange(history[-1], "same"))
+    return ProgramDetail(
+        program=program,
+        row=row,
+        kpis=views,
+        reports=reports,
+        history=list(reversed(changes)),
+        budget_history=[h for h in history if h.budget_assessed_at is not None],
+        pillar=tree.pillar_of(program.node.path),
+        area=tree.area_of(program.node.path),
+    )

@@ -1,0 +1,153 @@
+"""Template helpers for the boards: status word + icon + colour class, explanations rendered in
+the active language (``kpis.rules.render_explanation``), dates, numbers and percentages in the
+language's conventions (``kpis.rules`` formatting, ``budget.formatting`` for money)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from budget.formatting import base_language
+from kpis import rules
+
+register = template.Library()
+
+ICONS = {
+    "off_track": "✖",
+    "at_risk": "▲",
+    "no_data": "?",
+    "on_track": "●",
+    "achieved": "★",
+    "not_started": "○",
+}
+
+
+def _lang() -> str:
+    return base_language(get_language())
+
+
+@register.filter
+def status_label(status: str | None) -> str:
+    if not status:
+        return ""
+    try:
+        return str(rules.STATUS_LABELS[rules.Status(status)])
+    except ValueError:
+        return str(status)
+
+
+@register.filter
+def status_icon(status: str | None) -> str:
+    return ICONS.get(status or "", "")
+
+
+@register.inclusion_tag("boards/_status.html")
+def status_badge(status: str | None) -> dict[str, Any]:
+    return {"status": status or "", "label": status_label(status), "icon": status_icon(status)}
+
+
+@register.filter
+def explain(row: Any) -> str:
+    """A stored row's explanation (``explanation_key`` + ``explanation_params``) in the active
+    language."""
+    key = getattr(row, "explanation_key", "")
+    if not key:
+        return ""
+    return rules.render_explanation(
+        {"key": key, "params": getattr(row, "explanation_params", {}) or {}}, _lang()
+    )
+
+
+@register.filter
+def day(value: date | str | None) -> str:
+    if not value:
+        return ""
+    return rules.format_date(value, _lang())
+
+
+@register.filter
+def num(value: Decimal | int | None) -> str:
+    if value is None:
+        return "-"
+    return rules.format_number(value, _lang())
+
+
+@register.filter
+def pct(value: Decimal | float | None) -> str:
+    if value is None:
+        return "-"
+    return rules.format_percent(value, _lang())
+
+
+@register.filter
+def count(value: int | None) -> str:
+    return f"{int(value or 0):,}"
+
+
+@register.filter
+def forecast_sentence(row: Any) -> str:
+    """What the stored forecast says, in a sentence."""
+    if row is None or row.forecast_value is None:
+        return ""
+    lang = _lang()
+    params = {
+        "value": rules.format_number(row.forecast_value, lang),
+        "target": rules.format_number(row.target, lang) if row.target is not None else "-",
+        "target_date": rules.format_date(row.target_date, lang) if row.target_date else "-",
+    }
+    if row.forecast_miss:
+        text = _("Forecast %(value)s by %(target_date)s, short of the target %(target)s.")
+    else:
+        text = _("Forecast %(value)s by %(target_date)s: on course for the target %(target)s.")
+    text = text % params
+    if row.forecast_date:
+        text += " " + _("Trend reaches the target on %(date)s.") % {
+            "date": rules.format_date(row.forecast_date, lang)
+        }
+    return text
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: Any, **kwargs: Any) -> str:
+    """The current query string with some parameters replaced (``None`` removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def css_pct(value: Decimal | float | None) -> str:
+    """A ratio as a CSS percentage ("12.3456%"), locale-independent."""
+    if value is None:
+        return "0%"
+    return f"{float(value) * 100:.4f}%"
+
+
+@register.simple_tag
+def cofog_label(code: str) -> str:
+    from budget.models import COFOG
+
+    labels = dict(COFOG.choices)
+    return f"{code} {labels[code]}" if code in labels else str(_("Unclassified"))
+
+
+@register.simple_tag
+def component_label(code: str) -> str:
+    from budget.models import AIComponent
+
+    return str(dict(AIComponent.choices).get(code, _("Unclassified")))

@@ -1,0 +1,240 @@
+"""The status boards (domain.md 2, 5): thin views over boards.selectors. Every signed-in role may
+read the boards; the programmes table and its exports are scoped to the reader's ministry for
+officers and ministry reviewers (programs.selectors.program_scope_q)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from audit.exporting import csv_response, xlsx_response
+from audit.services import audit_export
+from boards import charts, selectors
+from boards.exports import EXPORT_COLUMNS, export_rows
+from boards.filters import ProgramFilter
+from boards.services import board_ensure_results
+from boards.tables import ProgramTable
+from budget.formatting import base_language
+from budget.models import FiscalYear, Ministry
+from status.selectors import status_dates
+
+PER_PAGE = 50
+
+
+@dataclass
+class AsOf:
+    day: date
+    today: date
+    error: str
+    dates: list[date]
+
+    @property
+    def query(self) -> str:
+        return "" if self.day == self.today else f"?as_of={self.day.isoformat()}"
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.today
+
+
+def _as_of(request: HttpRequest) -> AsOf:
+    today = timezone.localdate()
+    raw = (request.GET.get("as_of") or "").strip()
+    day, error = today, ""
+    if raw:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            error = _("“%(value)s” is not a date (YYYY-MM-DD): showing today.") % {"value": raw}
+    board_ensure_results(as_of=day)
+    return AsOf(day, today, error, status_dates()[:60])
+
+
+def _fiscal_year(request: HttpRequest) -> FiscalYear:
+    year = request.GET.get("year")
+    fy = selectors.board_fiscal_year(int(year) if year and year.isdigit() else None)
+    if fy is None:
+        raise Http404(_("No budget is loaded."))
+    return fy
+
+
+def _lang() -> str:
+    return base_language(get_language())
+
+
+def _base(request: HttpRequest) -> tuple[AsOf, FiscalYear, dict[str, Any]]:
+    as_of = _as_of(request)
+    fy = _fiscal_year(request)
+    return as_of, fy, {"as_of": as_of, "fiscal_year": fy}
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """``/``: what is off track, how much money is at stake, and why."""
+    as_of, fy, context = _base(request)
+    context["page"] = selectors.board_page(as_of=as_of.day, fiscal_year=fy)
+    return render(request, "boards/board.html", context)
+
+
+def _program_filter(request: HttpRequest, as_of: AsOf, fy: FiscalYear) -> ProgramFilter:
+    tree = selectors.board_tree(fy)
+    ministries = list(Ministry.objects.filter(programs__node__fiscal_year=fy).distinct())
+    rows = selectors.program_rows(as_of=as_of.day, fiscal_year=fy, user=request.user)
+    return ProgramFilter(request.GET, queryset=rows, tree=tree, ministries=ministries)
+
+
+@login_required
+def programs(request: HttpRequest) -> HttpResponse:
+    """``/programs/``: the filterable, sortable, paginated programmes table (htmx updates)."""
+    as_of, fy, context = _base(request)
+    filterset = _program_filter(request, as_of, fy)
+    table = ProgramTable(filterset.qs, tree=filterset.tree, as_of_query=as_of.query)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    context.update({"filter": filterset, "table": table})
+    htmx = getattr(request, "htmx", None)
+    if htmx and htmx.target == "programs-results":
+        return render(request, "boards/_programs_results.html", context)
+    return render(request, "boards/programs.html", context)
+
+
+@login_required
+def programs_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """``/programs/export/csv/`` and ``/programs/export/xlsx/``: the filtered rows, all pages, in
+    the table's order."""
+    as_of, fy, _context = _base(request)
+    filterset = _program_filter(request, as_of, fy)
+    qs = filterset.qs
+    table = ProgramTable(qs, tree=filterset.tree)
+    RequestConfig(request, paginate=False).configure(table)
+    rows = [row.record for row in table.rows]
+    filters = {k: v for k, v in request.GET.lists() if k not in ("page",)}
+    audit_export(
+        what="boards.programs",
+        file_format=file_format,
+        rows=len(rows),
+        filters=filters,
+        actor=request.user,
+    )
+    data = list(export_rows(rows, tree=filterset.tree, language=_lang()))
+    name = f"programmes-{as_of.day.isoformat()}"
+    if file_format == "xlsx":
+        return xlsx_response(f"{name}.xlsx", EXPORT_COLUMNS, data, title=name)
+    return csv_response(f"{name}.csv", EXPORT_COLUMNS, data)
+
+
+@login_required
+def program(request: HttpRequest, code: str) -> HttpResponse:
+    """``/programs/<code>/``: KPIs with status, explanation, forecast and charts; budget
+    execution; report history; status history."""
+    as_of, fy, context = _base(request)
+    detail = selectors.program_detail(code=code, as_of=as_of.day, fiscal_year=fy)
+    if detail is None:
+        raise Http404(_("No programme %(code)s.") % {"code": code})
+    kpi_charts = []
+    for view in detail.kpis:
+        actual_by_day: dict[date, Any] = {}
+        for h in view.history:
+            if h.assessed_at is not None and h.actual is not None:
+                actual_by_day[h.assessed_at] = h.actual
+        row = view.row
+        forecast = None
+        if row and row.forecast_value is not None and row.assessed_at and row.actual is not None:
+            forecast = (
+                row.assessed_at,
+                row.actual,
+                row.target_date or view.version.target_date,
+                row.forecast_value,
+            )
+        chart = charts.kpi_chart(
+            kind=view.kpi.kind,
+            version=view.version,
+            start=detail.program.start,
+            end=detail.program.end,
+            actual=sorted(actual_by_day.items()),
+            forecast=forecast,
+        )
+        kpi_charts.append((view, chart))
+    bars = []
+    if detail.row is not None:
+        bars = charts.execution_bars(
+            allocated=detail.row.allocated_won,
+            executed=detail.row.executed_won,
+            expected_share=detail.row.expected_share,
+            labels={
+                "allocated": _("Allocated"),
+                "expected": _("Expected by now"),
+                "executed": _("Executed"),
+            },
+        )
+    context.update({"detail": detail, "kpi_charts": kpi_charts, "bars": bars})
+    return render(request, "boards/program.html", context)
+
+
+@login_required
+def ministries(request: HttpRequest) -> HttpResponse:
+    as_of, fy, context = _base(request)
+    context["lines"] = selectors.ministry_lines(as_of=as_of.day, fiscal_year=fy)
+    context["periods"] = selectors.current_periods(as_of.day)
+    return render(request, "boards/ministries.html", context)
+
+
+@login_required
+def ministry(request: HttpRequest, code: str) -> HttpResponse:
+    as_of, fy, context = _base(request)
+    m = Ministry.objects.filter(code=code).first()
+    if m is None:
+        raise Http404(_("No ministry %(code)s.") % {"code": code})
+    context.update(
+        {
+            "ministry": m,
+            "page": selectors.board_page(
+                as_of=as_of.day, fiscal_year=fy, ministry=m, attention_limit=None
+            ),
+            "overdue": list(selectors.overdue_reports(as_of=as_of.day, fiscal_year=fy, ministry=m)),
+            "rows": list(
+                selectors.program_rows(as_of=as_of.day, fiscal_year=fy).filter(program__ministry=m)
+            ),
+        }
+    )
+    return render(request, "boards/ministry.html", context)
+
+
+@login_required
+def classification(request: HttpRequest) -> HttpResponse:
+    _as_of_unused, fy, context = _base(request)
+    context["data"] = selectors.classification(fiscal_year=fy)
+    return render(request, "boards/classification.html", context)
+
+
+@login_required
+def briefing(request: HttpRequest) -> HttpResponse:
+    """``/briefing/`` (whole budget), ``?pillar=CODE``, ``?ministry=CODE``: print-ready."""
+    as_of, fy, context = _base(request)
+    pillar = ministry_obj = None
+    tree = selectors.board_tree(fy)
+    if code := request.GET.get("pillar"):
+        pillar = next((n for n in tree.pillars if n.code == code), None)
+        if pillar is None:
+            raise Http404(_("No pillar %(code)s.") % {"code": code})
+    elif code := request.GET.get("ministry"):
+        ministry_obj = Ministry.objects.filter(code=code).first()
+        if ministry_obj is None:
+            raise Http404(_("No ministry %(code)s.") % {"code": code})
+    context["page"] = selectors.board_page(
+        as_of=as_of.day,
+        fiscal_year=fy,
+        pillar=pillar,
+        ministry=ministry_obj,
+        attention_limit=None,
+    )
+    context["tree"] = tree
+    return render(request, "boards/briefing.html", context)
