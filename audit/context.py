@@ -102,6 +102,17 @@ def audit_context(
 
 
 def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or, behind ``settings.TRUSTED_PROXY_COUNT`` reverse
+    proxies, the address the outermost of them saw (X-Forwarded-For, read from the right; the
+    left part is whatever the client claimed). Also django-axes' AXES_CLIENT_IP_CALLABLE."""
+    from django.conf import settings
+
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies][:64]
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 

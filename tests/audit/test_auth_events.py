@@ -78,3 +78,14 @@ def test_below_the_limit_the_right_password_still_works(client, person):
         _login(client, "kim", "wrong-password")
     assert _login(client, "kim", DEFAULT_PASSWORD).status_code == 302
     assert entries(action="login")
+
+
+def test_client_address_behind_trusted_proxies(rf, settings):
+    from audit.context import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_address(request) == "10.0.0.1"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(request) == "203.0.113.7", "the client-supplied part is not trusted"
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_address(request) == "10.0.0.1"
