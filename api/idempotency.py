@@ -72,7 +72,7 @@ def run_idempotent(request: Request, handler: Callable[[], Response]) -> Respons
             % {"max": MAX_KEY_LENGTH},
             status.HTTP_400_BAD_REQUEST,
         )
-    user = request.user
+    user: Any = request.user
     fingerprint = request_fingerprint(
         method=request.method or "", path=request.path, body=request.data
     )

@@ -309,7 +309,7 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
             f"{_label(day, frequency)}: {_number(amount)}"
             for day, amount in previous_executed[program.pk][-4:]
         )
-        cells = {
+        cells: dict[str, Any] = {
             "program": program.code,
             "period_end": period_end.isoformat(),
             "kpi": None,
@@ -348,7 +348,7 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
                 "kpi": kpi.code,
                 "name": kpi_name,
                 "unit": kpi.unit,
-                "kind": str(kpi.get_kind_display()),  # type: ignore[attr-defined]
+                "kind": str(kpi.get_kind_display()),
                 "enter": what_to_enter(kpi.kind),
                 "target": target,
                 "previous": "; ".join(
@@ -365,14 +365,14 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
             value_validation.add(ws.cell(row=row, column=COLUMN_INDEX["value"]))
             row += 1
 
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=COLUMN_INDEX["name"] + 1)
+    ws.freeze_panes = f"{get_column_letter(COLUMN_INDEX['name'] + 1)}{FIRST_DATA_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.protection.formatCells = False
 
     meta = wb.create_sheet(META_SHEET)
-    for i, (key, value) in enumerate(
+    for i, (meta_key, meta_value) in enumerate(
         (
             ("format", FORMAT_NAME),
             ("version", FORMAT_VERSION),
@@ -383,8 +383,8 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
         ),
         start=1,
     ):
-        meta.cell(row=i, column=1, value=key)
-        meta.cell(row=i, column=2, value=value)
+        meta.cell(row=i, column=1, value=meta_key)
+        meta.cell(row=i, column=2, value=meta_value)
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
 
@@ -630,7 +630,7 @@ def _looks_like_formula(value: Any) -> bool:
 
 def _find_header(rows: Iterable[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]] | None:
     for number, cells in rows:
-        keys = {}
+        keys: dict[str, int] = {}
         for i, cell in enumerate(cells):
             if isinstance(cell, str) and cell.strip():
                 keys.setdefault(cell.strip().lower(), i)

@@ -7,6 +7,7 @@ import json
 import threading
 from datetime import date
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -276,7 +277,7 @@ def test_officer_cannot_approve(world):
 
 
 def test_reviewer_cannot_approve_own_report(world):
-    both = UserFactory(username="officer-reviewer", role=Role.OFFICER, ministry=world.msit)
+    both: Any = UserFactory(username="officer-reviewer", role=Role.OFFICER, ministry=world.msit)
     both.groups.add(Group.objects.get_or_create(name=Role.REVIEWER.value)[0])
     client = _client(both)
     body = _create(client).json()
@@ -600,7 +601,7 @@ def _add_reports(world, count: int) -> None:
     from reporting.services import report_create_draft
 
     for i in range(count):
-        program = ProgramFactory(ministry=world.msit, node__code=f"R{i}", node__path=f"C/R{i}")
+        program: Any = ProgramFactory(ministry=world.msit, node__code=f"R{i}", node__path=f"C/R{i}")
         KPIFactory(program=program, code=f"R{i}-K1")
         report_create_draft(
             user=world.officer,

@@ -9,6 +9,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 import openpyxl
 import pytest
@@ -71,7 +72,7 @@ def _rows(ws) -> dict[tuple[str, str | None], int]:
     return out
 
 
-def _fill(ws, entries: dict[tuple[str, str | None], dict[str, object]]) -> None:
+def _fill(ws, entries: dict[Any, Any]) -> None:
     rows = _rows(ws)
     for key, cells in entries.items():
         for column, value in cells.items():
