@@ -215,3 +215,11 @@ class ReportTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}"
+
+    @property
+    def from_status_label(self) -> str:
+        return str(ReportStatus(self.from_status).label) if self.from_status else ""
+
+    @property
+    def to_status_label(self) -> str:
+        return str(ReportStatus(self.to_status).label)

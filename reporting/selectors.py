@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -111,6 +112,28 @@ def previous_approved_values(
         if len(out[kpi_id]) < limit:
             out[kpi_id].append((period_end, value))
     return dict(out)
+
+
+def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, Any]]:
+    """For each KPI id of the programme, the approved values of the periods before
+    ``period_end``: ``total`` (all years), ``year`` (the same calendar year) and ``latest``."""
+    rows = (
+        KPIValue.objects.filter(
+            report__program_id=program.pk,
+            report__is_current=True,
+            report__period_end__lt=period_end,
+        )
+        .order_by("report__period_end")
+        .values_list("kpi_id", "report__period_end", "value")
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for kpi_id, end, value in rows:
+        entry = out.setdefault(kpi_id, {"total": Decimal(0), "year": Decimal(0), "latest": None})
+        entry["total"] += value
+        if end.year == period_end.year:
+            entry["year"] += value
+        entry["latest"] = value
+    return out
 
 
 # The officer's dashboard ------------------------------------------------------------------------

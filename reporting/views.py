@@ -95,6 +95,8 @@ class KPIRow:
     field: BoundField | None
     what_to_enter: str
     expected: Decimal
+    expected_note: str
+    so_far: Decimal | None
     previous: list[tuple[date, Any]]
     value: Any
 
@@ -103,6 +105,24 @@ def _what_to_enter(kpi: KPI) -> str:
     if kpi.kind == KPIKind.LEVEL:
         return _("Value at period end")
     return _("Amount achieved this period")
+
+
+def _expected_note(kpi: KPI) -> str:
+    if kpi.kind == KPIKind.CUMULATIVE:
+        return _("cumulative total, baseline included")
+    if kpi.kind == KPIKind.ANNUAL:
+        return _("total for the year so far")
+    return _("value at period end")
+
+
+def _so_far(kpi: KPI, sums: dict[int, dict[str, Any]]) -> Decimal | None:
+    """What the approved earlier periods add up to, in the terms of the expected value."""
+    entry = sums.get(kpi.pk)
+    if kpi.kind == KPIKind.CUMULATIVE:
+        return kpi.baseline + (entry["total"] if entry else 0)
+    if kpi.kind == KPIKind.ANNUAL:
+        return entry["year"] if entry else Decimal(0)
+    return entry["latest"] if entry else None
 
 
 def _kpis_of(program: Program) -> list[KPI]:
@@ -131,6 +151,7 @@ def _rows(
     previous: dict[int, list[tuple[date, Any]]],
     values: dict[int, Any],
 ) -> list[KPIRow]:
+    sums = selectors.approved_so_far(program, period_end)
     rows = []
     for kpi in _kpis_of(program):
         rows.append(
@@ -139,6 +160,8 @@ def _rows(
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=_what_to_enter(kpi),
                 expected=expected_value(kpi, period_end, start=program.start),
+                expected_note=_expected_note(kpi),
+                so_far=_so_far(kpi, sums),
                 previous=previous.get(kpi.pk, []),
                 value=values.get(kpi.pk),
             )
