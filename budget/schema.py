@@ -536,13 +536,16 @@ def _schema_error_to_budget_errors(error: ValidationError) -> list[tuple[PathPar
 
 
 def _normalise(value: Any) -> Any:
-    """A copy in which YAML dates are ``YYYY-MM-DD`` strings (date-times stay, to be refused)."""
+    """A copy in which YAML dates are ``YYYY-MM-DD`` strings (date-times stay, to be refused)
+    and a ``Decimal`` NaN is a float NaN."""
     if isinstance(value, Mapping):
         return {key: _normalise(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_normalise(item) for item in value]
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value.isoformat()
+    if isinstance(value, Decimal) and value.is_nan():
+        return float("nan")  # compares quietly (a Decimal NaN raises), refused as not finite
     return value
 
 

@@ -406,6 +406,12 @@ BAD_INPUTS: list[tuple[str, Mutation, str, str]] = [
         "must be a finite number, got nan",
     ),
     (
+        "target a decimal NaN",
+        _set(GPU_KPI, "target", Decimal("NaN")),
+        f"{GPU_KPI}.target",
+        "must be a finite number, got nan",
+    ),
+    (
         "target infinite",
         _set(GPU_KPI, "target", Decimal("Infinity")),
         f"{GPU_KPI}.target",
