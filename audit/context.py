@@ -1,6 +1,7 @@
 """Who is acting, for the audit trail: set per request by AuditContextMiddleware, or around a
 command or task by ``audit_context(actor=..., source="command:load_budget")``. Outside both the
-actor is "system".
+actor is "system", with the source "command:<name>" under manage.py (so every command is named
+without calling anything) and "celery:<task>" in a Celery task (audit/signals.py).
 
 The request context keeps the request itself, so the actor is read when an entry is written (after
 a login the new user is the actor; DRF's token authentication sets ``request.user`` too).
@@ -9,7 +10,9 @@ a login the new user is the actor; DRF's token authentication sets ``request.use
 from __future__ import annotations
 
 import contextvars
+import os
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,11 +72,20 @@ def _actor_from_user(user: Any, ctx: _Context) -> Actor:
     )
 
 
+def _default_source() -> str:
+    """Outside any request or audit_context: "command:<name>" when run by manage.py, else
+    "system"."""
+    argv = sys.argv
+    if len(argv) > 1 and os.path.basename(argv[0]) in ("manage.py", "django-admin"):
+        return f"command:{argv[1]}"[:100]
+    return SYSTEM
+
+
 def current_actor() -> Actor:
     """The actor to record now."""
     ctx = _current.get()
     if ctx is None:
-        return _actor_from_user(None, _Context(source=SYSTEM))
+        return _actor_from_user(None, _Context(source=_default_source()))
     user = ctx.user
     if user is None and ctx.request is not None:
         user = getattr(ctx.request, "user", None)

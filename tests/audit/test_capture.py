@@ -318,3 +318,34 @@ def test_chain_links_every_entry(kpi):
         assert cur.prev_hash == prev.hash
     for row in rows:
         assert row.hash == compute_hash(row)
+
+
+def test_a_command_is_named_without_any_context(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["manage.py", "load_budget", "budget.yaml"])
+    entry = _one(MinistryFactory(code="CMD"), "create")
+    assert entry.source == "command:load_budget"
+    assert entry.actor_username == "system"
+
+
+def test_a_celery_task_is_named_without_any_context():
+    from celery.signals import task_postrun, task_prerun
+
+    class Task:
+        name = "status.recompute_all"
+
+    task_prerun.send(sender=Task, task_id="t-1", task=Task)
+    try:
+        entry = _one(MinistryFactory(code="CEL"), "create")
+    finally:
+        task_postrun.send(sender=Task, task_id="t-1", task=Task)
+    assert entry.source == "celery:status.recompute_all"
+    assert _one(MinistryFactory(code="AFTER"), "create").source == "system"
+
+
+def test_audit_context_names_the_actor_of_a_command(officer):
+    with audit_context(actor=officer, source="command:import_progress"):
+        entry = _one(MinistryFactory(code="CTX"), "create")
+    assert (entry.actor_id, entry.source) == (officer.pk, "command:import_progress")
+    assert entry.request_id, "a command run gets its own id to group its entries"

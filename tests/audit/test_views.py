@@ -196,3 +196,25 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client, users):
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     reprs = {r["object"] for r in rows}
     assert {"'@SUM(1)", "'-2+3"} <= reprs
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_object_history_query_count_is_pinned(client, users, kpi, django_assert_num_queries, size):
+    for i in range(size):
+        kpi.target = Decimal(i + 2000)
+        kpi.save()
+    client.force_login(users["auditor"])
+    # session, user, roles, entries
+    with django_assert_num_queries(4):
+        response = client.get(reverse("audit:object", args=["kpis.kpi", kpi.pk]))
+    assert len(response.context["rows"]) == size + 1
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_day_view_query_count_is_pinned(client, users, report, django_assert_num_queries, size):
+    _make_entries(size)
+    client.force_login(users["auditor"])
+    # session, user, roles, the day's entries, the stored board's programmes, the replay
+    with django_assert_num_queries(6):
+        response = client.get(reverse("audit:day"))
+    assert len(response.context["entries"]) == AuditEntry.objects.count()
