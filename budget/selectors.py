@@ -6,7 +6,7 @@ Every selector runs a fixed number of queries, whatever the size of the tree:
   :func:`budget.reconciliation.reconcile_fiscal_year`).
 - :func:`budget_node_detail`: 8 (the node with its programme and ministry; the year's nodes, light,
   for the breadcrumb and the total; the children; the conflicts; the KPIs; their milestones; and
-  reconciliation's two).
+  reconciliation's two); 7 for a node with no KPIs, as there are no milestones to fetch.
 
 Shares are computed here, never stored: share of parent = amount / parent's amount, share of total =
 amount / the year's total (the sum of its root nodes, normally the one root). A share of a zero
@@ -241,7 +241,7 @@ class NodeDetail:
 
 
 def budget_node_detail(fiscal_year: FiscalYear, code: str) -> NodeDetail | None:
-    """The node of the year with this code, or ``None``. Eight queries."""
+    """The node of the year with this code, or ``None``. Eight queries (seven without KPIs)."""
     node = (
         BudgetNode.objects.filter(fiscal_year=fiscal_year, code=code)
         .select_related("parent", "program__ministry")

@@ -1,0 +1,207 @@
+"""Money, share and name formatting (budget/formatting.py) and the template filters over it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from budget.formatting import (
+    base_language,
+    format_quantity,
+    format_share,
+    format_won,
+    format_won_short,
+    localized_name,
+    share_of,
+)
+
+TRILLION = 10**12
+BILLION = 10**9
+MILLION = 10**6
+EOK = 10**8  # 억
+MAN = 10**4  # 만
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        # the document's own figures
+        (10_100_000_000_000, "10조 1,000억 원"),
+        (5_400_000_000_000, "5조 4,000억 원"),
+        (800_000_000_000, "8,000억 원"),
+        (700_000_000_000, "7,000억 원"),
+        (5_500_000_000, "55억 원"),
+        (220_000_000, "2억 2,000만 원"),
+        # exact round units
+        (0, "0원"),
+        (1, "1원"),
+        (MAN, "1만 원"),
+        (EOK, "1억 원"),
+        (TRILLION, "1조 원"),
+        (TRILLION + MAN, "1조 1만 원"),
+        # non-round amounts are written exactly, every group kept
+        (12_345, "1만 2,345원"),
+        (9_999, "9,999원"),
+        (1_234_567_890_123, "1조 2,345억 6,789만 123원"),
+        (465_720_000_000, "4,657억 2,000만 원"),
+        (3_065_720_000_000, "3조 657억 2,000만 원"),
+        # huge
+        (10**20, "100,000,000조 원"),
+        (12_345_678 * TRILLION, "12,345,678조 원"),
+        # negative (a difference)
+        (-100 * BILLION, "-1,000억 원"),
+        (-1, "-1원"),
+    ],
+)
+def test_format_won_korean(amount: int, expected: str) -> None:
+    assert format_won(amount, "ko") == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (10_100_000_000_000, "10.1 trillion won"),
+        (5_400_000_000_000, "5.4 trillion won"),
+        (800_000_000_000, "800 billion won"),
+        (5_500_000_000, "5.5 billion won"),
+        (220_000_000, "220 million won"),
+        (12_345, "12,345 won"),
+        (0, "0 won"),
+        (1, "1 won"),
+        (999_999, "999,999 won"),
+        (MILLION, "1 million won"),
+        (BILLION, "1 billion won"),
+        (TRILLION, "1 trillion won"),
+        (1_350_000_000_000, "1.35 trillion won"),
+        (3_065_720_000_000, "3,065.72 billion won"),
+        # exact: up to three decimals of the largest unit that allows it, else a smaller unit
+        (1_234_567_000, "1,234.567 million won"),
+        (999_999_000_000, "999.999 billion won"),
+        (1_000_500_000_000, "1,000.5 billion won"),
+        # nothing fits: every won
+        (1_234_567_890_123, "1,234,567,890,123 won"),
+        (1_000_001, "1,000,001 won"),
+        # huge
+        (10**20, "100,000,000 trillion won"),
+        (-100 * BILLION, "-100 billion won"),
+    ],
+)
+def test_format_won_english(amount: int, expected: str) -> None:
+    assert format_won(amount, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "ko", "en"),
+    [
+        (10_100_000_000_000, "10.1조 원", "10.1 tn won"),
+        (5_400_000_000_000, "5.4조 원", "5.4 tn won"),
+        (800_000_000_000, "8,000억 원", "800 bn won"),
+        (5_500_000_000, "55억 원", "5.5 bn won"),
+        (220_000_000, "2.2억 원", "220 mn won"),
+        (1_350_000_000_000, "1.35조 원", "1.35 tn won"),
+        (12_345, "1.23만 원", "12,345 won"),
+        (9_999, "9,999원", "9,999 won"),
+        (0, "0원", "0 won"),
+        # rounding carries into the next unit instead of writing 10,000억 / 1,000 bn
+        (999_999_000_000, "1조 원", "1 tn won"),
+        (99_999_999, "1억 원", "100 mn won"),
+        (1_234_567_890_123, "1.23조 원", "1.23 tn won"),
+        (10**20, "100,000,000조 원", "100,000,000 tn won"),
+        (-465_720_000_000, "-4,657억 원", "-466 bn won"),
+    ],
+)
+def test_format_won_short(amount: int, ko: str, en: str) -> None:
+    assert format_won_short(amount, "ko") == ko
+    assert format_won_short(amount, "en") == en
+
+
+def test_language_variants_and_unknown_language() -> None:
+    assert base_language("ko-kr") == "ko"
+    assert base_language("ko_KR") == "ko"
+    assert base_language("en-gb") == "en"
+    assert base_language(None) == "en"
+    assert format_won(220_000_000, "ko-kr") == "2억 2,000만 원"
+    assert format_won(220_000_000, "fr") == "220 million won"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "ko", "en"),
+    [
+        (Decimal(54) / Decimal(101), "53.5%", "53.5%"),
+        (Decimal(14) / Decimal(101), "13.9%", "13.9%"),
+        (Decimal(26) / Decimal(101), "25.7%", "25.7%"),
+        (Decimal(7) / Decimal(101), "6.9%", "6.9%"),
+        (0.535, "53.5%", "53.5%"),
+        (Decimal("0.0005"), "0.1%", "0.1%"),  # rounded half up
+        (Decimal("0.00049"), "0.1% 미만", "<0.1%"),  # small, but not nothing
+        (0, "0.0%", "0.0%"),
+        (1, "100.0%", "100.0%"),
+        (Decimal("1.1791"), "117.9%", "117.9%"),
+        (None, "해당 없음", "n/a"),
+    ],
+)
+def test_format_share(ratio: Decimal | float | None, ko: str, en: str) -> None:
+    assert format_share(ratio, "ko") == ko
+    assert format_share(ratio, "en") == en
+
+
+def test_share_of() -> None:
+    assert share_of(54, 101) == Decimal(54) / Decimal(101)
+    assert share_of(5, 0) is None
+    assert share_of(0, 10) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("10000.0000"), "10,000"),
+        (Decimal("0.4500"), "0.45"),
+        (Decimal("0.0000"), "0"),
+        (Decimal("3"), "3"),
+        (2100000000000, "2,100,000,000,000"),
+    ],
+)
+def test_format_quantity(value: Decimal | int, expected: str) -> None:
+    assert format_quantity(value, "en") == expected
+
+
+def test_localized_name() -> None:
+    assert localized_name("AI budget", "AI 예산", "ko") == "AI 예산"
+    assert localized_name("AI budget", "", "ko") == "AI budget"
+    assert localized_name("AI budget", "AI 예산", "en") == "AI budget"
+
+
+def _render(source: str, **context: object) -> str:
+    return Template("{% load money %}" + source).render(Context(context))
+
+
+def test_filters_follow_the_active_language() -> None:
+    source = "{{ amount|won }}|{{ amount|won_short }}|{{ ratio|share }}|{{ thing|local_name }}"
+
+    class Thing:
+        name = "Computing"
+        name_ko = "컴퓨팅"
+
+    with translation.override("ko"):
+        assert _render(source, amount=10_100_000_000_000, ratio=0.535, thing=Thing()) == (
+            "10조 1,000억 원|10.1조 원|53.5%|컴퓨팅"
+        )
+    with translation.override("en"):
+        assert _render(source, amount=10_100_000_000_000, ratio=0.535, thing=Thing()) == (
+            "10.1 trillion won|10.1 tn won|53.5%|Computing"
+        )
+
+
+def test_difference_and_ratio_filters() -> None:
+    with translation.override("ko"):
+        assert _render("{{ a|won_difference:b }}", a=1_400_000_000_000, b=900_000_000_000) == (
+            "+5,000억 원"
+        )
+        assert _render("{{ a|won_difference:b }}", a=5, b=5) == "0원"
+        assert _render("{{ a|ratio_of:b|share }}", a=1, b=0) == "해당 없음"
+    with translation.override("en"):
+        assert _render("{{ a|won_difference:b }}", a=0, b=60 * BILLION) == "-60 billion won"
+        assert _render("{{ a|ratio_of:b|share }}", a=240, b=300) == "80.0%"
