@@ -115,15 +115,13 @@ class LoadResult:
     def counts_by_model(self) -> dict[str, dict[str, int]]:
         """``{"budget.BudgetNode": {"created": 3, "updated": 0, "deleted": 1, "unchanged": 40}}``,
         for every model the load touched or compared."""
-        result: dict[str, dict[str, int]] = {}
-        for label in [*MODEL_LABELS, *sorted(self.unchanged_by_model)]:
-            if label in result:
-                continue
-            counts = {action.value: 0 for action in ChangeAction}
-            counts["unchanged"] = self.unchanged_by_model.get(label, 0)
-            result[label] = counts
+        result = {
+            label: {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+            for label in MODEL_LABELS
+        }
+        for label, count in self.unchanged_by_model.items():
+            result[label]["unchanged"] += count
         for change in self.changes:
-            result.setdefault(change.model, {a.value: 0 for a in ChangeAction} | {"unchanged": 0})
             result[change.model][change.action.value] += 1
         return {label: counts for label, counts in result.items() if any(counts.values())}
 
@@ -308,7 +306,8 @@ class _BudgetLoader:
             self.milestones[milestone.kpi_id][milestone.date] = milestone
 
     def match(self) -> None:
-        """Which stored objects the file keeps (``self.kept_*``); the rest are stale."""
+        """Match the stored objects to the file by code; those the file no longer has go to
+        ``self.stale``, per model, to be deleted (children before parents)."""
         nodes_in_file = {node.code: node for node in self.spec.walk()}
         kpis_in_file = {
             kpi.code: kpi
