@@ -218,3 +218,11 @@ def test_day_view_query_count_is_pinned(client, users, report, django_assert_num
     with django_assert_num_queries(6):
         response = client.get(reverse("audit:day"))
     assert len(response.context["entries"]) == AuditEntry.objects.count()
+
+
+def test_pages_are_in_korean_by_default_and_english_on_request(client, users, settings):
+    settings.LANGUAGE_CODE = "ko"
+    client.force_login(users["auditor"])
+    assert "감사 기록" in client.get(reverse("audit:list")).content.decode()
+    english = client.get(reverse("audit:list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Audit trail" in english.content.decode()
