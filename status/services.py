@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -191,17 +191,16 @@ def _load_kpis(program_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
 
 
 def _load_values(
-    program_ids: Sequence[int] | None, as_of: date
+    program_ids: Sequence[int] | None, as_of: date, kpi_ids: Sequence[int] | None = None
 ) -> dict[int, list[tuple[date, Decimal]]]:
     """Approved values (the current approved revision of each period) for periods ended on or
-    before ``as_of``, per KPI, in period order."""
+    before ``as_of``, per KPI, in period order (of the given KPIs only, when given)."""
     values: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    filters = _program_filter("report__program_id", program_ids)
+    if kpi_ids is not None:
+        filters["kpi_id__in"] = kpi_ids
     rows = (
-        KPIValue.objects.filter(
-            report__is_current=True,
-            report__period_end__lte=as_of,
-            **_program_filter("report__program_id", program_ids),
-        )
+        KPIValue.objects.filter(report__is_current=True, report__period_end__lte=as_of, **filters)
         .order_by()
         .values_list("kpi_id", "report__period_end", "value")
     )
@@ -226,6 +225,37 @@ def _load_reports(
     for program_id, period_end, executed in rows.iterator(chunk_size=50000):
         reports[program_id].append((period_end, executed))
     return reports
+
+
+# The digests of the approved inputs, computed by PostgreSQL in one aggregate pass each: a
+# recompute whose inputs did not change never moves the values themselves into Python.
+_VALUE_DIGESTS_SQL = """
+SELECT v.kpi_id,
+       md5(string_agg(r.period_end::text || '=' || v.value::text, ',' ORDER BY r.period_end))
+FROM reporting_kpivalue v
+JOIN reporting_progressreport r ON r.id = v.report_id
+WHERE r.is_current AND r.period_end <= %s {programs}
+GROUP BY v.kpi_id
+"""
+_REPORT_DIGESTS_SQL = """
+SELECT r.program_id,
+       md5(string_agg(r.period_end::text || '=' || coalesce(r.executed_won::text, '-'), ','
+                      ORDER BY r.period_end))
+FROM reporting_progressreport r
+WHERE r.is_current AND r.period_end <= %s {programs}
+GROUP BY r.program_id
+"""
+
+
+def _digests(sql: str, program_ids: Sequence[int] | None, as_of: date) -> dict[int, str]:
+    params: list[Any] = [as_of]
+    programs = ""
+    if program_ids is not None:
+        programs = "AND r.program_id = ANY(%s)"
+        params.append(list(program_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(programs=programs), params)
+        return dict(cursor.fetchall())
 
 
 def _by_kpi(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
@@ -369,16 +399,17 @@ def _recompute_programs(
         .order_by("kpi_id", "created_at", "id")
         .values_list("kpi_id", "effective_from", "previous", "revised")
     )
-    values = _load_values(pids, as_of)
-    reports = _load_reports(pids, as_of)
+    value_digests = _digests(_VALUE_DIGESTS_SQL, pids, as_of)
+    report_digests = _digests(_REPORT_DIGESTS_SQL, pids, as_of)
     old_kpis = _existing(
         KPIStatus, "kpi_id", as_of, None if everything else [r[0] for r in kpi_rows]
     )
     old_programs = _existing(ProgramStatus, "program_id", as_of, pids)
 
+    # Pass 1: fingerprints; the rules run only where they changed.
     kpi_fp: dict[int, str] = {}
     kpi_status: dict[int, str] = {}
-    kpi_write: list[KPIStatus] = []
+    changed_kpis: list[tuple[Any, ...]] = []
     for row in kpi_rows:
         kpi_id, program_id = row[0], row[1]
         program = programs.get(program_id)
@@ -386,9 +417,6 @@ def _recompute_programs(
             continue
         program.kpi_ids.append(kpi_id)
         program.grace_days = min(program.grace_days, row[8]) if len(program.kpi_ids) > 1 else row[8]
-        kpi_milestones = milestones.get(kpi_id, [])
-        kpi_revisions = revisions.get(kpi_id, [])
-        kpi_values = values.get(kpi_id, [])
         fp = _fingerprint(
             settings_fp,
             as_of,
@@ -396,15 +424,48 @@ def _recompute_programs(
             program.start,
             program.end,
             program.frequency,
-            kpi_milestones,
-            kpi_revisions,
-            kpi_values,
+            milestones.get(kpi_id),
+            revisions.get(kpi_id),
+            value_digests.get(kpi_id),
         )
         kpi_fp[kpi_id] = fp
         old = old_kpis.get(kpi_id)
         if old is not None and old[0] == fp:
             kpi_status[kpi_id] = old[1]
+        else:
+            changed_kpis.append(row)
+    program_fp: dict[int, str] = {}
+    changed_programs: list[int] = []
+    for pid, program in programs.items():
+        fp = _fingerprint(
+            settings_fp,
+            as_of,
+            program.fiscal_year,
+            program.start,
+            program.end,
+            program.frequency,
+            program.allocated_won,
+            program.grace_days,
+            report_digests.get(pid),
+            [kpi_fp[k] for k in program.kpi_ids],
+        )
+        program_fp[pid] = fp
+        old = old_programs.get(pid)
+        if old is not None and old[0] == fp:
             continue
+        changed_programs.append(pid)
+
+    # Pass 2: the rules, over the changed objects' inputs only.
+    kpi_write: list[KPIStatus] = []
+    values: dict[int, list[tuple[date, Decimal]]] = {}
+    if changed_kpis:
+        partial = len(changed_kpis) * 2 < len(kpi_rows)
+        values = _load_values(pids, as_of, [r[0] for r in changed_kpis] if partial else None)
+    for row in changed_kpis:
+        kpi_id = row[0]
+        program = programs[row[1]]
+        kpi_milestones = milestones.get(kpi_id, [])
+        kpi_revisions = revisions.get(kpi_id, [])
         facts = rules.KPIFacts(
             kind=row[3],
             direction=row[4],
@@ -417,33 +478,26 @@ def _recompute_programs(
         assessment = rules.assess_kpi(
             facts,
             program.facts(),
-            [rules.PeriodValue(period_end=d, value=v) for d, v in kpi_values],
+            [rules.PeriodValue(period_end=d, value=v) for d, v in values.get(kpi_id, ())],
             as_of,
             thresholds,
         )
         kpi_status[kpi_id] = str(assessment.status)
-        kpi_write.append(_kpi_row(kpi_id, as_of, fp, now, assessment))
+        kpi_write.append(_kpi_row(kpi_id, as_of, kpi_fp[kpi_id], now, assessment))
 
-    program_result: dict[int, tuple[str, str]] = {}
+    changed = set(changed_programs)
+    program_result: dict[int, tuple[str, str]] = {
+        pid: old_programs[pid] for pid in programs if pid not in changed
+    }
     program_write: list[ProgramStatus] = []
-    for pid, program in programs.items():
+    reports: dict[int, list[tuple[date, int | None]]] = {}
+    if changed_programs:
+        partial = len(changed_programs) * 2 < len(programs)
+        reports = _load_reports(changed_programs if partial else pids, as_of)
+    for pid in changed_programs:
+        program = programs[pid]
         program_reports = reports.get(pid, [])
-        fp = _fingerprint(
-            settings_fp,
-            as_of,
-            program.fiscal_year,
-            program.start,
-            program.end,
-            program.frequency,
-            program.allocated_won,
-            program.grace_days,
-            program_reports,
-            [kpi_fp[k] for k in program.kpi_ids],
-        )
-        old = old_programs.get(pid)
-        if old is not None and old[0] == fp:
-            program_result[pid] = old
-            continue
+        fp = program_fp[pid]
         rollup = rules.program_status([kpi_status[k] for k in program.kpi_ids])
         budget = rules.assess_budget(
             program.facts(),
@@ -598,10 +652,25 @@ def _clear_stale(generations: dict[int, int], as_of: date) -> None:
         )
 
 
+# pg_advisory_xact_lock(namespace, key): recomputes for the same as-of date run one after the other,
+# each seeing what the previous stored (so the second writes nothing), and cannot deadlock on the
+# unique index; the upserts alone would already leave no duplicates.
+_LOCK_NAMESPACE = 0x53544154  # "STAT"
+
+
+def _lock_as_of(as_of: date) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, as_of.toordinal()]
+            )
+
+
 @transaction.atomic
 def status_recompute_all(*, as_of: date, fiscal_year: int | None = None) -> RecomputeSummary:
     """Recompute and store every KPI, programme and budget node status as of ``as_of`` (of one
     fiscal year, or all). Writes only rows whose inputs changed."""
+    _lock_as_of(as_of)
     stale = _stale_generations(None)
     programs, program_result, summary = _recompute_programs(
         as_of=as_of, program_ids=None, fiscal_year=fiscal_year
@@ -621,6 +690,7 @@ def status_recompute_all(*, as_of: date, fiscal_year: int | None = None) -> Reco
 @transaction.atomic
 def status_recompute_program(*, program_id: int, as_of: date) -> RecomputeSummary:
     """Recompute one programme's KPIs and programme row, then the budget nodes above it."""
+    _lock_as_of(as_of)
     stale = _stale_generations([program_id])
     programs, program_result, summary = _recompute_programs(
         as_of=as_of, program_ids=[program_id], fiscal_year=None

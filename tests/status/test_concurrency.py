@@ -15,24 +15,30 @@ from tests.status.portfolio import approve
 APRIL = date(2026, 4, 15)
 
 
-def _run_together(monkeypatch, *calls):
-    """Run the calls in threads; each computes on its own, then all write at the same moment
-    (a barrier before the first write), so each sees no stored row and both insert."""
+def _run_together(monkeypatch, *calls, collide_writes=False):
+    """Run the calls in threads, started together. With ``collide_writes`` the per-date lock is
+    off and every thread computes on its own, then all write at the same moment (a barrier before
+    the first write): each saw no stored row, so each inserts, and only ON CONFLICT keeps the rows
+    unique."""
     barrier = threading.Barrier(len(calls), timeout=20)
-    original = services._upsert
-    waited = threading.local()
+    if collide_writes:
+        monkeypatch.setattr(services, "_lock_as_of", lambda as_of: None)
+        original = services._upsert
+        waited = threading.local()
 
-    def upsert(*args, **kwargs):
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return original(*args, **kwargs)
+        def upsert(*args, **kwargs):
+            if not getattr(waited, "done", False):
+                waited.done = True
+                barrier.wait()
+            return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_upsert", upsert)
+        monkeypatch.setattr(services, "_upsert", upsert)
     errors: list[BaseException] = []
 
     def target(call):
         try:
+            if not collide_writes:
+                barrier.wait()
             call()
         except BaseException as exc:
             errors.append(exc)
@@ -55,19 +61,20 @@ def _assert_one_row_each(as_of):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_full_recomputes_at_once(portfolio, monkeypatch):
+def test_two_full_recomputes_writing_at_the_same_moment(portfolio, monkeypatch):
     approve(portfolio, portfolio.a, date(2026, 3, 31), {"A-CUM": 200, "A-LVL": 30}, 1)
     _run_together(
         monkeypatch,
         lambda: services.status_recompute_all(as_of=APRIL),
         lambda: services.status_recompute_all(as_of=APRIL),
+        collide_writes=True,
     )
     _assert_one_row_each(APRIL)
     assert KPIStatus.objects.get(kpi__code="A-CUM").status == "at_risk"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_program_and_full_recompute_at_once(portfolio, monkeypatch):
+def test_program_and_full_recomputes_at_once(portfolio, monkeypatch):
     approve(portfolio, portfolio.b, date(2026, 3, 31), {"B-ANN": 90}, 1)
     _run_together(
         monkeypatch,

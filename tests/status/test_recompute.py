@@ -66,7 +66,7 @@ def test_second_recompute_with_same_inputs_writes_nothing(q1):
             == rows
         )
     # Loading is set-based: a fixed number of queries, whatever the portfolio's size.
-    assert len(ctx.captured_queries) == 15  # incl. SAVEPOINT and RELEASE
+    assert len(ctx.captured_queries) == 16  # incl. SAVEPOINT, RELEASE and the per-date lock
 
 
 @pytest.mark.django_db

@@ -19,10 +19,10 @@ from tests.status.portfolio import role_user
 
 
 def _reset_broker_pools(app):
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget the connection pools so that the next publish uses the new broker_url."""
+    app._pool = None
     app.amqp._producer_pool = None
+    app.control.mailbox.__dict__.pop("producer_pool", None)
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ BROKER = os.environ.get("STATUS_TEST_WORKER_BROKER", "redis://127.0.0.1:6379/10"
 
 
 def _reset_broker_pools(app):
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget the connection pools so that the next publish uses the new broker_url."""
+    app._pool = None
     app.amqp._producer_pool = None
+    app.control.mailbox.__dict__.pop("producer_pool", None)
 
 
 @pytest.fixture
