@@ -35,11 +35,19 @@ def kpi_target_snapshot(kpi: KPI, milestones: list[Any] | None = None) -> dict[s
     if milestones is None:
         milestones = list(kpi.milestones.all())
     return {
-        "target": str(kpi.target),
+        "target": number_text(kpi.target),
         "target_date": kpi.target_date.isoformat(),
-        "baseline": str(kpi.baseline),
-        "milestones": [{"date": m.date.isoformat(), "value": str(m.value)} for m in milestones],
+        "baseline": number_text(kpi.baseline),
+        "milestones": [
+            {"date": m.date.isoformat(), "value": number_text(m.value)} for m in milestones
+        ],
     }
+
+
+def number_text(value: Decimal) -> str:
+    """A decimal as plain text without trailing zeros: 5000.0000 -> "5000", 0.4500 -> "0.45"."""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass

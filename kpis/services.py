@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
 from kpis.models import KPI, Direction, KPIKind, Milestone, RevisionReason, TargetRevision
-from kpis.selectors import kpi_has_any_value, kpi_has_data, kpi_target_snapshot
+from kpis.selectors import kpi_has_any_value, kpi_has_data, kpi_target_snapshot, number_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -149,12 +149,12 @@ def kpi_revise_target(
     assert new_target is not None and new_baseline is not None and new_date is not None
     assert effective is not None
     revised = {
-        "target": str(new_target),
+        "target": number_text(new_target),
         "target_date": new_date.isoformat(),
-        "baseline": str(new_baseline),
+        "baseline": number_text(new_baseline),
         "milestones": previous["milestones"]
         if new_milestones is None
-        else [{"date": d.isoformat(), "value": str(v)} for d, v in new_milestones],
+        else [{"date": d.isoformat(), "value": number_text(v)} for d, v in new_milestones],
     }
     if _canonical(revised) == _canonical(previous):
         raise ValidationError({"target": [_("nothing changes: the values are the ones in force")]})
