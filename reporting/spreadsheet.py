@@ -987,11 +987,12 @@ def _error_at(preview: UploadPreview, row: UploadRow, key: str, message: str) ->
     )
 
 
-def check_upload(*, user: User, preview: UploadPreview) -> UploadPreview:
+def check_upload(*, user: User, preview: UploadPreview, dry_run: bool = True) -> UploadPreview:
     """Check every row of a read upload against the database, without saving anything: the
     programme codes against the user's scope, each report's input with validate_report_input
-    (completeness included, since confirming submits), and the workflow with a dry run of the
-    services. Fills ``preview.plans`` and the errors; returns the preview."""
+    (completeness included, since confirming submits), and (``dry_run``) the workflow with a run
+    of the services that is rolled back. Fills ``preview.plans`` and the errors; returns the
+    preview."""
     for row in preview.rows:
         row.errors = _formula_errors(preview.file_name, row)
     preview.plans = []
@@ -1060,7 +1061,7 @@ def check_upload(*, user: User, preview: UploadPreview) -> UploadPreview:
 
     # Dry run of the workflow (permissions, duplicates, status), rolled back.
     runnable = [p for p in preview.plans if id(p) in inputs and not _plan_has_errors(preview, p)]
-    if runnable:
+    if runnable and dry_run:
         try:
             with transaction.atomic():
                 for plan in runnable:
@@ -1257,7 +1258,8 @@ def upload_confirm(*, user: User, preview: UploadPreview) -> list[ProgressReport
     since the preview), then create or update each draft and submit it. Raises
     :class:`UploadRejected` with the checked preview when anything is wrong."""
     fresh = UploadPreview.from_data(preview.to_data())
-    check_upload(user=user, preview=fresh)
+    # No dry run here: the services run for real below, and any refusal rolls everything back.
+    check_upload(user=user, preview=fresh, dry_run=False)
     if not fresh.is_valid:
         raise UploadRejected(fresh)
     inputs = []
