@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo-data test lint format worker beat messages clean
+.PHONY: help install run demo-data test lint format worker beat messages clean bench-status
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,3 +59,7 @@ messages: install ## Extract and compile the Korean and English translations
 
 clean: ## Remove the virtual environment and the local demo database
 	rm -rf $(VENV) var
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+bench-status: install ## Benchmark the status recompute at 1,000 and 10,000 programmes (EMPTIES BENCH_DATABASE_URL)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_status.py $(BENCH_ARGS)

@@ -18,12 +18,14 @@ as_of)). Fingerprints chain: a programme's includes its KPIs', a node's includes
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -307,17 +309,49 @@ def _version(values: dict[str, Any], effective_from: date | None) -> rules.Targe
 
 
 def _upsert(model: Any, rows: list[Any], unique: list[str], fields: list[str]) -> None:
-    """INSERT ... ON CONFLICT (object, as_of) DO UPDATE, in batches, in key order (so two
-    concurrent recomputes lock rows in the same order and cannot deadlock)."""
+    """INSERT ... ON CONFLICT (object, as_of) DO UPDATE, in key order (so two concurrent
+    recomputes lock rows in the same order). On PostgreSQL the rows go through COPY into a
+    temporary table and one INSERT ... SELECT ... ON CONFLICT; elsewhere (the SQLite demo) through
+    bulk_create(update_conflicts=True) in batches."""
     if not rows:
         return
-    rows.sort(key=lambda r: getattr(r, unique[0] + "_id"))
-    for start in range(0, len(rows), BATCH_SIZE):
-        model.objects.bulk_create(
-            rows[start : start + BATCH_SIZE],
-            update_conflicts=True,
-            unique_fields=unique,
-            update_fields=fields,
+    key = unique[0] + "_id"
+    rows.sort(key=lambda r: getattr(r, key))
+    if connection.vendor != "postgresql":
+        for start in range(0, len(rows), BATCH_SIZE):
+            model.objects.bulk_create(
+                rows[start : start + BATCH_SIZE],
+                update_conflicts=True,
+                unique_fields=unique,
+                update_fields=fields,
+            )
+        return
+    columns = [key, "as_of", *fields]
+    json_columns = {
+        f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
+    }
+    table = model._meta.db_table
+    temp = f"_in_{table}"
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    updates = ", ".join(
+        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}" for c in fields
+    )
+    getters = [
+        (lambda r, c=c: json.dumps(getattr(r, c))) if c in json_columns else attrgetter(c)
+        for c in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS "
+            f"SELECT {quoted} FROM {table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {temp}")
+        with cursor.cursor.copy(f"COPY {temp} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([get(row) for get in getters])
+        cursor.execute(
+            f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {temp} ORDER BY {key} "
+            f"ON CONFLICT ({key}, as_of) DO UPDATE SET {updates}"
         )
 
 

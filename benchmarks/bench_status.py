@@ -1,0 +1,432 @@
+"""Benchmark of the status engine's full recompute (``make bench-status``).
+
+Generates a synthetic national portfolio on PostgreSQL (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/tracker_bench; the database is created and migrated if needed
+and its tables are EMPTIED): at each size, N programmes with 5 KPIs each (cumulative, level,
+annual, cumulative, level), quarterly approved reports over 5 years (2022-2026), so 20 reports and
+100 values per programme: 1,000,000 approved values at 10,000 programmes. Rows are written with
+COPY.
+
+For each size it times, in the same run:
+- the floor: one plain SQL aggregate over the same approved values
+  (SELECT kpi_id, sum(value), max(period_end) ... GROUP BY kpi_id);
+- a cold full recompute (no stored rows: every KPI, programme and node is computed and written);
+- a warm full recompute (same inputs: fingerprints match, nothing is written);
+and prints the times, the ratios to the floor, and how each grows with size.
+
+Usage: python benchmarks/bench_status.py [--sizes 1000,10000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench")
+os.environ["DATABASE_URL"] = BENCH_URL
+os.environ.setdefault("DEBUG", "1")
+os.environ["CELERY_BROKER_URL"] = ""
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+AS_OF = date(2027, 1, 31)
+KINDS = ["cumulative", "level", "annual", "cumulative", "level"]
+QUARTER_ENDS = [
+    date(y, m, d) for y in range(2022, 2027) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))
+]
+PROGRAMS_PER_AREA = 100
+AREAS_PER_PILLAR = 10
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    name = BENCH_URL.rsplit("/", 1)[1]
+    admin_url = BENCH_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup_django() -> None:
+    import django
+
+    _ensure_database()
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _copy(cursor, table: str, columns: list[str], rows) -> None:
+    buf = io.StringIO()
+    for row in rows:
+        buf.write("\t".join("\\N" if v is None else str(v) for v in row))
+        buf.write("\n")
+    buf.seek(0)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        while chunk := buf.read(1 << 20):
+            copy.write(chunk)
+
+
+def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
+    """Empty the tables and write a portfolio of ``n_programs`` programmes."""
+    from django.db import connection
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC).isoformat()
+    with connection.cursor() as c:
+        c.execute(
+            "TRUNCATE status_kpistatus, status_programstatus, status_nodestatus, "
+            "status_programstate, status_taskrun, reporting_kpivalue, reporting_reporttransition, "
+            "reporting_evidencefile, reporting_progressreport, kpis_milestone, "
+            "kpis_targetrevision, kpis_kpi, programs_program, budget_budgetconflict, "
+            "budget_budgetnode, budget_fiscalyear, budget_ministry RESTART IDENTITY CASCADE"
+        )
+        c.execute("DELETE FROM accounts_user WHERE username = 'bench'")
+        c.execute(
+            "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, "
+            "email, is_staff, is_active, date_joined) VALUES ('!', false, 'bench', '', '', '', "
+            "false, true, now()) RETURNING id"
+        )
+        user_id = c.fetchone()[0]
+        c.execute(
+            "INSERT INTO budget_fiscalyear (id, year, currency, title) "
+            "VALUES (1, 2026, 'KRW', 'Bench')"
+        )
+        c.execute(
+            "INSERT INTO budget_ministry (id, code, name, name_ko) "
+            "VALUES (1, 'MSIT', 'Ministry', '')"
+        )
+
+        nodes = []
+        programs = []
+        amount = 1_000_000_000
+        n_areas = max(1, -(-n_programs // PROGRAMS_PER_AREA))
+        n_pillars = max(1, -(-n_areas // AREAS_PER_PILLAR))
+        node_id = 1
+        nodes.append(
+            (1, 1, None, "TOTAL", "Total", "", amount * n_programs, "", "", "", 0, 0, "TOTAL")
+        )
+        pillar_ids = []
+        for p in range(n_pillars):
+            node_id += 1
+            pillar_ids.append(node_id)
+            nodes.append(
+                (node_id, 1, 1, f"P{p}", f"Pillar {p}", "", 0, "", "", "", p, 1, f"TOTAL/P{p}")
+            )
+        area_ids = []
+        for a in range(n_areas):
+            node_id += 1
+            pillar = pillar_ids[a // AREAS_PER_PILLAR]
+            area_ids.append((node_id, pillar, a))
+            nodes.append(
+                (
+                    node_id,
+                    1,
+                    pillar,
+                    f"A{a}",
+                    f"Area {a}",
+                    "",
+                    0,
+                    "",
+                    "",
+                    "",
+                    a,
+                    2,
+                    f"TOTAL/P{a // AREAS_PER_PILLAR}/A{a}",
+                )
+            )
+        for i in range(n_programs):
+            node_id += 1
+            area, _pillar, a = area_ids[i // PROGRAMS_PER_AREA]
+            nodes.append(
+                (
+                    node_id,
+                    1,
+                    area,
+                    f"X{i}",
+                    f"Programme {i}",
+                    "",
+                    amount,
+                    "",
+                    "",
+                    "",
+                    i,
+                    3,
+                    f"TOTAL/P{a // AREAS_PER_PILLAR}/A{a}/X{i}",
+                )
+            )
+            programs.append((i + 1, node_id, 1, False, "2022-01-01", "2026-12-31", "quarterly"))
+        _copy(
+            c,
+            "budget_budgetnode",
+            [
+                "id",
+                "fiscal_year_id",
+                "parent_id",
+                "code",
+                "name",
+                "name_ko",
+                "amount_won",
+                "source_text",
+                "cofog",
+                "ai_component",
+                "position",
+                "depth",
+                "path",
+            ],
+            nodes,
+        )
+        _copy(
+            c,
+            "programs_program",
+            ["id", "node_id", "ministry_id", "owner_assumed", "start", "end", "frequency"],
+            programs,
+        )
+        kpis = []
+        kpi_id = 0
+        for pid in range(1, n_programs + 1):
+            for k, kind in enumerate(KINDS):
+                kpi_id += 1
+                target = {"cumulative": 10000, "level": 500, "annual": 2000}[kind]
+                kpis.append(
+                    (
+                        kpi_id,
+                        pid,
+                        f"K{pid}-{k}",
+                        f"KPI {k}",
+                        "",
+                        "units",
+                        kind,
+                        "increase",
+                        0,
+                        target,
+                        "",
+                        "2026-12-31",
+                        30,
+                        None,
+                        None,
+                        "",
+                        k,
+                    )
+                )
+        _copy(
+            c,
+            "kpis_kpi",
+            [
+                "id",
+                "program_id",
+                "code",
+                "name",
+                "name_ko",
+                "unit",
+                "kind",
+                "direction",
+                "baseline",
+                "target",
+                "target_text",
+                "target_date",
+                "grace_days",
+                "on_track_threshold",
+                "at_risk_threshold",
+                "source_text",
+                "position",
+            ],
+            kpis,
+        )
+
+        def reports():
+            rid = 0
+            for pid in range(1, n_programs + 1):
+                for end in QUARTER_ENDS:
+                    rid += 1
+                    start = date(end.year, end.month - 2, 1)
+                    yield (
+                        rid,
+                        pid,
+                        start,
+                        end,
+                        1,
+                        "approved",
+                        True,
+                        rng.randrange(0, amount // 4),
+                        False,
+                        "",
+                        "",
+                        1,
+                        user_id,
+                        now,
+                        now,
+                        now,
+                    )
+
+        _copy(
+            c,
+            "reporting_progressreport",
+            [
+                "id",
+                "program_id",
+                "period_start",
+                "period_end",
+                "revision",
+                "status",
+                "is_current",
+                "executed_won",
+                "over_execution_confirmed",
+                "narrative",
+                "review_comment",
+                "version",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+                "approved_at",
+            ],
+            reports(),
+        )
+
+        def values():
+            rid = 0
+            for pid in range(1, n_programs + 1):
+                first_kpi = (pid - 1) * 5 + 1
+                pace = rng.uniform(0.6, 1.15)  # how well this programme does
+                for q, _end in enumerate(QUARTER_ENDS, start=1):
+                    rid += 1
+                    for k, kind in enumerate(KINDS):
+                        noise = rng.uniform(0.85, 1.15)
+                        if kind == "level":  # towards 500 by the end of 2026
+                            v = round(500 * q / len(QUARTER_ENDS) * pace * noise)
+                        elif kind == "annual":  # 2,000 a year: 500 a quarter
+                            v = round(500 * pace * noise)
+                        else:  # cumulative, 10,000 in 20 quarters
+                            v = round(500 * pace * noise)
+                        yield (rid, first_kpi + k, v)
+
+        _copy(c, "reporting_kpivalue", ["report_id", "kpi_id", "value"], values())
+        for table in (
+            "budget_budgetnode",
+            "programs_program",
+            "kpis_kpi",
+            "reporting_progressreport",
+            "reporting_kpivalue",
+        ):
+            c.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        c.execute("ANALYZE")
+        c.execute("SELECT count(*) FROM reporting_kpivalue")
+        n_values = c.fetchone()[0]
+    return {"programs": n_programs, "kpis": kpi_id, "values": n_values, "nodes": len(nodes)}
+
+
+FLOOR_SQL = """
+SELECT v.kpi_id, sum(v.value), max(r.period_end)
+FROM reporting_kpivalue v JOIN reporting_progressreport r ON r.id = v.report_id
+WHERE r.is_current AND r.period_end <= %s
+GROUP BY v.kpi_id
+"""
+
+
+def time_floor() -> float:
+    from django.db import connection
+
+    start = time.perf_counter()
+    with connection.cursor() as c:
+        c.execute(FLOOR_SQL, [AS_OF])
+        rows = c.fetchall()
+    elapsed = time.perf_counter() - start
+    assert rows
+    return elapsed
+
+
+def time_recompute() -> tuple[float, object]:
+    from status.services import status_recompute_all
+
+    start = time.perf_counter()
+    summary = status_recompute_all(as_of=AS_OF)
+    return time.perf_counter() - start, summary
+
+
+def clear_results() -> None:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("TRUNCATE status_kpistatus, status_programstatus, status_nodestatus")
+        c.execute("VACUUM ANALYZE status_kpistatus")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--repeat", type=int, default=1, help="best of R timings")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    _setup_django()
+    print(f"Database {BENCH_URL}; as of {AS_OF}")
+    results = []
+    for n in sizes:
+        t0 = time.perf_counter()
+        info = generate(n)
+        print(
+            f"\n{n:,} programmes: {info['kpis']:,} KPIs, {info['values']:,} approved values, "
+            f"{info['nodes']:,} nodes (generated in {time.perf_counter() - t0:.1f} s)"
+        )
+        time_floor()  # warm the cache
+        floor = min(time_floor() for _ in range(max(1, args.repeat)))
+        colds, warms = [], []
+        summary = None
+        for _ in range(max(1, args.repeat)):
+            clear_results()
+            cold, summary = time_recompute()
+            warm, warm_summary = time_recompute()
+            assert warm_summary.written == 0, "a second recompute wrote rows"
+            colds.append(cold)
+            warms.append(warm)
+        cold, warm = min(colds), min(warms)
+        print(f"  floor (SQL aggregate)      {floor:8.3f} s")
+        print(
+            f"  full recompute, cold       {cold:8.3f} s  = {cold / floor:6.1f} x floor"
+            f"  ({summary.written:,} rows written)"
+        )
+        print(
+            f"  full recompute, warm       {warm:8.3f} s  = {warm / floor:6.1f} x floor"
+            f"  (0 rows written)"
+        )
+        print(f"  programmes by status: {summary.program_status_counts}")
+        results.append((n, floor, cold, warm))
+    if len(results) > 1:
+        print("\nGrowth (largest / smallest):")
+        (n0, f0, c0, w0), (n1, f1, c1, w1) = results[0], results[-1]
+        print(
+            f"  data x{n1 / n0:.0f}: floor x{f1 / f0:.1f}, cold x{c1 / c0:.1f}, warm x{w1 / w0:.1f}"
+        )
+    n, floor, cold, warm = results[-1]
+    print(
+        f"\nTarget at {n:,} programmes: recompute <= 3 x floor: cold "
+        f"{'met' if cold <= 3 * floor else 'NOT met'} ({cold / floor:.1f} x), warm "
+        f"{'met' if warm <= 3 * floor else 'NOT met'} ({warm / floor:.1f} x)"
+    )
+    if len(results) > 1:
+        n0, _, c0, w0 = results[0]
+        grow = n / n0
+        print(
+            f"Target: x{grow:.0f} data in <= x{grow * 1.1:.0f} time: cold "
+            f"{'met' if cold / c0 <= grow * 1.1 else 'NOT met'} (x{cold / c0:.1f}), warm "
+            f"{'met' if warm / w0 <= grow * 1.1 else 'NOT met'} (x{warm / w0:.1f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
