@@ -23,7 +23,7 @@ import hashlib
 import io
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -224,7 +224,7 @@ def report_create_draft(
     user: User,
     program: Program,
     period_end: object,
-    values: dict[str, object] | None = None,
+    values: Mapping[str, object] | None = None,
     executed_won: object = None,
     narrative: str = "",
     confirm_over_execution: bool = False,
@@ -323,7 +323,7 @@ def report_update(
     user: User,
     report: ProgressReport,
     expected_version: int | None = None,
-    values: dict[str, object] | None = None,
+    values: Mapping[str, object] | None = None,
     executed_won: object = None,
     narrative: str | None = None,
     confirm_over_execution: bool = False,

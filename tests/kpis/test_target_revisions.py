@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -53,7 +54,7 @@ def _with_data(kpi, status="submitted"):
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.REVIEWER, Role.DIRECTOR, Role.AUDITOR, None])
 def test_only_administrators_revise(kpi, role):
-    user = UserFactory(role=role) if role else AnonymousUser()
+    user: Any = UserFactory(role=role) if role else AnonymousUser()
     with pytest.raises(PermissionDenied):
         kpi_revise_target(user=user, kpi=kpi, effective_from=date(2026, 7, 1), target=6000)
     with pytest.raises(PermissionDenied):

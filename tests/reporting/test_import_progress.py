@@ -47,7 +47,8 @@ def test_rows_are_submitted(world, tmp_path):
     assert "2 report(s) submitted by officer-a" in out
     reports = ProgressReport.objects.order_by("period_end")
     assert [r.status for r in reports] == ["submitted", "submitted"]
-    assert reports[0].submitted_by.username == "officer-a"
+    submitter = reports[0].submitted_by
+    assert submitter is not None and submitter.username == "officer-a"
     assert reports[0].narrative == "text"
     assert KPIValue.objects.get(report=reports[0], kpi__code="NACC-GPU").value == 1200
 
