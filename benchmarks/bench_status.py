@@ -27,6 +27,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,8 +111,8 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
             "VALUES (1, 'MSIT', 'Ministry', '')"
         )
 
-        nodes = []
-        programs = []
+        nodes: list[tuple[object, ...]] = []
+        programs: list[tuple[object, ...]] = []
         amount = 1_000_000_000
         n_areas = max(1, -(-n_programs // PROGRAMS_PER_AREA))
         n_pillars = max(1, -(-n_areas // AREAS_PER_PILLAR))
@@ -351,7 +352,7 @@ def time_floor() -> float:
     return elapsed
 
 
-def time_recompute() -> tuple[float, object]:
+def time_recompute() -> tuple[float, Any]:
     from status.services import status_recompute_all
 
     start = time.perf_counter()
@@ -386,7 +387,7 @@ def main() -> None:
         time_floor()  # warm the cache
         floor = min(time_floor() for _ in range(max(1, args.repeat)))
         colds, warms = [], []
-        summary = None
+        summary: Any = None
         for _ in range(max(1, args.repeat)):
             clear_results()
             cold, summary = time_recompute()

@@ -12,9 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import VALUE_DIGITS
-
-RATIO_DIGITS = {"max_digits": 20, "decimal_places": 6}
+# Values as kpis.models.VALUE_DIGITS (24, 4); ratios with 6 places.
 
 
 class Status(models.TextChoices):
@@ -48,14 +46,24 @@ class KPIStatus(StoredResult):
     )
     explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
     explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
-    expected = models.DecimalField(_("expected"), null=True, blank=True, **VALUE_DIGITS)
-    actual = models.DecimalField(_("actual"), null=True, blank=True, **VALUE_DIGITS)
-    ratio = models.DecimalField(_("progress ratio"), null=True, blank=True, **RATIO_DIGITS)
-    target = models.DecimalField(_("target in force"), null=True, blank=True, **VALUE_DIGITS)
+    expected = models.DecimalField(
+        _("expected"), null=True, blank=True, max_digits=24, decimal_places=4
+    )
+    actual = models.DecimalField(
+        _("actual"), null=True, blank=True, max_digits=24, decimal_places=4
+    )
+    ratio = models.DecimalField(
+        _("progress ratio"), null=True, blank=True, max_digits=20, decimal_places=6
+    )
+    target = models.DecimalField(
+        _("target in force"), null=True, blank=True, max_digits=24, decimal_places=4
+    )
     target_date = models.DateField(_("target date in force"), null=True, blank=True)
     assessed_at = models.DateField(_("assessed at"), null=True, blank=True)
     overdue = models.BooleanField(_("overdue"), default=False)
-    forecast_value = models.DecimalField(_("forecast value"), null=True, blank=True, **VALUE_DIGITS)
+    forecast_value = models.DecimalField(
+        _("forecast value"), null=True, blank=True, max_digits=24, decimal_places=4
+    )
     forecast_date = models.DateField(_("forecast date"), null=True, blank=True)
     forecast_miss = models.BooleanField(_("forecast miss"), default=False)
 
@@ -84,9 +92,15 @@ class ProgramStatus(StoredResult):
     # Budget execution (domain.md 3).
     allocated_won = models.BigIntegerField(_("allocated (won)"))
     executed_won = models.BigIntegerField(_("executed (won)"), null=True, blank=True)
-    execution_rate = models.DecimalField(_("execution rate"), null=True, blank=True, **RATIO_DIGITS)
-    expected_share = models.DecimalField(_("expected share"), null=True, blank=True, **RATIO_DIGITS)
-    budget_ratio = models.DecimalField(_("budget ratio"), null=True, blank=True, **RATIO_DIGITS)
+    execution_rate = models.DecimalField(
+        _("execution rate"), null=True, blank=True, max_digits=20, decimal_places=6
+    )
+    expected_share = models.DecimalField(
+        _("expected share"), null=True, blank=True, max_digits=20, decimal_places=6
+    )
+    budget_ratio = models.DecimalField(
+        _("budget ratio"), null=True, blank=True, max_digits=20, decimal_places=6
+    )
     budget_status = models.CharField(_("budget status"), max_length=12, choices=Status.choices)
     budget_assessed_at = models.DateField(_("budget assessed at"), null=True, blank=True)
     over_executed = models.BooleanField(_("over-executed"), default=False)

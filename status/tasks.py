@@ -19,7 +19,7 @@ from status.models import TaskRun, TaskRunState
 RETRY_ON = (OperationalError, DatabaseError, SoftTimeLimitExceeded, ConnectionError)
 
 
-class RecordedTask(Task):  # type: ignore[misc]
+class RecordedTask(Task):
     """A task whose every attempt is recorded in TaskRun, retried with exponential backoff."""
 
     abstract = True
@@ -46,7 +46,7 @@ class RecordedTask(Task):  # type: ignore[misc]
         except BaseException as exc:
             # Retry is what the autoretry raises when it schedules another attempt.
             retrying = isinstance(exc, Retry)
-            cause = exc.exc if retrying and exc.exc is not None else exc
+            cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
             run.state = TaskRunState.RETRY if retrying else TaskRunState.FAILURE
             run.error = f"{type(cause).__name__}: {cause}"[:10000]
             run.traceback = tb.format_exc()

@@ -56,7 +56,7 @@ def test_every_run_is_recorded():
     assert run.task_name == "status.recompute_all"
     assert run.kwargs == {"as_of": "2026-04-15"}
     assert run.state == "success" and run.finished_at is not None
-    assert run.result["as_of"] == "2026-04-15"
+    assert run.result is not None and run.result["as_of"] == "2026-04-15"
 
 
 @pytest.mark.django_db

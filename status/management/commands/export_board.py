@@ -6,6 +6,7 @@ documented in status/export.py.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
             status_recompute_all(as_of=as_of)
         data = board_export_data(board_for(as_of))
         if options["format"] == "csv":
-            board_export_csv(data, self.stdout)
+            out = io.StringIO()
+            board_export_csv(data, out)
+            self.stdout.write(out.getvalue(), ending="")
         else:
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
