@@ -94,7 +94,7 @@ class KPIRow:
     kpi: KPI
     field: BoundField | None
     what_to_enter: str
-    expected: Decimal
+    expected: Decimal | None
     expected_note: str
     so_far: Decimal | None
     previous: list[tuple[date, Any]]

@@ -273,3 +273,18 @@ def test_query_counts_do_not_grow(client, world, url, who, pinned):
     large, second = _count(client, url)
     assert len(second.content) > len(first.content)  # the larger page shows more
     assert (small, large) == (pinned, pinned)
+
+
+def test_expected_value_follows_the_status_rule(world):
+    from reporting.expected import expected_value
+
+    program = world.program
+    gpu = program.kpis.get(code="NACC-GPU")  # level 0 -> 10,000 from 2026-01-01 to 2028-12-31
+    degrees = program.kpis.get(code="NACC-DEG")  # annual 20,000
+    assert expected_value(gpu, date(2025, 12, 31), start=program.start) == 0
+    assert expected_value(gpu, date(2028, 12, 31), start=program.start) == 10000
+    assert expected_value(gpu, date(2030, 1, 1), start=program.start) == 10000
+    half = expected_value(gpu, date(2027, 7, 2), start=program.start)
+    assert half is not None and abs(half - 5000) < 10
+    annual = expected_value(degrees, date(2026, 12, 31), start=program.start)
+    assert annual == 20000
