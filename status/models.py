@@ -10,7 +10,10 @@ the active language (status/explanations.py).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from kpis.rules import render_explanation
 
 # Values as kpis.models.VALUE_DIGITS (24, 4); ratios with 6 places.
 
@@ -38,6 +41,16 @@ class StoredResult(models.Model):
 
     class Meta:
         abstract = True
+
+    def explanation(self, language: str | None = None) -> str:
+        """The stored explanation as one sentence in ``language`` (default: the active one)."""
+        key = getattr(self, "explanation_key", "")
+        if not key:
+            return ""
+        params = {k: v for k, v in getattr(self, "explanation_params", {}).items() if k != "budget"}
+        return render_explanation(
+            {"key": key, "params": params}, language or get_language() or "ko"
+        )
 
 
 class KPIStatus(StoredResult):
@@ -117,6 +130,13 @@ class ProgramStatus(StoredResult):
     def __str__(self) -> str:
         return f"{self.program_id} {self.as_of}: {self.status}"
 
+    def budget_explanation(self, language: str | None = None) -> str:
+        """The budget execution explanation, in ``language`` (default: the active one)."""
+        budget = self.explanation_params.get("budget")
+        if not budget:
+            return ""
+        return render_explanation(budget, language or get_language() or "ko")
+
 
 class NodeStatus(StoredResult):
     node = models.ForeignKey(
@@ -125,6 +145,8 @@ class NodeStatus(StoredResult):
         on_delete=models.CASCADE,
         related_name="statuses",
     )
+    explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
+    explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
     status_counts = models.JSONField(
         _("programmes per status"), default=dict, help_text=_("status -> number of programmes")
     )

@@ -77,7 +77,15 @@ PROGRAM_FIELDS = [
     "budget_assessed_at",
     "over_executed",
 ]
-NODE_FIELDS = ["status", "fingerprint", "computed_at", "status_counts", "amount_by_status"]
+NODE_FIELDS = [
+    "status",
+    "fingerprint",
+    "computed_at",
+    "explanation_key",
+    "explanation_params",
+    "status_counts",
+    "amount_by_status",
+]
 
 
 @dataclass
@@ -121,9 +129,16 @@ def global_thresholds() -> rules.Thresholds:
     )
 
 
+# Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.
+STORAGE_VERSION = 2
+
+
 def _settings_fingerprint(thresholds: rules.Thresholds) -> str:
-    """Everything global a result depends on: the rules version and the global thresholds."""
-    return _fingerprint(rules.RULES_VERSION, thresholds.on_track, thresholds.at_risk)
+    """Everything global a result depends on: the rules version, the global thresholds and the
+    storage version."""
+    return _fingerprint(
+        rules.RULES_VERSION, STORAGE_VERSION, thresholds.on_track, thresholds.at_risk
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,6 +667,8 @@ def _recompute_nodes(
                         status=str(rollup.status),
                         fingerprint=changed[node_id],
                         computed_at=now,
+                        explanation_key=rollup.explanation.key,
+                        explanation_params=dict(rollup.explanation.params),
                         status_counts=dict(rollup.status_counts),
                         amount_by_status=dict(rollup.amount_by_status),
                     )
