@@ -9,7 +9,13 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from boards.selectors import Tree, attention_q, effective_classification_q, subtree_q
+from boards.selectors import (
+    Tree,
+    attention_q,
+    effective_classification_q,
+    overdue_q,
+    subtree_q,
+)
 from budget.formatting import base_language, localized_name
 from budget.models import COFOG, AIComponent, Ministry
 from kpis.rules import STATUS_LABELS, Status
@@ -31,10 +37,10 @@ class ProgramFilter(django_filters.FilterSet):
         label=_("Ministry"), field_name="program__ministry__code"
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=[(s.value, STATUS_LABELS[s]) for s in Status]
+        label=_("Status"), choices=[(s.value, STATUS_LABELS[s]) for s in Status], distinct=False
     )
-    overdue = django_filters.TypedChoiceFilter(
-        label=_("Overdue"), choices=YES_NO, field_name="any_overdue", coerce=lambda v: v == "true"
+    overdue = django_filters.ChoiceFilter(
+        label=_("Overdue"), choices=YES_NO, method="filter_overdue"
     )
     forecast_miss = django_filters.TypedChoiceFilter(
         label=_("Forecast to miss"),
@@ -98,6 +104,11 @@ class ProgramFilter(django_filters.FilterSet):
         field_name = "cofog" if name == "cofog" else "ai_component"
         value = "" if value == UNCLASSIFIED else value
         return qs.filter(effective_classification_q(field_name, value, prefix="program__node__"))
+
+    def filter_overdue(
+        self, qs: QuerySet[ProgramStatus], name: str, value: str
+    ) -> QuerySet[ProgramStatus]:
+        return qs.filter(overdue_q()) if value == "true" else qs.exclude(overdue_q())
 
     def filter_attention(
         self, qs: QuerySet[ProgramStatus], name: str, value: bool | None

@@ -376,10 +376,15 @@ def program_rows(
     )
 
 
+def overdue_q() -> Q:
+    """Overdue: a KPI's latest come-due period has no approved value (the stored ``overdue``
+    flag), or no value at all though a report has come due (``no_data``)."""
+    return Q(any_overdue=True) | Q(status=Status.NO_DATA)
+
+
 def attention_q() -> Q:
-    """Off track, at risk, overdue (a KPI overdue, or no data though a report came due), or
-    forecast to miss its target."""
-    return Q(status__in=ATTENTION_STATUSES) | Q(any_overdue=True) | Q(any_forecast_miss=True)
+    """Off track, at risk, overdue, or forecast to miss its target."""
+    return Q(status__in=ATTENTION_STATUSES) | overdue_q() | Q(any_forecast_miss=True)
 
 
 @dataclass
