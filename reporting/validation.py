@@ -365,13 +365,13 @@ def validate_report_input(
 
     # completeness (submission)
     if require_complete:
-        stored: dict[str, Any] = {}
+        stored: dict[int, Any] = {}
         stored_executed: int | None = None
         if existing_report is not None:
-            stored = {v.kpi.code: v.value for v in existing_report.values.all()}
+            stored = {v.kpi_id: v.value for v in existing_report.values.all()}
             stored_executed = existing_report.executed_won
-        for code in kpis:
-            value = clean_values[code] if code in clean_values else stored.get(code)
+        for code, kpi in kpis.items():
+            value = clean_values[code] if code in clean_values else stored.get(kpi.pk)
             if value is None and not any(e.field == f"values.{code}" for e in errors):
                 errors.append(InputError(f"values.{code}", _("a value is required to submit")))
         final_executed = stored_executed if clean_executed is NOT_GIVEN else clean_executed
