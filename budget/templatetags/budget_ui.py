@@ -92,3 +92,13 @@ def sections_of(tree: Any, root: Any) -> list[Any]:
     """``{% for section in tree|sections_of:root %}``: the pillars under a root with their
     items (see :meth:`budget.selectors.BudgetTree.sections`)."""
     return list(tree.sections(root))
+
+
+@register.filter
+def has_any_role(user: Any, roles: str) -> bool:
+    """``{% if user|has_any_role:"auditor,administrator" %}``: accounts.roles decides (the roles
+    are read once per request and cached on the user)."""
+    from accounts.roles import Role, has_role
+
+    wanted = [Role(name.strip()) for name in roles.split(",") if name.strip()]
+    return bool(user) and has_role(user, *wanted)

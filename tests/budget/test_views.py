@@ -36,8 +36,9 @@ T = 10**12
 B = 10**9
 M = 10**6
 
-# Requests made by every signed-in page: the session and the user.
-REQUEST_QUERIES = 2
+# Queries of every signed-in page: the session, the user, and the user's roles (the navigation
+# shows the review queue and the audit trail only to the roles that use them).
+REQUEST_QUERIES = 3
 # /budget/: the fiscal year, the list of years, the nodes, and reconciliation's two.
 TREE_QUERIES = REQUEST_QUERIES + 5
 # /budget/<year>/<code>/: the fiscal year, then budget_node_detail's eight (seven for a node with
