@@ -448,8 +448,16 @@ def _recompute_programs(
         .order_by("kpi_id", "created_at", "id")
         .values_list("kpi_id", "effective_from", "previous", "revised")
     )
-    value_digests = _digests(_VALUE_DIGESTS_SQL, pids, as_of)
-    report_digests = _digests(_REPORT_DIGESTS_SQL, pids, as_of)
+    preloaded_values: dict[int, list[tuple[date, Decimal]]] | None = None
+    preloaded_reports: dict[int, list[tuple[date, int | None]]] | None = None
+    if connection.vendor == "postgresql":
+        value_digests = _digests(_VALUE_DIGESTS_SQL, pids, as_of)
+        report_digests = _digests(_REPORT_DIGESTS_SQL, pids, as_of)
+    else:  # the SQLite demo: digests in Python, over inputs loaded once
+        preloaded_values = _load_values(pids, as_of)
+        preloaded_reports = _load_reports(pids, as_of)
+        value_digests = {k: _fingerprint(v) for k, v in preloaded_values.items()}
+        report_digests = {k: _fingerprint(v) for k, v in preloaded_reports.items()}
     old_kpis = _existing(
         KPIStatus, "kpi_id", as_of, None if everything else [r[0] for r in kpi_rows]
     )
@@ -509,7 +517,11 @@ def _recompute_programs(
     values: dict[int, list[tuple[date, Decimal]]] = {}
     if changed_kpis:
         partial = len(changed_kpis) * 2 < len(kpi_rows)
-        values = _load_values(pids, as_of, [r[0] for r in changed_kpis] if partial else None)
+        values = (
+            preloaded_values
+            if preloaded_values is not None
+            else _load_values(pids, as_of, [r[0] for r in changed_kpis] if partial else None)
+        )
     for row in changed_kpis:
         kpi_id = row[0]
         program = programs[row[1]]
@@ -542,7 +554,11 @@ def _recompute_programs(
     reports: dict[int, list[tuple[date, int | None]]] = {}
     if changed_programs:
         partial = len(changed_programs) * 2 < len(programs)
-        reports = _load_reports(changed_programs if partial else pids, as_of)
+        reports = (
+            preloaded_reports
+            if preloaded_reports is not None
+            else _load_reports(changed_programs if partial else pids, as_of)
+        )
     for pid in changed_programs:
         program = programs[pid]
         program_reports = reports.get(pid, [])
