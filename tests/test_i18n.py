@@ -10,7 +10,8 @@ Workflow (also `make messages`), after adding or changing any user-facing string
     DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv
 
 and commit the .po and the .mo files (the .mo files are committed because the machines that run
-the application may lack gettext).
+the application may lack gettext). An app with its own ``<app>/locale/`` directory gets its strings
+there instead of in ``locale/``: those catalogues are checked here too.
 
 The .po files are read with the small parser below (polib is not a dependency). The .mo files are
 read with the standard library's ``gettext`` and compared, message by message, with their .po: a .mo
@@ -27,9 +28,26 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-LOCALE = Path(__file__).resolve().parent.parent / "locale"
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "locale"
 KO_PO = LOCALE / "ko" / "LC_MESSAGES" / "django.po"
 EN_PO = LOCALE / "en" / "LC_MESSAGES" / "django.po"
+
+
+def catalogs(language: str) -> list[Path]:
+    """The project's catalogue of a language and any app's own (``<app>/locale/``): makemessages
+    puts an app's strings in the app's catalogue when the app has one, so every one is checked."""
+    project = LOCALE / language / "LC_MESSAGES" / "django.po"
+    apps = sorted(ROOT.glob(f"*/locale/{language}/LC_MESSAGES/django.po"))
+    return [project, *(path for path in apps if path != project)]
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(path.relative_to(ROOT)) for path in paths]
+
+
+KO_CATALOGS = catalogs("ko")
+ALL_CATALOGS = KO_CATALOGS + catalogs("en")
 
 
 @dataclass
@@ -134,16 +152,17 @@ def test_po_files_exist_and_are_readable(path: Path) -> None:
     assert len(_messages(path)) > 50
 
 
-def test_every_korean_msgid_has_a_translation() -> None:
+@pytest.mark.parametrize("path", KO_CATALOGS, ids=_ids(KO_CATALOGS))
+def test_every_korean_msgid_has_a_translation(path: Path) -> None:
     missing = [
         _where(entry)
-        for entry in _messages(KO_PO)
+        for entry in _messages(path)
         if not entry.msgstr or any(not text.strip() for text in entry.msgstr.values())
     ]
-    assert not missing, f"{len(missing)} msgid without Korean in {KO_PO}:\n" + "\n".join(missing)
+    assert not missing, f"{len(missing)} msgid without Korean in {path}:\n" + "\n".join(missing)
 
 
-@pytest.mark.parametrize("path", [KO_PO, EN_PO], ids=["ko", "en"])
+@pytest.mark.parametrize("path", ALL_CATALOGS, ids=_ids(ALL_CATALOGS))
 def test_no_entry_is_fuzzy(path: Path) -> None:
     fuzzy = [_where(entry) for entry in parse_po(path) if "fuzzy" in entry.flags]
     assert not fuzzy, f"fuzzy entries in {path} (check them, then drop the flag):\n" + "\n".join(
@@ -151,12 +170,13 @@ def test_no_entry_is_fuzzy(path: Path) -> None:
     )
 
 
-def test_korean_plural_forms_and_placeholders() -> None:
-    header = _header(KO_PO).msgstr[0]
+@pytest.mark.parametrize("path", KO_CATALOGS, ids=_ids(KO_CATALOGS))
+def test_korean_plural_forms_and_placeholders(path: Path) -> None:
+    header = _header(path).msgstr[0]
     assert "Plural-Forms: nplurals=1; plural=0;" in header
     assert "Language: ko" in header
     problems = []
-    for entry in _messages(KO_PO):
+    for entry in _messages(path):
         if entry.msgid_plural is not None and set(entry.msgstr) != {0}:
             problems.append(f"{_where(entry)}: Korean has one plural form (msgstr[0] only)")
         # Every named placeholder of the English must survive in the Korean.
@@ -174,9 +194,8 @@ def _placeholders(text: str) -> set[str]:
     return set(re.findall(r"%\([a-z_0-9]+\)[sd]|\{[a-z_0-9]+\}", text))
 
 
-@pytest.mark.parametrize("language", ["ko", "en"])
-def test_compiled_catalog_matches_its_po_file(language: str) -> None:
-    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+@pytest.mark.parametrize("po", ALL_CATALOGS, ids=_ids(ALL_CATALOGS))
+def test_compiled_catalog_matches_its_po_file(po: Path) -> None:
     mo = po.with_suffix(".mo")
     assert mo.exists(), f"{mo} is missing: run compilemessages and commit it"
     with mo.open("rb") as handle:
@@ -217,3 +236,41 @@ def test_model_labels_and_choices_are_translated() -> None:
         assert str(BudgetNode._meta.verbose_name) == "예산 항목"
         assert str(COFOG.EDUCATION.label) == "교육"
         assert str(KPIKind.LEVEL.label) == "수준"
+
+
+def test_the_parser_sees_what_the_checks_rely_on(tmp_path: Path) -> None:
+    po = tmp_path / "django.po"
+    po.write_text(
+        "\n".join(
+            [
+                'msgid ""',
+                'msgstr ""',
+                '"Language: ko\\n"',
+                "",
+                "#: a.py:1",
+                "#, fuzzy, python-format",
+                'msgid "Hello %(name)s"',
+                'msgstr "안녕 %(name)s"',
+                "",
+                'msgctxt "menu"',
+                'msgid ""',
+                '"Two "',
+                '"lines"',
+                'msgstr ""',
+                "",
+                'msgid "one"',
+                'msgid_plural "many"',
+                'msgstr[0] "여럿 \\"따옴표\\""',
+                "",
+                '#~ msgid "gone"',
+                '#~ msgstr "사라짐"',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    header, fuzzy, context, plural = parse_po(po)
+    assert header.is_header and header.msgstr[0] == "Language: ko\n"
+    assert fuzzy.flags == {"fuzzy", "python-format"} and fuzzy.references == ["a.py:1"]
+    assert context.msgid == "Two lines" and context.msgstr == {0: ""}
+    assert context.catalog_key == "menu\x04Two lines"
+    assert plural.msgid_plural == "many" and plural.msgstr == {0: '여럿 "따옴표"'}
