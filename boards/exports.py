@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from boards.selectors import Tree
-from kpis import rules
 from status.models import ProgramStatus
 
 EXPORT_COLUMNS = [
@@ -30,6 +29,7 @@ EXPORT_COLUMNS = [
     "cofog",
     "ai_component",
     "explanation",
+    "budget_explanation",
 ]
 
 
@@ -42,13 +42,7 @@ def export_rows(rows: Iterable[ProgramStatus], *, tree: Tree, language: str) -> 
         node = r.program.node
         pillar = tree.pillar_of(node.path)
         area = tree.area_of(node.path)
-        explanation = (
-            rules.render_explanation(
-                {"key": r.explanation_key, "params": r.explanation_params or {}}, language
-            )
-            if r.explanation_key
-            else ""
-        )
+        explanation = r.explanation(language)
         yield [
             r.as_of.isoformat(),
             node.code,
@@ -69,4 +63,5 @@ def export_rows(rows: Iterable[ProgramStatus], *, tree: Tree, language: str) -> 
             getattr(r, "eff_cofog", "") or "",
             getattr(r, "eff_component", "") or "",
             explanation,
+            r.budget_explanation(language),
         ]

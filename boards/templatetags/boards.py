@@ -53,14 +53,18 @@ def status_badge(status: str | None) -> dict[str, Any]:
 
 @register.filter
 def explain(row: Any) -> str:
-    """A stored row's explanation (``explanation_key`` + ``explanation_params``) in the active
-    language."""
-    key = getattr(row, "explanation_key", "")
-    if not key:
+    """A stored row's explanation in the active language (``StoredResult.explanation``)."""
+    if row is None or not hasattr(row, "explanation"):
         return ""
-    return rules.render_explanation(
-        {"key": key, "params": getattr(row, "explanation_params", {}) or {}}, _lang()
-    )
+    return str(row.explanation(_lang()))
+
+
+@register.filter
+def explain_budget(row: Any) -> str:
+    """A stored programme row's budget execution explanation in the active language."""
+    if row is None or not hasattr(row, "budget_explanation"):
+        return ""
+    return str(row.budget_explanation(_lang()))
 
 
 @register.filter
