@@ -14,15 +14,16 @@ from budget import selectors
 @login_required
 def budget_tree(request: HttpRequest, year: int | None = None) -> HttpResponse:
     """``/budget/`` (the latest fiscal year) and ``/budget/<year>/``."""
+    fiscal_years = list(selectors.fiscal_year_list())  # the latest first; also the year switch
     if year is None:
-        fiscal_year = selectors.fiscal_year_latest()
+        fiscal_year = fiscal_years[0] if fiscal_years else None
     else:
-        fiscal_year = selectors.fiscal_year_get(year)
+        fiscal_year = next((fy for fy in fiscal_years if fy.year == year), None)
         if fiscal_year is None:
             raise Http404(_("No budget is loaded for fiscal year %(year)s.") % {"year": year})
     context: dict[str, object] = {
         "fiscal_year": fiscal_year,
-        "fiscal_years": list(selectors.fiscal_year_list()),
+        "fiscal_years": fiscal_years,
         "tree": selectors.budget_tree(fiscal_year) if fiscal_year is not None else None,
     }
     return render(request, "budget/tree.html", context)

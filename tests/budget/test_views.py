@@ -39,8 +39,8 @@ M = 10**6
 # Queries of every signed-in page: the session, the user, and the user's roles (the navigation
 # shows the review queue and the audit trail only to the roles that use them).
 REQUEST_QUERIES = 3
-# /budget/: the fiscal year, the list of years, the nodes, and reconciliation's two.
-TREE_QUERIES = REQUEST_QUERIES + 5
+# /budget/: the fiscal years (the page's and the year switch), the nodes, and reconciliation's two.
+TREE_QUERIES = REQUEST_QUERIES + 4
 # /budget/<year>/<code>/: the fiscal year, then budget_node_detail's eight (seven for a node with
 # no KPIs: there are no milestones to fetch).
 NODE_QUERIES = REQUEST_QUERIES + 9
