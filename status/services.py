@@ -187,9 +187,44 @@ def _program_filter(prefix: str, program_ids: Sequence[int] | None) -> dict[str,
     return {} if program_ids is None else {f"{prefix}__in": program_ids}
 
 
-def _load_kpis(program_ids: Sequence[int] | None) -> list[tuple[Any, ...]]:
+_KPI_KEYS_SQL = """
+SELECT k.id, k.program_id, k.grace_days,
+       md5(concat_ws('|', k.code, k.kind, k.direction, k.baseline::text, k.target::text,
+                     k.target_date::text, k.grace_days::text,
+                     coalesce(k.on_track_threshold::text, '-'),
+                     coalesce(k.at_risk_threshold::text, '-')))
+FROM kpis_kpi k {programs}
+ORDER BY k.id
+"""
+
+
+def _kpi_keys(
+    program_ids: Sequence[int] | None,
+) -> tuple[list[tuple[int, int, int, str]], dict[int, tuple[Any, ...]] | None]:
+    """Per KPI: id, programme, grace days and a digest of its definition. On PostgreSQL the digest
+    comes from the database (the definitions themselves are loaded later, for the changed KPIs
+    only); elsewhere from the definitions, which are returned too."""
+    if connection.vendor == "postgresql":
+        params: list[Any] = []
+        programs = ""
+        if program_ids is not None:
+            programs = "WHERE k.program_id = ANY(%s)"
+            params.append(list(program_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(_KPI_KEYS_SQL.format(programs=programs), params)
+            return cursor.fetchall(), None
+    rows = _load_kpis(program_ids)
+    return [(r[0], r[1], r[8], _fingerprint(r[2:])) for r in rows], {r[0]: r for r in rows}
+
+
+def _load_kpis(
+    program_ids: Sequence[int] | None, kpi_ids: Sequence[int] | None = None
+) -> list[tuple[Any, ...]]:
+    filters = _program_filter("program_id", program_ids)
+    if kpi_ids is not None:
+        filters["id__in"] = kpi_ids
     return list(
-        KPI.objects.filter(**_program_filter("program_id", program_ids))
+        KPI.objects.filter(**filters)
         .order_by("id")
         .values_list(
             "id",
@@ -443,7 +478,7 @@ def _recompute_programs(
     programs = _load_programs(program_ids, fiscal_year)
     everything = program_ids is None and fiscal_year is None
     pids: list[int] | None = None if everything else list(programs)
-    kpi_rows = _load_kpis(pids)
+    kpi_keys, kpi_definitions = _kpi_keys(pids)
     milestones = _by_kpi(
         Milestone.objects.filter(**_program_filter("kpi__program_id", pids))
         .order_by("kpi_id", "date")
@@ -465,53 +500,60 @@ def _recompute_programs(
         value_digests = {k: _fingerprint(v) for k, v in preloaded_values.items()}
         report_digests = {k: _fingerprint(v) for k, v in preloaded_reports.items()}
     old_kpis = _existing(
-        KPIStatus, "kpi_id", as_of, None if everything else [r[0] for r in kpi_rows]
+        KPIStatus, "kpi_id", as_of, None if everything else [k[0] for k in kpi_keys]
     )
     old_programs = _existing(ProgramStatus, "program_id", as_of, pids)
 
     # Pass 1: fingerprints; the rules run only where they changed.
+    # (A plain string per object, hashed once: this loop runs for every KPI on every recompute.)
     kpi_fp: dict[int, str] = {}
     kpi_status: dict[int, str] = {}
-    changed_kpis: list[tuple[Any, ...]] = []
-    for row in kpi_rows:
-        kpi_id, program_id = row[0], row[1]
+    changed_kpi_ids: list[int] = []
+    head = f"{settings_fp}|{as_of.isoformat()}"
+    program_head = {
+        pid: f"{head}|{p.start.isoformat()}|{p.end.isoformat()}|{p.frequency}"
+        for pid, p in programs.items()
+    }
+    blake2b = hashlib.blake2b
+    for kpi_id, program_id, grace_days, definition in kpi_keys:
         program = programs.get(program_id)
         if program is None:  # of another fiscal year
             continue
         program.kpi_ids.append(kpi_id)
-        program.grace_days = min(program.grace_days, row[8]) if len(program.kpi_ids) > 1 else row[8]
-        fp = _fingerprint(
-            settings_fp,
-            as_of,
-            row[2:],
-            program.start,
-            program.end,
-            program.frequency,
-            milestones.get(kpi_id),
-            revisions.get(kpi_id),
-            value_digests.get(kpi_id),
+        program.grace_days = (
+            min(program.grace_days, grace_days) if len(program.kpi_ids) > 1 else grace_days
         )
+        kpi_milestones = milestones.get(kpi_id)
+        kpi_revisions = revisions.get(kpi_id)
+        text = (
+            f"{program_head[program_id]}|{definition}|{value_digests.get(kpi_id)}"
+            f"|{_fingerprint(kpi_milestones) if kpi_milestones else ''}"
+            f"|{_fingerprint(kpi_revisions) if kpi_revisions else ''}"
+        )
+        fp = blake2b(text.encode(), digest_size=16).hexdigest()
         kpi_fp[kpi_id] = fp
         old = old_kpis.get(kpi_id)
         if old is not None and old[0] == fp:
             kpi_status[kpi_id] = old[1]
         else:
-            changed_kpis.append(row)
+            changed_kpi_ids.append(kpi_id)
+    changed_kpis: list[tuple[Any, ...]] = []
+    if changed_kpi_ids:
+        if kpi_definitions is None:
+            partial = len(changed_kpi_ids) * 2 < len(kpi_keys)
+            kpi_definitions = {
+                r[0]: r for r in _load_kpis(pids, changed_kpi_ids if partial else None)
+            }
+        changed_kpis = [kpi_definitions[k] for k in changed_kpi_ids]
     program_fp: dict[int, str] = {}
     changed_programs: list[int] = []
     for pid, program in programs.items():
-        fp = _fingerprint(
-            settings_fp,
-            as_of,
-            program.fiscal_year,
-            program.start,
-            program.end,
-            program.frequency,
-            program.allocated_won,
-            program.grace_days,
-            report_digests.get(pid),
-            [kpi_fp[k] for k in program.kpi_ids],
+        kpis_part = ",".join(kpi_fp[k] for k in program.kpi_ids)
+        text = (
+            f"{program_head[pid]}|{program.fiscal_year}|{program.allocated_won}"
+            f"|{program.grace_days}|{report_digests.get(pid)}|{kpis_part}"
         )
+        fp = blake2b(text.encode(), digest_size=16).hexdigest()
         program_fp[pid] = fp
         old = old_programs.get(pid)
         if old is not None and old[0] == fp:
@@ -522,7 +564,7 @@ def _recompute_programs(
     kpi_write: list[KPIStatus] = []
     values: dict[int, list[tuple[date, Decimal]]] = {}
     if changed_kpis:
-        partial = len(changed_kpis) * 2 < len(kpi_rows)
+        partial = len(changed_kpis) * 2 < len(kpi_keys)
         values = (
             preloaded_values
             if preloaded_values is not None
