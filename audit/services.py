@@ -3,8 +3,10 @@
 Model changes reach :func:`audit_entry_append` through audit/signals.py (no caller has to remember
 it). Call the functions here directly only for what signals cannot see:
 
-* :func:`audit_bulk` after ``bulk_create``/``bulk_update`` (and before a raw bulk delete) of an
-  audited model, with the snapshot :func:`audit_snapshot` took before the write;
+* :func:`audit_bulk` after ``bulk_create``/``bulk_update`` of an audited model (for an update,
+  with the snapshot :func:`audit_snapshot` took before the write);
+* :func:`audit_update` instead of ``QuerySet.update()`` on an audited model (``QuerySet.delete()``
+  needs nothing: Django sends the delete signals for audited models);
 * :func:`audit_export` in every export view or command.
 
 Appending takes a chain lock for the rest of the caller's transaction (PostgreSQL: an advisory
@@ -214,6 +216,22 @@ def audit_snapshot(instances: Iterable[models.Model]) -> dict[Any, dict[str, Any
     return out
 
 
+def _ministries_of(objs: list[models.Model], using: str) -> dict[Any, int | None]:
+    """{pk: ministry id} for instances of one audited model, in one query when a lookup is
+    needed."""
+    if not objs:
+        return {}
+    cfg = config_for(type(objs[0]))
+    if cfg is None or not cfg.ministry or "__" not in cfg.ministry:
+        return {}
+    rows = (
+        cfg.model._base_manager.using(using)
+        .filter(pk__in=[o.pk for o in objs])
+        .values_list("pk", cfg.ministry)
+    )
+    return dict(rows)
+
+
 def audit_bulk(
     *,
     action: str,
@@ -230,21 +248,40 @@ def audit_bulk(
     Models not in the registry are ignored.
     """
     specs: list[EntrySpec] = []
-    for instance in instances:
+    objs = list(instances)
+    ministries = _ministries_of(objs, using) if action != AuditAction.DELETE else {}
+    for instance in objs:
         cfg = config_for(type(instance))
         if cfg is None:
             continue
         now = snapshot(cfg, instance)
+        ministry_id = ministries.get(instance.pk)
         if action == AuditAction.CREATE:
             specs.append(
-                model_spec(cfg, instance, action=action, before=None, after=now, using=using)
+                model_spec(
+                    cfg,
+                    instance,
+                    action=action,
+                    before=None,
+                    after=now,
+                    using=using,
+                    ministry_id=ministry_id,
+                )
             )
         elif action == AuditAction.UPDATE:
             old = dict((before or {}).get(instance.pk) or {})
             b, a = diff(old, now)
             if a:
                 specs.append(
-                    model_spec(cfg, instance, action=action, before=b, after=a, using=using)
+                    model_spec(
+                        cfg,
+                        instance,
+                        action=action,
+                        before=b,
+                        after=a,
+                        using=using,
+                        ministry_id=ministry_id,
+                    )
                 )
         elif action == AuditAction.DELETE:
             specs.append(
@@ -260,6 +297,29 @@ def audit_bulk(
         else:
             raise ValueError(f"audit_bulk: unknown action {action!r}")
     return _append_many(specs, using=using)
+
+
+def audit_update(queryset: models.QuerySet[Any], **values: Any) -> int:
+    """``queryset.update(**values)``, recorded: use it instead of ``QuerySet.update`` on an
+    audited model. Reads the matching rows first (one query), updates them, and appends an update
+    entry for each row whose recorded fields changed. Returns the number of rows updated."""
+    cfg = config_for(queryset.model)
+    if cfg is None:
+        return queryset.update(**values)
+    using = queryset.db
+    rows = list(queryset)
+    before = audit_snapshot(rows)
+    manager = queryset.model._base_manager.using(using)
+    pks = [r.pk for r in rows]
+    count = manager.filter(pk__in=pks).update(**values)
+    fresh = manager.in_bulk(pks)  # read back: values may be expressions (F("version") + 1)
+    audit_bulk(
+        action=AuditAction.UPDATE,
+        instances=[fresh[pk] for pk in pks if pk in fresh],
+        before=before,
+        using=using,
+    )
+    return count
 
 
 # --- events that are not model changes -------------------------------------------------------

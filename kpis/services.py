@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
+from audit.services import audit_bulk
 from kpis.models import KPI, Direction, KPIKind, Milestone, RevisionReason, TargetRevision
 from kpis.selectors import kpi_has_any_value, kpi_has_data, kpi_target_snapshot, number_text
 
@@ -165,8 +166,11 @@ def kpi_revise_target(
     kpi.save(update_fields=["target", "baseline", "target_date"])
     if new_milestones is not None:
         kpi.milestones.all().delete()
-        Milestone.objects.bulk_create(
-            [Milestone(kpi=kpi, date=d, value=v) for d, v in new_milestones]
+        audit_bulk(
+            action="create",
+            instances=Milestone.objects.bulk_create(
+                [Milestone(kpi=kpi, date=d, value=v) for d, v in new_milestones]
+            ),
         )
     revision = TargetRevision.objects.create(
         kpi=kpi,

@@ -36,6 +36,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_bulk, audit_snapshot, audit_update
 from programs.models import Program
 from reporting import permissions
 from reporting.models import (
@@ -194,9 +195,11 @@ def _apply_values(report: ProgressReport, clean: CleanReportInput) -> None:
     if to_delete:
         KPIValue.objects.filter(pk__in=to_delete).delete()
     if to_create:
-        KPIValue.objects.bulk_create(to_create)
+        audit_bulk(action="create", instances=KPIValue.objects.bulk_create(to_create))
     if to_update:
+        before = audit_snapshot(to_update)
         KPIValue.objects.bulk_update(to_update, ["value"])
+        audit_bulk(action="update", instances=to_update, before=before)
 
 
 def _apply_money(report: ProgressReport, clean: CleanReportInput) -> list[str]:
@@ -426,9 +429,13 @@ def report_approve(
     _require_review(user, locked)
     _require_submitted(locked, _("approved"))
     now = timezone.now()
-    ProgressReport.objects.filter(
-        program_id=locked.program_id, period_end=locked.period_end, is_current=True
-    ).exclude(pk=locked.pk).update(is_current=False, updated_at=now)
+    audit_update(
+        ProgressReport.objects.filter(
+            program_id=locked.program_id, period_end=locked.period_end, is_current=True
+        ).exclude(pk=locked.pk),
+        is_current=False,
+        updated_at=now,
+    )
     locked.status = ReportStatus.APPROVED
     locked.is_current = True
     locked.reviewed_by = user
@@ -565,8 +572,11 @@ def report_start_correction(*, user: User, report: ProgressReport) -> ProgressRe
         created_by=user,
         version=0,
     )
-    KPIValue.objects.bulk_create(
-        [KPIValue(report=new, kpi_id=v.kpi_id, value=v.value) for v in locked.values.all()]
+    audit_bulk(
+        action="create",
+        instances=KPIValue.objects.bulk_create(
+            [KPIValue(report=new, kpi_id=v.kpi_id, value=v.value) for v in locked.values.all()]
+        ),
     )
     _record(
         new,

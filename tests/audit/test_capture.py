@@ -349,3 +349,17 @@ def test_audit_context_names_the_actor_of_a_command(officer):
         entry = _one(MinistryFactory(code="CTX"), "create")
     assert (entry.actor_id, entry.source) == (officer.pk, "command:import_progress")
     assert entry.request_id, "a command run gets its own id to group its entries"
+
+
+def test_queryset_update_is_recorded_with_audit_update(kpi):
+    from django.db.models import F
+
+    from audit.services import audit_update
+
+    other = KPIFactory(program=kpi.program)
+    count = audit_update(KPI.objects.filter(program=kpi.program), grace_days=F("grace_days") + 1)
+    assert count == 2
+    for obj in (kpi, other):
+        entry = _one(obj, "update")
+        assert entry.before == {"grace_days": 30}
+        assert entry.after == {"grace_days": 31}
