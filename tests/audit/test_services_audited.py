@@ -44,7 +44,7 @@ def setup(program, ministry):
 
 
 def test_a_report_lifecycle_is_fully_recorded(setup):
-    program, kpi, officer, reviewer, _admin = setup
+    program, _kpi, officer, reviewer, _admin = setup
     report = report_create_draft(
         user=officer,
         program=program,
@@ -73,9 +73,7 @@ def test_a_report_lifecycle_is_fully_recorded(setup):
     assert statuses[-2:] == ["submitted", "approved"]
 
     correction = report_start_correction(user=officer, report=report)
-    copied = entries(
-        object_type="reporting.kpivalue", action="create", seq__gt=value_updated.seq
-    )
+    copied = entries(object_type="reporting.kpivalue", action="create", seq__gt=value_updated.seq)
     assert len(copied) == 1, "the correction's copied values are recorded"
     correction = report_submit(user=officer, report=correction)
     report_approve(user=reviewer, report=correction)
