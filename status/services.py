@@ -328,36 +328,16 @@ def _versions(
     milestones: list[tuple[Any, ...]],
     revisions: list[tuple[Any, ...]],
 ) -> tuple[rules.TargetVersion, ...]:
-    """The KPI's target versions for the rules: the values in force now when it was never
-    revised; else the original values (the first revision's ``previous``) and each revision's
-    ``revised`` values from its ``effective_from`` (among revisions effective on the same day, the
-    latest recorded wins, as in kpis.selectors.kpi_target_as_of)."""
-    if not revisions:
-        return (
-            rules.TargetVersion(
-                target=row[6],
-                target_date=row[7],
-                baseline=row[5],
-                milestones=tuple(rules.Milestone(date=d, value=v) for d, v in milestones),
-            ),
-        )
-    by_start: dict[date | None, dict[str, Any]] = {None: revisions[0][1]}
-    for effective_from, _previous, revised in revisions:  # recorded order
-        by_start[effective_from] = revised
-    return tuple(_version(values, start) for start, values in by_start.items())
-
-
-def _version(values: dict[str, Any], effective_from: date | None) -> rules.TargetVersion:
-    return rules.TargetVersion(
-        target=Decimal(values["target"]),
-        target_date=date.fromisoformat(values["target_date"]),
-        baseline=Decimal(values["baseline"]),
-        milestones=tuple(
-            rules.Milestone(date=date.fromisoformat(m["date"]), value=Decimal(m["value"]))
-            for m in values.get("milestones") or []
-        ),
-        effective_from=effective_from,
+    """The KPI's target versions, by the rules' own ``versions_from_revisions``: ``row`` and
+    ``milestones`` are the values in force now, ``revisions`` (effective_from, previous, revised)
+    in recorded order."""
+    current = rules.TargetVersion(
+        target=row[6],
+        target_date=row[7],
+        baseline=row[5],
+        milestones=tuple(rules.Milestone(date=d, value=v) for d, v in milestones),
     )
+    return rules.versions_from_revisions(current, revisions)
 
 
 # --------------------------------------------------------------------------------------------

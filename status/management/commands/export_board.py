@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from audit.services import audit_export
 from status.export import board_export_csv, board_export_data
 from status.management.commands._dates import parse_as_of
 from status.selectors import board_exists, board_for
@@ -30,6 +31,12 @@ class Command(BaseCommand):
         if not board_exists(as_of):
             status_recompute_all(as_of=as_of)
         data = board_export_data(board_for(as_of))
+        audit_export(
+            what="board",
+            file_format=options["format"],
+            rows=len(data["programs"]),
+            filters={"as_of": as_of.isoformat()},
+        )
         if options["format"] == "csv":
             out = io.StringIO()
             board_export_csv(data, out)
