@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from audit.services import audit_export
 from budget.models import FiscalYear
 from budget.schema import dump_budget
 from budget.selectors import fiscal_year_get, fiscal_year_latest
@@ -40,6 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         fiscal_year = fiscal_year_or_error(options["year"])
         text = dump_budget(budget_export(fiscal_year=fiscal_year), fmt=options["format"])
+        audit_export(
+            what="budget", file_format=options["format"], filters={"year": fiscal_year.year}
+        )
         if options["output"]:
             try:
                 Path(options["output"]).write_text(text, encoding="utf-8")

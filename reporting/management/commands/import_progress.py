@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.context import audit_context
 from programs.models import Program
 from programs.selectors import program_by_code
 from reporting import services
@@ -64,7 +65,10 @@ class Command(BaseCommand):
         rows = self._read(path)
         errors: list[str] = []
         done: list[ProgressReport] = []
-        with transaction.atomic():
+        with (
+            audit_context(actor=submitter, source="command:import_progress"),
+            transaction.atomic(),
+        ):
             for index, row in enumerate(rows, start=1):
                 try:
                     with transaction.atomic():
@@ -210,7 +214,8 @@ class Command(BaseCommand):
         report = services.report_submit(user=submitter, report=report)
         if approver is not None:
             try:
-                report = services.report_approve(user=approver, report=report)
+                with audit_context(actor=approver, source="command:import_progress"):
+                    report = services.report_approve(user=approver, report=report)
             except PermissionDenied as exc:
                 raise _RowFailed([("approve", str(exc))]) from None
         return report
