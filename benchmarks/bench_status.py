@@ -398,7 +398,7 @@ def main() -> None:
     _setup_django()
     _time_rules()
     print(f"Database {BENCH_URL}; as of {AS_OF}")
-    results = []
+    results: list[tuple[int, float, float, float, float]] = []
     for n in sizes:
         t0 = time.perf_counter()
         info = generate(n)
@@ -438,9 +438,10 @@ def main() -> None:
         results.append((n, floor, cold, warm, engine))
     if len(results) > 1:
         print("\nGrowth (largest / smallest):")
-        (n0, f0, c0, w0), (n1, f1, c1, w1) = results[0], results[-1]
+        (n0, f0, c0, w0, e0), (n1, f1, c1, w1, e1) = results[0], results[-1]
         print(
-            f"  data x{n1 / n0:.0f}: floor x{f1 / f0:.1f}, cold x{c1 / c0:.1f}, warm x{w1 / w0:.1f}"
+            f"  data x{n1 / n0:.0f}: floor x{f1 / f0:.1f}, cold x{c1 / c0:.1f}, "
+            f"warm x{w1 / w0:.1f}, engine without the rules x{e1 / e0:.1f}"
         )
     n, floor, cold, warm, engine = results[-1]
     print(
