@@ -25,7 +25,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (production), "
             "or set DEBUG=1 for a local demo."
         )
-    SECRET_KEY = "django-insecure-local-demo-only-never-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-local-demo-only-never-in-production"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
