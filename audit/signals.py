@@ -15,8 +15,16 @@ service or view should have to remember to do it. So, wired once in ``AuditConfi
 
 Entries are appended inside the transaction of the change (the receivers run in it), so a change
 that rolls back leaves no entry. These receivers never change the audited data. What signals do
-not see (``bulk_create``, ``bulk_update``, ``QuerySet.update``) must be reported with
-``audit.services.audit_bulk``; exports with ``audit.services.audit_export``.
+not see must be reported by the writer: ``bulk_create``/``bulk_update`` with
+``audit.services.audit_bulk``, ``QuerySet.update`` replaced by ``audit.services.audit_update``
+(``QuerySet.delete`` needs nothing: Django sends delete signals for models with receivers), and
+exports with ``audit.services.audit_export``. The status engine's bulk writes of computed results
+are derived data and deliberately not audited.
+
+Locking: the first entry a transaction appends takes the chain lock until that transaction ends
+(audit/services.py). A transaction that writes an audited row and *then* waits for a row lock
+another writer holds can deadlock with it (PostgreSQL detects it and aborts one): take row locks
+(``select_for_update``) before the first write, as the services do.
 """
 
 from __future__ import annotations
