@@ -91,7 +91,7 @@ AUDITED: tuple[AuditedModel, ...] = (
         ),
         masked=("password",),
         ministry="ministry",
-        m2m=("groups",),
+        m2m=("groups", "user_permissions"),
     ),
     AuditedModel("budget.BudgetNode", ministry="program__ministry"),
     AuditedModel("budget.BudgetConflict", ministry="node__program__ministry"),

@@ -8,7 +8,8 @@ service or view should have to remember to do it. So, wired once in ``AuditConfi
 * ``pre_save`` reads the row as stored (the "before"); ``post_save`` appends a create entry (all
   recorded fields) or an update entry (only the fields that changed; nothing when nothing did);
 * ``pre_delete`` keeps the row's values, ministry and label; ``post_delete`` appends a delete entry;
-* ``m2m_changed`` on ``User.groups`` appends an update entry with the user's roles before and after;
+* ``m2m_changed`` on ``User.groups`` (roles) and ``User.user_permissions`` appends an update entry
+  with the user's roles (or direct permissions) before and after;
 * ``user_logged_in``, ``user_logged_out``, ``user_login_failed`` (which django-axes also raises for
   locked-out attempts) and axes' ``user_locked_out`` append login, logout, failed-login and lockout
   entries.
@@ -123,76 +124,92 @@ def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: A
     )
 
 
-# --- user roles (User.groups) ----------------------------------------------------------------
+# --- user roles (User.groups) and direct permissions (User.user_permissions) -----------------
+
+# m2m field of User -> (the other side's foreign key on the through table, its label lookup)
+_USER_M2M = {
+    "groups": ("group", "group__name"),
+    "user_permissions": ("permission", "permission__codename"),
+}
 
 
-def _group_names(user_ids: set[Any], using: str) -> dict[Any, list[str]]:
-    User = get_user_model()
-    through = User.groups.through
+def _labels(field: str, user_ids: set[Any], using: str) -> dict[Any, list[str]]:
+    through = getattr(get_user_model(), field).through
+    _fk, label = _USER_M2M[field]
     out: dict[Any, list[str]] = {uid: [] for uid in user_ids}
     rows = (
         through._default_manager.using(using)
         .filter(user_id__in=user_ids)
-        .values_list("user_id", "group__name")
+        .values_list("user_id", label)
     )
     for uid, name in rows:
         out[uid].append(name)
     return {uid: sorted(names) for uid, names in out.items()}
 
 
-def _affected_users(instance: Any, reverse: bool, pk_set: set[Any] | None, using: str) -> set[Any]:
+def _affected_users(
+    field: str, instance: Any, reverse: bool, pk_set: set[Any] | None, using: str
+) -> set[Any]:
     if not reverse:
         return {instance.pk}
     if pk_set is not None:
         return set(pk_set)
-    User = get_user_model()
+    through = getattr(get_user_model(), field).through
+    fk, _label = _USER_M2M[field]
     return set(
-        User.groups.through._default_manager.using(using)
-        .filter(group_id=instance.pk)
+        through._default_manager.using(using)
+        .filter(**{f"{fk}_id": instance.pk})
         .values_list("user_id", flat=True)
     )
 
 
-def _groups_changed(
-    sender: Any,
-    instance: Any,
-    action: str,
-    reverse: bool,
-    pk_set: set[Any] | None,
-    using: str,
-    **kwargs: Any,
-) -> None:
-    if action.startswith("pre_"):
-        users = _affected_users(instance, reverse, pk_set, using)
-        stack = instance.__dict__.setdefault("_audit_groups_before", [])
-        stack.append(_group_names(users, using))
-        return
-    stack = instance.__dict__.get("_audit_groups_before") or []
-    if not stack:
-        return
-    before_by_user = stack.pop()
-    after_by_user = _group_names(set(before_by_user), using)
-    User = get_user_model()
-    cfg = config_for(User)
-    assert cfg is not None
-    by_pk = User._base_manager.using(using).in_bulk(list(before_by_user))
-    specs = []
-    for uid, before in before_by_user.items():
-        after = after_by_user.get(uid, [])
-        user = by_pk.get(uid)
-        if before == after or user is None:
-            continue
-        specs.append(
-            services.model_spec(
-                cfg,
-                user,
-                action=AuditAction.UPDATE,
-                before={"groups": before},
-                after={"groups": after},
-                using=using,
+def _user_m2m_receiver(field: str) -> Any:
+    key = f"_audit_{field}_before"
+
+    def changed(
+        sender: Any,
+        instance: Any,
+        action: str,
+        reverse: bool,
+        pk_set: set[Any] | None,
+        using: str,
+        **kwargs: Any,
+    ) -> None:
+        if action.startswith("pre_"):
+            users = _affected_users(field, instance, reverse, pk_set, using)
+            instance.__dict__.setdefault(key, []).append(_labels(field, users, using))
+            return
+        stack = instance.__dict__.get(key) or []
+        if not stack:
+            return
+        before_by_user = stack.pop()
+        after_by_user = _labels(field, set(before_by_user), using)
+        User = get_user_model()
+        cfg = config_for(User)
+        assert cfg is not None
+        by_pk = User._base_manager.using(using).in_bulk(list(before_by_user))
+        specs = []
+        for uid, before in before_by_user.items():
+            after = after_by_user.get(uid, [])
+            user = by_pk.get(uid)
+            if before == after or user is None:
+                continue
+            specs.append(
+                services.model_spec(
+                    cfg,
+                    user,
+                    action=AuditAction.UPDATE,
+                    before={field: before},
+                    after={field: after},
+                    using=using,
+                )
             )
-        )
-    services._append_many(specs, using=using)
+        services._append_many(specs, using=using)
+
+    return changed
+
+
+_M2M_RECEIVERS = {field: _user_m2m_receiver(field) for field in _USER_M2M}
 
 
 # --- sign-in events --------------------------------------------------------------------------
@@ -240,7 +257,10 @@ def connect() -> list[AuditedModel]:
         pre_delete.connect(_pre_delete, sender=model, dispatch_uid=uid)
         post_delete.connect(_post_delete, sender=model, dispatch_uid=uid)
     User = get_user_model()
-    m2m_changed.connect(_groups_changed, sender=User.groups.through, dispatch_uid="audit:groups")
+    for field, receiver in _M2M_RECEIVERS.items():
+        m2m_changed.connect(
+            receiver, sender=getattr(User, field).through, dispatch_uid=f"audit:{field}"
+        )
     user_logged_in.connect(_logged_in, dispatch_uid="audit:login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit:logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit:login_failed")

@@ -363,3 +363,14 @@ def test_queryset_update_is_recorded_with_audit_update(kpi):
         entry = _one(obj, "update")
         assert entry.before == {"grace_days": 30}
         assert entry.after == {"grace_days": 31}
+
+
+def test_direct_permissions_are_recorded():
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="granted")
+    perm = Permission.objects.get(codename="change_kpi")
+    user.user_permissions.add(perm)
+    entry = entries(object_type="accounts.user", object_id=str(user.pk), action="update")[-1]
+    assert entry.before == {"user_permissions": []}
+    assert entry.after == {"user_permissions": ["change_kpi"]}
