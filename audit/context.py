@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 SYSTEM = "system"
+# Groups the entries of one manage.py run made outside any audit_context.
+_PROCESS_RUN_ID = uuid.uuid4().hex
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -85,7 +87,9 @@ def current_actor() -> Actor:
     """The actor to record now."""
     ctx = _current.get()
     if ctx is None:
-        return _actor_from_user(None, _Context(source=_default_source()))
+        source = _default_source()
+        run_id = _PROCESS_RUN_ID if source != SYSTEM else ""
+        return _actor_from_user(None, _Context(source=source, request_id=run_id))
     user = ctx.user
     if user is None and ctx.request is not None:
         user = getattr(ctx.request, "user", None)

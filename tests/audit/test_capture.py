@@ -327,6 +327,8 @@ def test_a_command_is_named_without_any_context(monkeypatch):
     entry = _one(MinistryFactory(code="CMD"), "create")
     assert entry.source == "command:load_budget"
     assert entry.actor_username == "system"
+    second = _one(MinistryFactory(code="CMD2"), "create")
+    assert entry.request_id and second.request_id == entry.request_id, "one run, one id"
 
 
 def test_a_celery_task_is_named_without_any_context():
