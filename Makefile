@@ -64,3 +64,7 @@ clean: ## Remove the virtual environment and the local demo database
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
 bench-status: install ## Benchmark the status recompute at 1,000 and 10,000 programmes (EMPTIES BENCH_DATABASE_URL)
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_status.py $(BENCH_ARGS)
+
+bench-board: install ## Benchmark the board pages at 10,000 programmes against minimal views (REPLACES the data of BENCH_DATABASE_URL, default tracker_bench_board)
+	BENCH_DATABASE_URL=$(if $(filter environment command line,$(origin BENCH_DATABASE_URL)),$(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker_bench_board) \
+		$(BIN)/python benchmarks/bench_board.py $(BENCH_ARGS)

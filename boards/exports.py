@@ -40,8 +40,8 @@ def _ratio(value: Any) -> float | None:
 def export_rows(rows: Iterable[ProgramStatus], *, tree: Tree, language: str) -> Iterator[list[Any]]:
     for r in rows:
         node = r.program.node
-        pillar = tree.pillar_of(node.path)
-        area = tree.area_of(node.path)
+        pillar = getattr(r, "pillar_node", None)
+        area = getattr(r, "area_node", None)
         explanation = r.explanation(language)
         yield [
             r.as_of.isoformat(),
@@ -58,10 +58,10 @@ def export_rows(rows: Iterable[ProgramStatus], *, tree: Tree, language: str) -> 
             _ratio(r.expected_share),
             r.budget_status,
             "true" if r.over_executed else "false",
-            "true" if getattr(r, "any_overdue", False) else "false",
+            "true" if getattr(r, "any_overdue", False) or r.status == "no_data" else "false",
             "true" if getattr(r, "any_forecast_miss", False) else "false",
-            getattr(r, "eff_cofog", "") or "",
-            getattr(r, "eff_component", "") or "",
+            getattr(r, "cofog_value", ""),
+            getattr(r, "component_value", ""),
             explanation,
             r.budget_explanation(language),
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -13,6 +14,7 @@ from boards.selectors import (
     Tree,
     attention_q,
     effective_classification_q,
+    forecast_miss_q,
     overdue_q,
     subtree_q,
 )
@@ -42,27 +44,25 @@ class ProgramFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         label=_("Overdue"), choices=YES_NO, method="filter_overdue"
     )
-    forecast_miss = django_filters.TypedChoiceFilter(
-        label=_("Forecast to miss"),
-        choices=YES_NO,
-        field_name="any_forecast_miss",
-        coerce=lambda v: v == "true",
+    forecast_miss = django_filters.ChoiceFilter(
+        label=_("Forecast to miss"), choices=YES_NO, method="filter_forecast_miss"
     )
     cofog = django_filters.ChoiceFilter(label=_("COFOG division"), method="filter_class")
     component = django_filters.ChoiceFilter(label=_("AI component"), method="filter_class")
-    attention = django_filters.BooleanFilter(
-        label=_("Needs attention"),
-        method="filter_attention",
-        widget=django_filters.widgets.BooleanWidget(),
+    attention = django_filters.ChoiceFilter(
+        label=_("Needs attention"), choices=YES_NO, method="filter_attention"
     )
 
     class Meta:
         model = ProgramStatus
         fields: list[str] = []
 
-    def __init__(self, *args: Any, tree: Tree, ministries: list[Ministry], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tree: Tree, ministries: list[Ministry], as_of: date, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.tree = tree
+        self.as_of = as_of
         self.filters["pillar"].extra["choices"] = [(n.code, _name(n)) for n in tree.pillars]
         self.filters["area"].extra["choices"] = [(n.code, _name(n)) for n in tree.areas]
         self.filters["ministry"].extra["choices"] = [
@@ -108,11 +108,17 @@ class ProgramFilter(django_filters.FilterSet):
     def filter_overdue(
         self, qs: QuerySet[ProgramStatus], name: str, value: str
     ) -> QuerySet[ProgramStatus]:
-        return qs.filter(overdue_q()) if value == "true" else qs.exclude(overdue_q())
+        q = overdue_q(self.as_of)
+        return qs.filter(q) if value == "true" else qs.exclude(q)
+
+    def filter_forecast_miss(
+        self, qs: QuerySet[ProgramStatus], name: str, value: str
+    ) -> QuerySet[ProgramStatus]:
+        q = forecast_miss_q(self.as_of)
+        return qs.filter(q) if value == "true" else qs.exclude(q)
 
     def filter_attention(
-        self, qs: QuerySet[ProgramStatus], name: str, value: bool | None
+        self, qs: QuerySet[ProgramStatus], name: str, value: str
     ) -> QuerySet[ProgramStatus]:
-        if value is None:
-            return qs
-        return qs.filter(attention_q()) if value else qs.exclude(attention_q())
+        q = attention_q(self.as_of)
+        return qs.filter(q) if value == "true" else qs.exclude(q)

@@ -19,21 +19,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
-    DateField,
-    Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
-    Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, NullIf
 
@@ -44,7 +40,7 @@ from kpis.selectors import kpi_target_as_of
 from programs.models import Frequency, Program
 from programs.periods import Period, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS, program_scope_q
-from reporting.models import ProgressReport, ReportAction, ReportStatus, ReportTransition
+from reporting.models import ProgressReport, ReportAction, ReportStatus
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
@@ -98,11 +94,42 @@ class Tree:
     def pillar_of(self, path: str) -> BudgetNode | None:
         return self.ancestor(path, 1)
 
+    def add_ancestors(self, nodes: Iterable[BudgetNode]) -> None:
+        """Load the ancestors below depth 2 of these nodes that are not loaded yet (one query,
+        none when every node hangs from an area)."""
+        missing: set[str] = set()
+        fiscal_year_id = None
+        for node in nodes:
+            fiscal_year_id = node.fiscal_year_id
+            parts = node.path.split("/")
+            for end in range(4, len(parts)):
+                prefix = "/".join(parts[:end])
+                if prefix not in self.by_path:
+                    missing.add(prefix)
+        if missing:
+            for ancestor in BudgetNode.objects.filter(
+                fiscal_year_id=fiscal_year_id, path__in=sorted(missing)
+            ):
+                self.by_path[ancestor.path] = ancestor
+
+    def classification(self, node: BudgetNode, field_name: str) -> str:
+        """The node's ``cofog`` / ``ai_component``, else its nearest classified ancestor's
+        ("" when none is): as :func:`effective_classification` does in SQL."""
+        value = getattr(node, field_name, "")
+        parts = node.path.split("/")
+        while not value and len(parts) > 1:
+            parts.pop()
+            ancestor = self.by_path.get("/".join(parts))
+            value = getattr(ancestor, field_name, "") if ancestor else ""
+        return str(value or "")
+
     def area_of(self, path: str) -> BudgetNode | None:
         return self.ancestor(path, 2)
 
 
 def board_tree(fiscal_year: FiscalYear) -> Tree:
+    """Root, pillars and areas (depth 0-2), in one query. Deeper ancestors (of programmes nested
+    in programmes) are added by :meth:`Tree.add_ancestors` for the rows shown."""
     nodes = list(BudgetNode.objects.filter(fiscal_year=fiscal_year, depth__lte=2).order_by("path"))
     return Tree(
         root=next((n for n in nodes if n.depth == 0), None),
@@ -259,80 +286,123 @@ class ReportingStats:
         self.overdue += other.overdue
 
 
-def reporting_programs(
-    *, as_of: date, fiscal_year: FiscalYear, scope: Q | None = None
-) -> QuerySet[Program]:
-    """Programmes with a current period, annotated ``current_end``, ``due``, ``has_approved``,
-    ``has_timely`` and ``is_overdue``."""
+@dataclass
+class ReportingRow:
+    """One programme's current period: its end, due date and what had happened by the as-of
+    date."""
+
+    program_id: int
+    ministry_id: int
+    current_end: date
+    due: date
+    approved: bool
+    timely: bool
+
+    @property
+    def overdue(self) -> bool:
+        return not self.approved and self._as_of >= self.due
+
+    _as_of: date = date.min
+
+
+REPORTING_SQL = """
+WITH reports AS (
+    SELECT r.program_id, r.period_end,
+           bool_or(r.status = %(approved)s
+                   AND (r.approved_at AT TIME ZONE %(tz)s)::date <= %(as_of)s) AS approved,
+           min(t.at) FILTER (WHERE t.action = %(submitted)s) AS first_submitted
+      FROM reporting_progressreport r
+      LEFT JOIN reporting_reporttransition t ON t.report_id = r.id
+     WHERE r.period_end = ANY(%(ends)s)
+     GROUP BY r.program_id, r.period_end
+), grace AS (
+    SELECT program_id, min(grace_days) AS grace_days FROM kpis_kpi GROUP BY program_id
+), current AS (
+    SELECT p.id, p.ministry_id, p.start, p."end", n.path,
+           CASE p.frequency {end_cases} END AS current_end,
+           CASE p.frequency {start_cases} END AS current_start,
+           coalesce(g.grace_days, %(default_grace)s) AS grace_days
+      FROM programs_program p
+      JOIN budget_budgetnode n ON n.id = p.node_id
+      LEFT JOIN grace g ON g.program_id = p.id
+     WHERE n.fiscal_year_id = %(fiscal_year)s {scope}
+)
+SELECT c.id, c.ministry_id, c.current_end, c.current_end + c.grace_days AS due,
+       coalesce(r.approved, false) AS approved,
+       coalesce((r.first_submitted AT TIME ZONE %(tz)s)::date
+                <= least(c.current_end + c.grace_days, %(as_of)s::date), false) AS timely
+  FROM current c
+  LEFT JOIN reports r ON r.program_id = c.id AND r.period_end = c.current_end
+ WHERE c.start <= c.current_end AND c."end" >= c.current_start
+"""
+
+
+def reporting_rows(
+    *,
+    as_of: date,
+    fiscal_year: FiscalYear,
+    ministry: Ministry | None = None,
+    node: BudgetNode | None = None,
+) -> list[ReportingRow]:
+    """Per programme reporting in its current period (the latest period that ended on or before
+    ``as_of``, ``programs.periods``), comes due at its end plus the smallest grace days of its
+    KPIs (``programs.selectors.program_grace_days``): whether a report for it was approved by
+    ``as_of``, and whether its first submission came by the due date (and by ``as_of``). One
+    query, hash joins only, whatever the number of programmes."""
+    from django.conf import settings
+    from django.db import connection
+
     periods = current_periods(as_of)
-    end_case = Case(
-        *[When(frequency=f, then=Value(p.end)) for f, p in periods.items()],
-        output_field=DateField(),
+    params: dict[str, Any] = {
+        "approved": ReportStatus.APPROVED,
+        "submitted": ReportAction.SUBMITTED,
+        "tz": settings.TIME_ZONE,
+        "as_of": as_of,
+        "ends": sorted({p.end for p in periods.values()}),
+        "default_grace": DEFAULT_GRACE_DAYS,
+        "fiscal_year": fiscal_year.pk,
+    }
+    end_cases, start_cases = [], []
+    for i, (frequency, period) in enumerate(sorted(periods.items())):
+        params[f"f{i}"], params[f"e{i}"], params[f"s{i}"] = frequency, period.end, period.start
+        end_cases.append(f"WHEN %(f{i})s THEN %(e{i})s::date")
+        start_cases.append(f"WHEN %(f{i})s THEN %(s{i})s::date")
+    scope = ""
+    if ministry is not None:
+        scope += " AND p.ministry_id = %(ministry)s"
+        params["ministry"] = ministry.pk
+    if node is not None:
+        scope += " AND (n.path = %(path)s OR n.path LIKE %(path_prefix)s)"
+        params["path"] = node.path
+        params["path_prefix"] = node.path.replace("%", r"\%").replace("_", r"\_") + "/%"
+    sql = REPORTING_SQL.format(
+        end_cases=" ".join(end_cases), start_cases=" ".join(start_cases), scope=scope
     )
-    start_case = Case(
-        *[When(frequency=f, then=Value(p.start)) for f, p in periods.items()],
-        output_field=DateField(),
-    )
-    grace = Coalesce(
-        Subquery(
-            KPI.objects.filter(program=OuterRef("pk"))
-            .order_by()
-            .values("program")
-            .annotate(g=Min("grace_days"))
-            .values("g")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(DEFAULT_GRACE_DAYS),
-    )
-    reports = ProgressReport.objects.filter(
-        program=OuterRef("pk"), period_end=OuterRef("current_end")
-    )
-    submissions = ReportTransition.objects.filter(
-        report__program=OuterRef("pk"),
-        report__period_end=OuterRef("current_end"),
-        action=ReportAction.SUBMITTED,
-        at__date__lte=OuterRef("due"),
-    ).filter(at__date__lte=as_of)
-    qs = (
-        Program.objects.filter(node__fiscal_year=fiscal_year)
-        .filter(scope or Q())
-        .annotate(current_end=end_case, current_start=start_case, grace=grace)
-        .filter(start__lte=F("current_end"), end__gte=F("current_start"))
-        .annotate(
-            due=ExpressionWrapper(F("current_end") + F("grace"), output_field=DateField()),
-            has_approved=Exists(
-                reports.filter(status=ReportStatus.APPROVED, approved_at__date__lte=as_of)
-            ),
-            has_timely=Exists(submissions),
-        )
-    )
-    return qs.annotate(
-        is_overdue=Case(
-            When(Q(due__lte=as_of) & Q(has_approved=False), then=Value(True)),
-            default=Value(False),
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        ReportingRow(pid, mid, end, due, bool(approved), bool(timely), as_of)
+        for pid, mid, end, due, approved, timely in rows
+    ]
 
 
 def reporting_by_ministry(
-    *, as_of: date, fiscal_year: FiscalYear, scope: Q | None = None
+    *,
+    as_of: date,
+    fiscal_year: FiscalYear,
+    ministry: Ministry | None = None,
+    node: BudgetNode | None = None,
 ) -> dict[int, ReportingStats]:
     """:class:`ReportingStats` per ministry id (one query)."""
-    rows = (
-        reporting_programs(as_of=as_of, fiscal_year=fiscal_year, scope=scope)
-        .order_by()
-        .values("ministry_id")
-        .annotate(
-            n=Count("pk"),
-            approved=Count("pk", filter=Q(has_approved=True)),
-            timely=Count("pk", filter=Q(has_timely=True)),
-            overdue=Count("pk", filter=Q(is_overdue=True)),
-        )
-    )
-    return {
-        r["ministry_id"]: ReportingStats(r["n"], r["approved"], r["timely"], r["overdue"])
-        for r in rows
-    }
+    out: dict[int, ReportingStats] = defaultdict(ReportingStats)
+    for row in reporting_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node):
+        stats = out[row.ministry_id]
+        stats.expected += 1
+        stats.approved += row.approved
+        stats.timely += row.timely
+        stats.overdue += row.overdue
+    return dict(out)
 
 
 def _total(stats: Iterable[ReportingStats]) -> ReportingStats:
@@ -346,45 +416,91 @@ def _total(stats: Iterable[ReportingStats]) -> ReportingStats:
 # Programme rows (table, attention list, exports)
 
 
-def _kpi_flags(as_of: date) -> QuerySet[KPIStatus]:
-    return KPIStatus.objects.filter(as_of=as_of, kpi__program=OuterRef("program_id"))
+def _kpi_flag(as_of: date, field_name: str) -> Case:
+    """True when any KPI of the row's programme has ``field_name`` set on ``as_of``: an
+    uncorrelated ``IN`` (PostgreSQL hashes it once), not a subquery per row."""
+    flagged = KPIStatus.objects.filter(as_of=as_of, **{field_name: True}).values("kpi__program_id")
+    return Case(
+        When(program_id__in=flagged, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _flagged_programs(as_of: date, field_name: str) -> Any:
+    """Programme ids with a KPI flagged ``field_name`` on ``as_of``: used as an uncorrelated
+    ``IN``, which PostgreSQL hashes once, for filters and sorts over every row."""
+    return KPIStatus.objects.filter(as_of=as_of, **{field_name: True}).values("kpi__program_id")
+
+
+def flag_in(as_of: date, field_name: str) -> Case:
+    """True/False per row, for sorting every row by a KPI flag (one hashed ``IN``)."""
+    return Case(
+        When(program_id__in=_flagged_programs(as_of, field_name), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def program_rows(
-    *, as_of: date, fiscal_year: FiscalYear, user: AnyUser | None = None
+    *,
+    as_of: date,
+    fiscal_year: FiscalYear,
+    user: AnyUser | None = None,
+    only_year: bool = False,
 ) -> QuerySet[ProgramStatus]:
-    """The stored programme results of ``as_of`` with programme, node, parent node and ministry,
-    annotated ``any_overdue``, ``any_forecast_miss``, ``severity``, ``cofog`` and
-    ``ai_component`` (effective classification), in tree order. Scoped to ``user`` when given."""
-    qs = ProgramStatus.objects.filter(as_of=as_of, program__node__fiscal_year=fiscal_year)
+    """The stored programme results of ``as_of`` with programme, node and ministry, aliased
+    ``severity`` (for sorting), in tree order. Scoped to ``user`` when given. ``only_year``: the
+    fiscal year is the only one stored, so its filter (a join) is left out. The KPI flags of the
+    rows shown come from :func:`kpi_flags` (one query for a page)."""
+    qs = ProgramStatus.objects.filter(as_of=as_of)
+    if not only_year:
+        qs = qs.filter(program__node__fiscal_year=fiscal_year)
     if user is not None:
         qs = qs.filter(program_scope_q(user, prefix="program__"))
     return (
         qs.select_related("program", "program__node", "program__ministry")
-        .annotate(
-            any_overdue=Exists(_kpi_flags(as_of).filter(overdue=True)),
-            any_forecast_miss=Exists(_kpi_flags(as_of).filter(forecast_miss=True)),
+        .alias(
             severity=Case(
                 *[When(status=s, then=Value(rank)) for s, rank in SEVERITY.items()],
                 default=Value(len(SEVERITY)),
                 output_field=IntegerField(),
             ),
-            eff_cofog=effective_classification("cofog", "program__node__"),
-            eff_component=effective_classification("ai_component", "program__node__"),
         )
         .order_by("program__node__path")
     )
 
 
-def overdue_q() -> Q:
+def kpi_flags(as_of: date, program_ids: Iterable[int] | None = None) -> dict[int, set[str]]:
+    """Programme id -> the flags ("overdue", "forecast_miss") any of its KPIs carries on
+    ``as_of`` (one query; all programmes when ``program_ids`` is None)."""
+    qs = KPIStatus.objects.filter(as_of=as_of).filter(Q(overdue=True) | Q(forecast_miss=True))
+    if program_ids is not None:
+        qs = qs.filter(kpi__program_id__in=list(program_ids))
+    out: dict[int, set[str]] = defaultdict(set)
+    for program_id, overdue, forecast_miss in qs.values_list(
+        "kpi__program_id", "overdue", "forecast_miss"
+    ):
+        if overdue:
+            out[program_id].add("overdue")
+        if forecast_miss:
+            out[program_id].add("forecast_miss")
+    return out
+
+
+def overdue_q(as_of: date) -> Q:
     """Overdue: a KPI's latest come-due period has no approved value (the stored ``overdue``
     flag), or no value at all though a report has come due (``no_data``)."""
-    return Q(any_overdue=True) | Q(status=Status.NO_DATA)
+    return Q(program_id__in=_flagged_programs(as_of, "overdue")) | Q(status=Status.NO_DATA)
 
 
-def attention_q() -> Q:
+def forecast_miss_q(as_of: date) -> Q:
+    return Q(program_id__in=_flagged_programs(as_of, "forecast_miss"))
+
+
+def attention_q(as_of: date) -> Q:
     """Off track, at risk, overdue, or forecast to miss its target."""
-    return Q(status__in=ATTENTION_STATUSES) | overdue_q() | Q(any_forecast_miss=True)
+    return Q(status__in=ATTENTION_STATUSES) | overdue_q(as_of) | forecast_miss_q(as_of)
 
 
 @dataclass
@@ -397,9 +513,9 @@ class AttentionLine:
         out = []
         if self.row.status in ATTENTION_STATUSES:
             out.append(self.row.status)
-        if getattr(self.row, "any_overdue", False) or self.row.status == Status.NO_DATA:
+        if any(k.overdue for k in self.kpis) or self.row.status == Status.NO_DATA:
             out.append("overdue")
-        if getattr(self.row, "any_forecast_miss", False):
+        if any(k.forecast_miss for k in self.kpis):
             out.append("forecast_miss")
         return out
 
@@ -414,9 +530,17 @@ class Attention:
 def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) -> Attention:
     """The programmes needing attention, most money first, each with the KPIs that explain why
     (three queries)."""
-    qs = rows.filter(attention_q()).order_by("-allocated_won", "program__node__path")
-    totals = qs.aggregate(n=Count("pk"), won=Sum("allocated_won"))
+    qs = (
+        rows.filter(attention_q(as_of))
+        .annotate(
+            total_n=Window(Count("pk")),
+            total_won=Window(Sum("allocated_won")),
+        )
+        .order_by("-allocated_won", "program__node__path")
+    )
     picked = list(qs[:limit] if limit else qs)
+    count = getattr(picked[0], "total_n", 0) if picked else 0
+    amount = int(getattr(picked[0], "total_won", 0) or 0) if picked else 0
     lines = [AttentionLine(row) for row in picked]
     by_program = {line.row.program_id: line for line in lines}
     if by_program:
@@ -430,7 +554,7 @@ def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) 
             by_program[k.kpi.program_id].kpis.append(k)
         for line in lines:
             line.kpis.sort(key=lambda k: SEVERITY.get(k.status, 99))
-    return Attention(lines, totals["n"] or 0, int(totals["won"] or 0))
+    return Attention(lines, count, amount)
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +590,7 @@ def board_page(
     pillar: BudgetNode | None = None,
     ministry: Ministry | None = None,
     attention_limit: int | None = ATTENTION_LIMIT,
+    only_year: bool = False,
 ) -> BoardPage:
     """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``)."""
     node_rows = list(
@@ -474,18 +599,15 @@ def board_page(
         ).select_related("node")
     )
     root_row = next((r for r in node_rows if r.node.depth == 0), None)
-    rows = program_rows(as_of=as_of, fiscal_year=fiscal_year)
-    scope: Q | None = None
+    rows = program_rows(as_of=as_of, fiscal_year=fiscal_year, only_year=only_year)
     pillars: list[PillarCard] = []
     if ministry is not None:
         rows = rows.filter(program__ministry=ministry)
-        scope = Q(ministry=ministry)
         mix = _mix_from_programs(rows)
         node_row = None
         total_won = mix.total_won
     elif pillar is not None:
         rows = rows.filter(subtree_q(pillar))
-        scope = subtree_q(pillar, prefix="node__")
         node_row = next((r for r in node_rows if r.node_id == pillar.pk), None)
         mix = _mix_from_node(node_row)
         total_won = pillar.amount_won
@@ -499,7 +621,9 @@ def board_page(
             if r.node.depth == 1
         ]
     reporting = _total(
-        reporting_by_ministry(as_of=as_of, fiscal_year=fiscal_year, scope=scope).values()
+        reporting_by_ministry(
+            as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar
+        ).values()
     )
     return BoardPage(
         as_of=as_of,
@@ -549,15 +673,26 @@ def ministry_lines(*, as_of: date, fiscal_year: FiscalYear) -> list[MinistryLine
     ]
 
 
+@dataclass
+class OverdueReport:
+    program: Program
+    current_end: date
+    due: date
+
+
 def overdue_reports(
     *, as_of: date, fiscal_year: FiscalYear, ministry: Ministry
-) -> QuerySet[Program]:
-    return (
-        reporting_programs(as_of=as_of, fiscal_year=fiscal_year, scope=Q(ministry=ministry))
-        .filter(Q(is_overdue=True))
-        .select_related("node")
-        .order_by("due", "node__path")
-    )
+) -> list[OverdueReport]:
+    """The ministry's programmes whose current-period report has come due unapproved (two
+    queries)."""
+    rows = [
+        r
+        for r in reporting_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry)
+        if r.overdue
+    ]
+    programs = Program.objects.select_related("node").in_bulk([r.program_id for r in rows])
+    out = [OverdueReport(programs[r.program_id], r.current_end, r.due) for r in rows]
+    return sorted(out, key=lambda o: (o.due, o.program.node.path))
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,10 +22,10 @@ from boards import charts, selectors
 from boards.exports import EXPORT_COLUMNS, export_rows
 from boards.filters import ProgramFilter
 from boards.services import board_ensure_results
-from boards.tables import ProgramTable
+from boards.tables import ProgramTable, decorate_rows
 from budget.formatting import base_language
 from budget.models import FiscalYear, Ministry
-from status.selectors import status_dates
+from status.selectors_board import board_dates
 
 PER_PAGE = 50
 
@@ -56,15 +56,18 @@ def _as_of(request: HttpRequest) -> AsOf:
         except ValueError:
             error = _("“%(value)s” is not a date (YYYY-MM-DD): showing today.") % {"value": raw}
     board_ensure_results(as_of=day)
-    return AsOf(day, today, error, status_dates()[:60])
+    return AsOf(day, today, error, board_dates())
 
 
-def _fiscal_year(request: HttpRequest) -> FiscalYear:
-    year = request.GET.get("year")
-    fy = selectors.board_fiscal_year(int(year) if year and year.isdigit() else None)
+def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, bool]:
+    """The fiscal year asked for (``?year=``), else the latest; and whether it is the only one."""
+    years = list(FiscalYear.objects.order_by("-year"))
+    raw = request.GET.get("year", "")
+    fy = next((y for y in years if str(y.year) == raw), None) if raw else None
+    fy = fy or (years[0] if years else None)
     if fy is None:
         raise Http404(_("No budget is loaded."))
-    return fy
+    return fy, len(years) == 1
 
 
 def _lang() -> str:
@@ -73,33 +76,44 @@ def _lang() -> str:
 
 def _base(request: HttpRequest) -> tuple[AsOf, FiscalYear, dict[str, Any]]:
     as_of = _as_of(request)
-    fy = _fiscal_year(request)
-    return as_of, fy, {"as_of": as_of, "fiscal_year": fy}
+    fy, only_year = _fiscal_year(request)
+    return as_of, fy, {"as_of": as_of, "fiscal_year": fy, "only_year": only_year}
 
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     """``/``: what is off track, how much money is at stake, and why."""
     as_of, fy, context = _base(request)
-    context["page"] = selectors.board_page(as_of=as_of.day, fiscal_year=fy)
+    context["page"] = selectors.board_page(
+        as_of=as_of.day, fiscal_year=fy, only_year=context["only_year"]
+    )
     return render(request, "boards/board.html", context)
 
 
-def _program_filter(request: HttpRequest, as_of: AsOf, fy: FiscalYear) -> ProgramFilter:
+def _program_filter(
+    request: HttpRequest, as_of: AsOf, fy: FiscalYear, only_year: bool
+) -> ProgramFilter:
     tree = selectors.board_tree(fy)
-    ministries = list(Ministry.objects.filter(programs__node__fiscal_year=fy).distinct())
-    rows = selectors.program_rows(as_of=as_of.day, fiscal_year=fy, user=request.user)
-    return ProgramFilter(request.GET, queryset=rows, tree=tree, ministries=ministries)
+    ministries = list(Ministry.objects.order_by("code"))
+    rows = selectors.program_rows(
+        as_of=as_of.day, fiscal_year=fy, user=request.user, only_year=only_year
+    )
+    return ProgramFilter(
+        request.GET, queryset=rows, tree=tree, ministries=ministries, as_of=as_of.day
+    )
 
 
 @login_required
 def programs(request: HttpRequest) -> HttpResponse:
     """``/programs/``: the filterable, sortable, paginated programmes table (htmx updates)."""
     as_of, fy, context = _base(request)
-    filterset = _program_filter(request, as_of, fy)
-    table = ProgramTable(filterset.qs, tree=filterset.tree, as_of_query=as_of.query)
+    filterset = _program_filter(request, as_of, fy, context["only_year"])
+    table = ProgramTable(filterset.qs, as_of=as_of.day)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    context.update({"filter": filterset, "table": table})
+    rows = decorate_rows(
+        (row.record for row in table.page.object_list), filterset.tree, as_of=as_of.day
+    )
+    context.update({"filter": filterset, "table": table, "rows": rows})
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "programs-results":
         return render(request, "boards/_programs_results.html", context)
@@ -111,11 +125,10 @@ def programs_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """``/programs/export/csv/`` and ``/programs/export/xlsx/``: the filtered rows, all pages, in
     the table's order."""
     as_of, fy, _context = _base(request)
-    filterset = _program_filter(request, as_of, fy)
-    qs = filterset.qs
-    table = ProgramTable(qs, tree=filterset.tree)
+    filterset = _program_filter(request, as_of, fy, _context["only_year"])
+    table = ProgramTable(filterset.qs, as_of=as_of.day)
     RequestConfig(request, paginate=False).configure(table)
-    rows = [row.record for row in table.rows]
+    rows = decorate_rows((row.record for row in table.rows), filterset.tree, as_of=as_of.day)
     filters = {k: v for k, v in request.GET.lists() if k not in ("page",)}
     audit_export(
         what="boards.programs",
@@ -197,11 +210,17 @@ def ministry(request: HttpRequest, code: str) -> HttpResponse:
         {
             "ministry": m,
             "page": selectors.board_page(
-                as_of=as_of.day, fiscal_year=fy, ministry=m, attention_limit=None
+                as_of=as_of.day,
+                fiscal_year=fy,
+                ministry=m,
+                attention_limit=None,
+                only_year=context["only_year"],
             ),
             "overdue": list(selectors.overdue_reports(as_of=as_of.day, fiscal_year=fy, ministry=m)),
             "rows": list(
-                selectors.program_rows(as_of=as_of.day, fiscal_year=fy).filter(program__ministry=m)
+                selectors.program_rows(
+                    as_of=as_of.day, fiscal_year=fy, only_year=context["only_year"]
+                ).filter(program__ministry=m)
             ),
         }
     )
@@ -235,6 +254,7 @@ def briefing(request: HttpRequest) -> HttpResponse:
         pillar=pillar,
         ministry=ministry_obj,
         attention_limit=None,
+        only_year=context["only_year"],
     )
     context["tree"] = tree
     return render(request, "boards/briefing.html", context)

@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from budget.formatting import base_language
+from budget.models import COFOG, AIComponent
 from kpis import rules
 
 register = template.Library()
@@ -46,9 +48,13 @@ def status_icon(status: str | None) -> str:
     return ICONS.get(status or "", "")
 
 
-@register.inclusion_tag("boards/_status.html")
-def status_badge(status: str | None) -> dict[str, Any]:
-    return {"status": status or "", "label": status_label(status), "icon": status_icon(status)}
+@register.simple_tag
+def status_badge(status: str | None) -> str:
+    """The status as a word in a badge; app.css adds its shape and colour
+    (``.status--<status>``)."""
+    if not status:
+        return ""
+    return format_html('<span class="status status--{}">{}</span>', status, status_label(status))
 
 
 @register.filter
@@ -142,16 +148,59 @@ def css_pct(value: Decimal | float | None) -> str:
     return f"{float(value) * 100:.4f}%"
 
 
+COFOG_LABELS = dict(COFOG.choices)
+COMPONENT_LABELS = dict(AIComponent.choices)
+
+
 @register.simple_tag
 def cofog_label(code: str) -> str:
-    from budget.models import COFOG
-
-    labels = dict(COFOG.choices)
-    return f"{code} {labels[code]}" if code in labels else str(_("Unclassified"))
+    return f"{code} {COFOG_LABELS[code]}" if code in COFOG_LABELS else str(_("Unclassified"))
 
 
 @register.simple_tag
 def component_label(code: str) -> str:
-    from budget.models import AIComponent
+    return str(COMPONENT_LABELS.get(code, _("Unclassified")))
 
-    return str(dict(AIComponent.choices).get(code, _("Unclassified")))
+
+@register.simple_tag
+def filter_control(bound_field: Any) -> str:
+    """A filter field's control, written directly (Django's widget templates render each option
+    through the template engine, which would cost more than the whole table): a select for a
+    field with choices (``multiple`` for a multiple choice), else a text input. The label is
+    written by the template."""
+    from django.forms import MultipleChoiceField
+    from django.utils.html import format_html_join
+
+    field = bound_field.field
+    name, widget_id = bound_field.html_name, bound_field.id_for_label
+    value = bound_field.value()
+    described = f"{widget_id}-error" if bound_field.errors else ""
+    aria = format_html(' aria-describedby="{}" aria-invalid="true"', described) if described else ""
+    choices = getattr(field, "choices", None)
+    if choices is None:
+        return format_html(
+            '<input type="search" name="{}" id="{}" value="{}"{}>',
+            name,
+            widget_id,
+            value or "",
+            aria,
+        )
+    multiple = isinstance(field, MultipleChoiceField)
+    selected = {str(v) for v in (value or [])} if multiple else {str(value or "")}
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (key, " selected" if str(key) in selected else "", label)
+            for key, label in choices
+            if not (multiple and key == "")
+        ),
+    )
+    return format_html(
+        '<select name="{}" id="{}"{}{}>{}</select>',
+        name,
+        widget_id,
+        " multiple" if multiple else "",
+        aria,
+        options,
+    )
