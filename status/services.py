@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -368,38 +368,37 @@ def _versions(
 # Writing
 
 
-def _upsert(model: Any, rows: list[Any], unique: list[str], fields: list[str]) -> None:
-    """INSERT ... ON CONFLICT (object, as_of) DO UPDATE, in key order (so two concurrent
-    recomputes lock rows in the same order). On PostgreSQL the rows go through COPY into a
-    temporary table and one INSERT ... SELECT ... ON CONFLICT; elsewhere (the SQLite demo) through
+def _upsert(model: Any, rows: list[tuple[Any, ...]], fields: list[str]) -> None:
+    """INSERT ... ON CONFLICT (object, as_of) DO UPDATE of ``rows``: tuples of (object id,
+    as_of, *fields), written in key order (so two concurrent recomputes lock rows in the same
+    order). On PostgreSQL the rows go through COPY into a temporary table and one
+    INSERT ... SELECT ... ON CONFLICT; elsewhere (the SQLite demo) through
     bulk_create(update_conflicts=True) in batches."""
     if not rows:
         return
-    key = unique[0] + "_id"
-    rows.sort(key=lambda r: getattr(r, key))
+    rows.sort(key=itemgetter(0))
+    fk = next(f for f in model._meta.concrete_fields if f.is_relation)
+    columns = [fk.attname, "as_of", *fields]
     if connection.vendor != "postgresql":
-        for start in range(0, len(rows), BATCH_SIZE):
+        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        for start in range(0, len(objs), BATCH_SIZE):
             model.objects.bulk_create(
-                rows[start : start + BATCH_SIZE],
+                objs[start : start + BATCH_SIZE],
                 update_conflicts=True,
-                unique_fields=unique,
+                unique_fields=[fk.name, "as_of"],
                 update_fields=fields,
             )
         return
-    columns = [key, "as_of", *fields]
-    json_columns = {
-        f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
-    }
+    json_positions = [
+        i
+        for i, c in enumerate(columns)
+        if model._meta.get_field(c if i else fk.name).get_internal_type() == "JSONField"
+    ]
     table = model._meta.db_table
     temp = f"_in_{table}"
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    updates = ", ".join(
-        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}" for c in fields
-    )
-    getters = [
-        (lambda r, c=c: json.dumps(getattr(r, c))) if c in json_columns else attrgetter(c)
-        for c in columns
-    ]
+    quote = connection.ops.quote_name
+    quoted = ", ".join(quote(c) for c in columns)
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in fields)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS "
@@ -407,11 +406,19 @@ def _upsert(model: Any, rows: list[Any], unique: list[str], fields: list[str]) -
         )
         cursor.execute(f"TRUNCATE {temp}")
         with cursor.cursor.copy(f"COPY {temp} ({quoted}) FROM STDIN") as copy:
+            dumps = json.dumps
             for row in rows:
-                copy.write_row([get(row) for get in getters])
+                if json_positions:
+                    values = list(row)
+                    for i in json_positions:
+                        values[i] = dumps(values[i])
+                    copy.write_row(values)
+                else:
+                    copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {temp} ORDER BY {key} "
-            f"ON CONFLICT ({key}, as_of) DO UPDATE SET {updates}"
+            f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {temp} "
+            f"ORDER BY {quote(fk.attname)} "
+            f"ON CONFLICT ({quote(fk.attname)}, as_of) DO UPDATE SET {updates}"
         )
 
 
@@ -443,26 +450,34 @@ def _ratio(value: Decimal | None) -> Decimal | None:
     return value.quantize(_Q6)
 
 
-def _kpi_row(kpi_id: int, as_of: date, fp: str, now: Any, a: rules.KPIAssessment) -> KPIStatus:
-    return KPIStatus(
-        kpi_id=kpi_id,
-        as_of=as_of,
-        status=str(a.status),
-        fingerprint=fp,
-        computed_at=now,
-        explanation_key=a.explanation.key,
-        explanation_params=dict(a.explanation.params),
-        expected=_value(a.expected),
-        actual=_value(a.actual),
-        ratio=_ratio(a.ratio),
-        target=_value(a.target),
-        target_date=a.target_date,
-        assessed_at=a.assessed_at,
-        overdue=a.overdue,
-        forecast_value=_value(a.forecast_value),
-        forecast_date=a.forecast_date,
-        forecast_miss=a.forecast_miss,
+def _kpi_row(
+    kpi_id: int, as_of: date, fp: str, now: Any, a: rules.KPIAssessment
+) -> tuple[Any, ...]:
+    """A KPIStatus row: (kpi_id, as_of, *KPI_FIELDS)."""
+    return (
+        kpi_id,
+        as_of,
+        str(a.status),
+        fp,
+        now,
+        a.explanation.key,
+        dict(a.explanation.params),
+        _value(a.expected),
+        _value(a.actual),
+        _ratio(a.ratio),
+        _value(a.target),
+        a.target_date,
+        a.assessed_at,
+        a.overdue,
+        _value(a.forecast_value),
+        a.forecast_date,
+        a.forecast_miss,
     )
+
+
+def _row(obj: Any, fields: list[str]) -> tuple[Any, ...]:
+    fk = next(f for f in obj._meta.concrete_fields if f.is_relation)
+    return (getattr(obj, fk.attname), obj.as_of, *(getattr(obj, f) for f in fields))
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,7 +580,7 @@ def _recompute_programs(
         changed_programs.append(pid)
 
     # Pass 2: the rules, over the changed objects' inputs only.
-    kpi_write: list[KPIStatus] = []
+    kpi_write: list[tuple[Any, ...]] = []
     values: dict[int, list[tuple[date, Decimal]]] = {}
     if changed_kpis:
         partial = len(changed_kpis) * 2 < len(kpi_keys)
@@ -649,8 +664,8 @@ def _recompute_programs(
             )
         )
 
-    _upsert(KPIStatus, kpi_write, ["kpi", "as_of"], KPI_FIELDS)
-    _upsert(ProgramStatus, program_write, ["program", "as_of"], PROGRAM_FIELDS)
+    _upsert(KPIStatus, kpi_write, KPI_FIELDS)
+    _upsert(ProgramStatus, [_row(p, PROGRAM_FIELDS) for p in program_write], PROGRAM_FIELDS)
     summary.kpis = len(kpi_fp)
     summary.kpis_written = len(kpi_write)
     summary.programs = len(programs)
@@ -741,7 +756,7 @@ def _recompute_nodes(
                         amount_by_status=dict(rollup.amount_by_status),
                     )
                 )
-    _upsert(NodeStatus, write, ["node", "as_of"], NODE_FIELDS)
+    _upsert(NodeStatus, [_row(n, NODE_FIELDS) for n in write], NODE_FIELDS)
     return len(targets), len(write)
 
 
