@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +43,8 @@ from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus, St
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+PeriodValue = rules.PeriodValue
+_period_end = attrgetter("period_end")
 SWEEP_FULL_THRESHOLD = 50
 
 KPI_FIELDS = [
@@ -157,9 +159,14 @@ class _ProgramInputs:
     allocated_won: int
     kpi_ids: list[int] = field(default_factory=list)
     grace_days: int = rules.DEFAULT_GRACE_DAYS
+    _facts: rules.ProgramFacts | None = None
 
     def facts(self) -> rules.ProgramFacts:
-        return rules.ProgramFacts(start=self.start, end=self.end, frequency=self.frequency)
+        if self._facts is None:
+            self._facts = rules.ProgramFacts(
+                start=self.start, end=self.end, frequency=self.frequency
+            )
+        return self._facts
 
 
 def _load_programs(
@@ -252,11 +259,11 @@ WHERE r.is_current AND r.period_end <= %s {filters}
 
 def _load_values(
     program_ids: Sequence[int] | None, as_of: date, kpi_ids: Sequence[int] | None = None
-) -> dict[int, list[tuple[date, Decimal]]]:
+) -> dict[int, list[rules.PeriodValue]]:
     """Approved values (the current approved revision of each period) for periods ended on or
     before ``as_of``, per KPI, in period order (of the given KPIs only, when given). One query;
     on PostgreSQL a plain cursor (up to a million rows: no per-row ORM work)."""
-    values: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    values: dict[int, list[rules.PeriodValue]] = defaultdict(list)
     if connection.vendor == "postgresql":
         params: list[Any] = [as_of]
         filters = ""
@@ -270,7 +277,7 @@ def _load_values(
             cursor.execute(_VALUES_SQL.format(filters=filters), params)
             while chunk := cursor.fetchmany(50000):
                 for kpi_id, period_end, value in chunk:
-                    values[kpi_id].append((period_end, value))
+                    values[kpi_id].append(PeriodValue(period_end, value))
     else:
         extra = _program_filter("report__program_id", program_ids)
         if kpi_ids is not None:
@@ -281,9 +288,9 @@ def _load_values(
             .values_list("kpi_id", "report__period_end", "value")
         )
         for kpi_id, period_end, value in rows.iterator(chunk_size=50000):
-            values[kpi_id].append((period_end, value))
+            values[kpi_id].append(PeriodValue(period_end, value))
     for series in values.values():
-        series.sort()
+        series.sort(key=_period_end)
     return values
 
 
@@ -508,7 +515,7 @@ def _recompute_programs(
         .order_by("kpi_id", "created_at", "id")
         .values_list("kpi_id", "effective_from", "previous", "revised")
     )
-    preloaded_values: dict[int, list[tuple[date, Decimal]]] | None = None
+    preloaded_values: dict[int, list[rules.PeriodValue]] | None = None
     preloaded_reports: dict[int, list[tuple[date, int | None]]] | None = None
     if connection.vendor == "postgresql":
         value_digests = _digests(_VALUE_DIGESTS_SQL, pids, as_of)
@@ -516,7 +523,10 @@ def _recompute_programs(
     else:  # the SQLite demo: digests in Python, over inputs loaded once
         preloaded_values = _load_values(pids, as_of)
         preloaded_reports = _load_reports(pids, as_of)
-        value_digests = {k: _fingerprint(v) for k, v in preloaded_values.items()}
+        value_digests = {
+            k: _fingerprint([(v.period_end, v.value) for v in series])
+            for k, series in preloaded_values.items()
+        }
         report_digests = {k: _fingerprint(v) for k, v in preloaded_reports.items()}
     old_kpis = _existing(
         KPIStatus, "kpi_id", as_of, None if everything else [k[0] for k in kpi_keys]
@@ -581,7 +591,7 @@ def _recompute_programs(
 
     # Pass 2: the rules, over the changed objects' inputs only.
     kpi_write: list[tuple[Any, ...]] = []
-    values: dict[int, list[tuple[date, Decimal]]] = {}
+    values: dict[int, list[rules.PeriodValue]] = {}
     if changed_kpis:
         partial = len(changed_kpis) * 2 < len(kpi_keys)
         values = (
@@ -606,7 +616,7 @@ def _recompute_programs(
         assessment = rules.assess_kpi(
             facts,
             program.facts(),
-            [rules.PeriodValue(period_end=d, value=v) for d, v in values.get(kpi_id, ())],
+            values.get(kpi_id, ()),
             as_of,
             thresholds,
         )
