@@ -100,6 +100,7 @@ class RecomputeSummary:
     nodes: int = 0
     nodes_written: int = 0
     program_status_counts: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
 
     @property
     def written(self) -> int:
@@ -110,6 +111,7 @@ class RecomputeSummary:
         self.kpis_written += other.kpis_written
         self.programs += other.programs
         self.programs_written += other.programs_written
+        self.errors += other.errors
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,22 +606,27 @@ def _recompute_programs(
         program = programs[row[1]]
         kpi_milestones = milestones.get(kpi_id, [])
         kpi_revisions = revisions.get(kpi_id, [])
-        facts = rules.KPIFacts(
-            kind=row[3],
-            direction=row[4],
-            versions=_versions(row, kpi_milestones, kpi_revisions),
-            grace_days=row[8],
-            on_track_threshold=row[9],
-            at_risk_threshold=row[10],
-            code=row[2],
-        )
-        assessment = rules.assess_kpi(
-            facts,
-            program.facts(),
-            values.get(kpi_id, ()),
-            as_of,
-            thresholds,
-        )
+        try:
+            facts = rules.KPIFacts(
+                kind=row[3],
+                direction=row[4],
+                versions=_versions(row, kpi_milestones, kpi_revisions),
+                grace_days=row[8],
+                on_track_threshold=row[9],
+                at_risk_threshold=row[10],
+                code=row[2],
+            )
+            assessment = rules.assess_kpi(
+                facts,
+                program.facts(),
+                values.get(kpi_id, ()),
+                as_of,
+                thresholds,
+            )
+        except ValueError as exc:  # inputs the rules refuse: reported, the others go on
+            summary.errors.append(f"KPI {row[2]}: {exc}")
+            logger.error("Status of KPI %s (id %s) not computed: %s", row[2], kpi_id, exc)
+            continue
         kpi_status[kpi_id] = str(assessment.status)
         kpi_write.append(_kpi_row(kpi_id, as_of, kpi_fp[kpi_id], now, assessment))
 
@@ -640,17 +647,24 @@ def _recompute_programs(
         program = programs[pid]
         program_reports = reports.get(pid, [])
         fp = program_fp[pid]
-        rollup = rules.program_status([kpi_status[k] for k in program.kpi_ids])
-        budget = rules.assess_budget(
-            program.facts(),
-            allocated_won=program.allocated_won,
-            fiscal_year=program.fiscal_year,
-            reports=[rules.BudgetReport(period_end=d, executed_won=e) for d, e in program_reports],
-            as_of=as_of,
-            thresholds=thresholds,
-            grace_days=program.grace_days,
-        )
+        rollup = rules.program_status([kpi_status[k] for k in program.kpi_ids if k in kpi_status])
         program_result[pid] = (fp, str(rollup.status))
+        try:
+            budget = rules.assess_budget(
+                program.facts(),
+                allocated_won=program.allocated_won,
+                fiscal_year=program.fiscal_year,
+                reports=[
+                    rules.BudgetReport(period_end=d, executed_won=e) for d, e in program_reports
+                ],
+                as_of=as_of,
+                thresholds=thresholds,
+                grace_days=program.grace_days,
+            )
+        except ValueError as exc:  # reported; the row is not stored, the nodes still roll up
+            summary.errors.append(f"programme {pid}: {exc}")
+            logger.error("Budget status of programme %s not computed: %s", pid, exc)
+            continue
         program_write.append(
             ProgramStatus(
                 program_id=pid,

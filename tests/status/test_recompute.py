@@ -180,3 +180,15 @@ def test_a_target_revision_changes_the_fingerprint(q1):
     # Before the revision took effect, the original target holds.
     status_recompute_all(as_of=date(2026, 3, 31))
     assert KPIStatus.objects.get(kpi=kpi, as_of=date(2026, 3, 31)).target == Decimal(1000)
+
+
+@pytest.mark.django_db
+def test_inputs_the_rules_refuse_are_reported_and_the_rest_is_stored(q1):
+    # A value for a day that ends no quarter: the rules refuse it (ValueError).
+    approve(q1, q1.b, date(2026, 6, 15), {"B-ANN": 10}, 1)
+    summary = status_recompute_all(as_of=JULY)
+    assert any(e.startswith("KPI B-ANN: ") for e in summary.errors)
+    assert any(e.startswith(f"programme {q1.b.id}: ") for e in summary.errors)
+    assert not KPIStatus.objects.filter(kpi__code="B-ANN", as_of=JULY).exists()
+    assert KPIStatus.objects.filter(as_of=JULY).count() == 3
+    assert NodeStatus.objects.filter(as_of=JULY).count() == 3

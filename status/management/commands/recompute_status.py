@@ -27,3 +27,5 @@ class Command(BaseCommand):
             f"{s.nodes} budget nodes ({s.nodes_written} written)."
         )
         self.stdout.write(f"Programmes by status: {counts}.")
+        for error in s.errors:
+            self.stderr.write(f"Not computed: {error}")
