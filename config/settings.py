@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "api",
     "audit",
     "boards",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "audit.context.AuditContextMiddleware",
+    "ops.logs.RequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -171,6 +173,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "status.sweep_stale",
         "schedule": crontab(minute="*/10"),
     },
+    # Liveness of beat and the worker, read by /healthz (ops/heartbeat.py).
+    "ops-heartbeat": {
+        "task": "ops.heartbeat",
+        "schedule": env.float("OPS_HEARTBEAT_INTERVAL", default=30.0),
+        "options": {"expires": env.float("OPS_HEARTBEAT_INTERVAL", default=30.0)},
+    },
 }
 
 # E-mail (console in the demo).
@@ -227,9 +235,31 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Operations (ops/): JSON log lines carrying the request id, user and ministry of the audit
+# context; /healthz fails when beat's or the worker's heartbeat is older than this.
+OPS_HEARTBEAT_MAX_AGE = env.float("OPS_HEARTBEAT_MAX_AGE", default=120.0)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # "json" or "text"
+# The worker and beat log through LOGGING too (JSON lines), not through Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ops.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # The request line comes from ops.logs.RequestLogMiddleware; django.server would repeat it.
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("ops.urls")),  # /healthz
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("boards.urls")),
 ]
+
+# 503 instead of 500 while the database is unreachable (ops/views.py).
+handler500 = "ops.views.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

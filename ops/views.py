@@ -1,0 +1,42 @@
+"""The operations views: /healthz, and the 500 handler that answers 503 when the database is
+down (config/urls.py ``handler500``)."""
+
+from __future__ import annotations
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as django_server_error
+
+from ops.health import health
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """No login, no sensitive data; 200 when healthy, 503 otherwise."""
+    healthy, body = health()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, except when the database is unreachable: then 503 (try again later),
+    with Retry-After, so clients and load balancers see a temporary outage."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
+        message = _("The service is temporarily unavailable. Please try again shortly.")
+        response: HttpResponse
+        if wants_json:
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response
+    return django_server_error(request)
