@@ -192,3 +192,22 @@ def test_overdue_reports_are_flagged_in_the_reminder(portfolio):
     result = reminders_send(today=date(2026, 5, 10))
     assert result["overdue"] == 2  # A and B, Q1 due on 30 Apr
     assert "A, period ending 2026-03-31: overdue since 2026-04-30" in mail.outbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_target_revision_marks_stale_with_the_broker_down(portfolio, unreachable_broker):
+    from kpis.services import kpi_revise_target
+
+    admin = role_user("admin", "administrator", None)
+    kpi_revise_target(
+        user=admin,
+        kpi=portfolio.kpis["A-CUM"],
+        effective_from="2026-04-01",
+        target=500,
+        reason="scope_change",
+    )
+    state = ProgramState.objects.get(program=portfolio.a)
+    assert state.stale and state.reason == "target_revised"
+    sweep_stale.apply()
+    state.refresh_from_db()
+    assert not state.stale
