@@ -21,7 +21,8 @@ BASE = Path(settings.BASE_DIR)
 
 def _production_env() -> dict[str, str]:
     alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECURE_"))}
+    overrides = ("DEBUG", "SECURE_", "SESSION_", "CSRF_", "LANGUAGE_COOKIE_", "ALLOWED_HOSTS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(overrides)}
     env.update(
         DEBUG="0",
         SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(50)),
