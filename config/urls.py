@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -20,7 +19,5 @@ urlpatterns = [
 # 503 instead of 500 while the database is unreachable (ops/views.py).
 handler500 = "ops.views.server_error"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Evidence files under MEDIA_ROOT are never served as static files, not even in DEBUG: they are
+# served by reporting's evidence view, which checks the user's scope.
