@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -40,7 +42,7 @@ from kpis.selectors import kpi_target_as_of
 from programs.models import Frequency, Program
 from programs.periods import Period, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS, program_scope_q
-from reporting.models import ProgressReport, ReportAction, ReportStatus
+from reporting.models import ProgressReport, ReportStatus
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
@@ -310,9 +312,8 @@ WITH reports AS (
     SELECT r.program_id, r.period_end,
            bool_or(r.status = %(approved)s
                    AND (r.approved_at AT TIME ZONE %(tz)s)::date <= %(as_of)s) AS approved,
-           min(t.at) FILTER (WHERE t.action = %(submitted)s) AS first_submitted
+           min(r.submitted_at) AS first_submitted
       FROM reporting_progressreport r
-      LEFT JOIN reporting_reporttransition t ON t.report_id = r.id
      WHERE r.period_end = ANY(%(ends)s)
      GROUP BY r.program_id, r.period_end
 ), grace AS (
@@ -337,25 +338,23 @@ SELECT c.id, c.ministry_id, c.current_end, c.current_end + c.grace_days AS due,
 """
 
 
-def reporting_rows(
+def _reporting_query(
     *,
     as_of: date,
     fiscal_year: FiscalYear,
-    ministry: Ministry | None = None,
-    node: BudgetNode | None = None,
-) -> list[ReportingRow]:
+    ministry: Ministry | None,
+    node: BudgetNode | None,
+    aggregate: bool,
+) -> list[tuple[Any, ...]]:
     """Per programme reporting in its current period (the latest period that ended on or before
     ``as_of``, ``programs.periods``), comes due at its end plus the smallest grace days of its
     KPIs (``programs.selectors.program_grace_days``): whether a report for it was approved by
-    ``as_of``, and whether its first submission came by the due date (and by ``as_of``). One
-    query, hash joins only, whatever the number of programmes."""
-    from django.conf import settings
-    from django.db import connection
-
+    ``as_of``, and whether it was submitted by the due date (and by ``as_of``): the earliest
+    ``submitted_at`` of its revisions (a report returned and submitted again late counts as
+    late). One query, hash joins only, whatever the number of programmes."""
     periods = current_periods(as_of)
     params: dict[str, Any] = {
         "approved": ReportStatus.APPROVED,
-        "submitted": ReportAction.SUBMITTED,
         "tz": settings.TIME_ZONE,
         "as_of": as_of,
         "ends": sorted({p.end for p in periods.values()}),
@@ -378,9 +377,29 @@ def reporting_rows(
     sql = REPORTING_SQL.format(
         end_cases=" ".join(end_cases), start_cases=" ".join(start_cases), scope=scope
     )
+    if aggregate:
+        sql = f"""
+        SELECT ministry_id, count(*), count(*) FILTER (WHERE approved),
+               count(*) FILTER (WHERE timely),
+               count(*) FILTER (WHERE NOT approved AND due <= %(as_of)s::date)
+          FROM ({sql}) AS per_program
+         GROUP BY ministry_id"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def reporting_rows(
+    *,
+    as_of: date,
+    fiscal_year: FiscalYear,
+    ministry: Ministry | None = None,
+    node: BudgetNode | None = None,
+) -> list[ReportingRow]:
+    """Per programme reporting in its current period (see :func:`_reporting_query`)."""
+    rows = _reporting_query(
+        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=False
+    )
     return [
         ReportingRow(pid, mid, end, due, bool(approved), bool(timely), as_of)
         for pid, mid, end, due, approved, timely in rows
@@ -394,15 +413,14 @@ def reporting_by_ministry(
     ministry: Ministry | None = None,
     node: BudgetNode | None = None,
 ) -> dict[int, ReportingStats]:
-    """:class:`ReportingStats` per ministry id (one query)."""
-    out: dict[int, ReportingStats] = defaultdict(ReportingStats)
-    for row in reporting_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node):
-        stats = out[row.ministry_id]
-        stats.expected += 1
-        stats.approved += row.approved
-        stats.timely += row.timely
-        stats.overdue += row.overdue
-    return dict(out)
+    """:class:`ReportingStats` per ministry id (one query, counted in the database)."""
+    rows = _reporting_query(
+        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=True
+    )
+    return {
+        mid: ReportingStats(n, approved, timely, overdue)
+        for mid, n, approved, timely, overdue in rows
+    }
 
 
 def _total(stats: Iterable[ReportingStats]) -> ReportingStats:

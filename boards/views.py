@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -113,7 +114,14 @@ def programs(request: HttpRequest) -> HttpResponse:
     rows = decorate_rows(
         (row.record for row in table.page.object_list), filterset.tree, as_of=as_of.day
     )
-    context.update({"filter": filterset, "table": table, "rows": rows})
+    context.update(
+        {
+            "filter": filterset,
+            "table": table,
+            "rows": rows,
+            "program_url_prefix": reverse("boards:program", args=["-"])[:-2],
+        }
+    )
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "programs-results":
         return render(request, "boards/_programs_results.html", context)
