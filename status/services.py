@@ -3,16 +3,26 @@
 Public API (writes, keyword-only):
 
 - ``status_recompute_all(*, as_of, fiscal_year=None) -> RecomputeSummary``
-- ``status_recompute_program(*, program_id, as_of) -> RecomputeSummary``
+- ``status_recompute_program(*, program_id, as_of) -> RecomputeSummary`` (its KPIs, its
+  programme row, then the budget nodes above it; programmes of the year never computed for that
+  date are computed too, so the nodes roll up complete inputs)
 - ``status_mark_stale(*, program_id, reason)`` (inside the caller's transaction)
-- ``status_enqueue_recompute(*, program_id, reason)`` (the hook for approvals and revisions)
-- ``status_sweep_stale(*, as_of=None) -> int``
+- ``status_enqueue_recompute(*, program_id, reason)`` (the hook for approvals and revisions: the
+  stale mark now, in the caller's transaction; the enqueue after commit)
+- ``status_sweep_stale(*, as_of=None) -> list[int]`` (recomputes every stale programme)
+- ``global_thresholds()`` (settings.STATUS_THRESHOLDS or the rules' 0.90 / 0.75)
 
-How a recompute works: every input is loaded in a handful of set-based queries, a fingerprint of
-each object's inputs is compared with the stored one, the rules run only for objects whose
-fingerprint changed, and only those rows are written, with INSERT ... ON CONFLICT DO UPDATE in
-batches (two recomputes at once leave no duplicates; the unique constraints are on (object,
-as_of)). Fingerprints chain: a programme's includes its KPIs', a node's includes its programmes'.
+How a recompute works: the inputs are loaded in a handful of set-based queries; PostgreSQL digests
+the approved values and reports per KPI and programme in one aggregate pass each; a fingerprint of
+each object's inputs (definition and target versions, approved-value digest, as-of date, global
+thresholds, rules and storage versions) is compared with the stored one; the rules run only for
+objects whose fingerprint changed (their values are loaded only then), and only those rows are
+written: COPY into a temporary table and one INSERT ... ON CONFLICT (object, as_of) DO UPDATE per
+table. Fingerprints chain: a programme's includes its KPIs', a node's its subtree's. Recomputes of
+the same date take a transaction-scoped advisory lock, so they run one after the other (the second
+finds the first's rows and writes nothing) and cannot deadlock; the unique constraints and ON
+CONFLICT alone already keep the rows unique. Inputs the rules refuse (ValueError) are reported in
+the summary and the log and do not stop the others.
 """
 
 from __future__ import annotations
