@@ -68,3 +68,13 @@ bench-status: install ## Benchmark the status recompute at 1,000 and 10,000 prog
 bench-board: install ## Benchmark the board pages at 10,000 programmes against minimal views (REPLACES the data of BENCH_DATABASE_URL, default tracker_bench_board)
 	BENCH_DATABASE_URL=$(if $(filter environment command line,$(origin BENCH_DATABASE_URL)),$(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker_bench_board) \
 		$(BIN)/python benchmarks/bench_board.py $(BENCH_ARGS)
+
+# -- Production stack and operations (gunicorn + Celery worker + beat under honcho, DEBUG=0) ------
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_serve
+SERVE_BROKER_URL ?= redis://127.0.0.1:6379/4
+LOAD_TIME ?= 3m
+.PHONY: serve load faults fuzz
+
+serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat
+	SERVE_DATABASE_URL=$(SERVE_DATABASE_URL) SERVE_BROKER_URL=$(SERVE_BROKER_URL) PORT=$(PORT) \
+		$(BIN)/python loadtest/stack.py serve

@@ -1,0 +1,171 @@
+"""The production stack on this machine (``make serve``, ``make load``, ``make faults``).
+
+``prepare`` creates the database if needed, migrates, collects the static files and loads the 2026
+budget; ``Stack`` runs the Procfile under honcho (gunicorn, a Celery worker, Celery beat) in its
+own process group, waits for /healthz to answer 200, and stops it (the group, by its id) on exit.
+Everything binds to 127.0.0.1.
+
+    python loadtest/stack.py serve      # prepare, then honcho in the foreground (make serve)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+VAR = ROOT / "var"
+
+
+def stack_env(
+    *,
+    database_url: str | None = None,
+    broker_url: str | None = None,
+    port: int | None = None,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of a local production run: DEBUG off, a generated SECRET_KEY, loopback
+    hosts, plain http (no SSL redirect, no secure cookies, no HSTS)."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url
+        or os.environ.get("SERVE_DATABASE_URL")
+        or "postgres://postgres@127.0.0.1:5432/tracker_serve",
+        CELERY_BROKER_URL=broker_url
+        or os.environ.get("SERVE_BROKER_URL")
+        or "redis://127.0.0.1:6379/4",
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("SERVE_SECRET_KEY") or secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        LANGUAGE_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        BIND_HOST="127.0.0.1",
+        PORT=str(port or int(os.environ.get("PORT", "8000"))),
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        CELERY_BEAT_SCHEDULE_FILE=str(VAR / "celerybeat-schedule"),
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(extra)
+    return env
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}", flush=True)
+
+
+def manage(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        **kwargs,
+    )
+
+
+def prepare(env: dict[str, str]) -> None:
+    """migrate + collectstatic + load_budget (the shipped 2026 budget)."""
+    VAR.mkdir(exist_ok=True)
+    ensure_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
+    manage(env, "collectstatic", "--noinput", stdout=subprocess.DEVNULL)
+    manage(env, "load_budget", "data/ai_budget_2026.yaml", stdout=subprocess.DEVNULL)
+    print("migrated, static files collected, 2026 budget loaded", flush=True)
+
+
+def healthz(port: int, timeout: float = 2.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError as exc:
+        return 0, str(exc)
+
+
+class Stack:
+    """honcho (web, worker, beat) in the background; ``with Stack(env) as stack: ...``."""
+
+    def __init__(self, env: dict[str, str], *, log: Path | None = None) -> None:
+        self.env = env
+        self.port = int(env["PORT"])
+        self.log_path = log or VAR / "stack.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, wait: float = 120.0) -> None:
+        self.log_path.parent.mkdir(exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(self.port), "--no-colour"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped by its id
+        )
+        deadline = time.monotonic() + wait
+        status, body = 0, ""
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the stack exited early; see {self.log_path}")
+            status, body = healthz(self.port)
+            if status == 200:
+                print(f"stack up on http://127.0.0.1:{self.port} (healthz 200)", flush=True)
+                return
+            time.sleep(1)
+        self.stop()
+        raise RuntimeError(f"/healthz not 200 after {wait:.0f} s ({status} {body[:300]})")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve() -> None:
+    env = stack_env()
+    prepare(env)
+    print(f"serving on http://127.0.0.1:{env['PORT']} (Ctrl-C stops web, worker and beat)")
+    os.chdir(ROOT)
+    honcho = str(BIN / "honcho")
+    os.execve(honcho, [honcho, "start", "-f", "Procfile", "-p", env["PORT"]], env)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["serve"]:
+        serve()
+    else:
+        sys.exit(__doc__)
