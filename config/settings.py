@@ -253,7 +253,7 @@ LOGGING = {
     },
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler",
+            "class": "ops.logs.StderrHandler",
             "formatter": "text" if LOG_FORMAT == "text" else "json",
             "filters": ["context"],
         }

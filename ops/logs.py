@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -77,6 +78,19 @@ def context_fields() -> dict[str, Any]:
         return {}
     finally:
         _busy.reset(token)
+
+
+class StderrHandler(logging.StreamHandler):
+    """A StreamHandler on whatever ``sys.stderr`` is when a record is written (not the one of
+    when logging was configured, which test runners and daemonising may have closed)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
 
 
 class RequestContextFilter(logging.Filter):
