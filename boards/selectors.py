@@ -492,7 +492,11 @@ def program_rows(
 def kpi_flags(as_of: date, program_ids: Iterable[int] | None = None) -> dict[int, set[str]]:
     """Programme id -> the flags ("overdue", "forecast_miss") any of its KPIs carries on
     ``as_of`` (one query; all programmes when ``program_ids`` is None)."""
-    qs = KPIStatus.objects.filter(as_of=as_of).filter(Q(overdue=True) | Q(forecast_miss=True))
+    qs = (
+        KPIStatus.objects.filter(as_of=as_of)
+        .filter(Q(overdue=True) | Q(forecast_miss=True))
+        .order_by()
+    )
     if program_ids is not None:
         qs = qs.filter(kpi__program_id__in=list(program_ids))
     out: dict[int, set[str]] = defaultdict(set)
