@@ -31,7 +31,6 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Coalesce, NullIf
 
@@ -552,17 +551,18 @@ class Attention:
 def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) -> Attention:
     """The programmes needing attention, most money first, each with the KPIs that explain why
     (three queries)."""
-    qs = (
+    # One narrow pass over every row needing attention gives the count, the money and the order;
+    # then only the rows shown are loaded whole.
+    narrow = sorted(
         rows.filter(attention_q(as_of))
-        .annotate(
-            total_n=Window(Count("pk")),
-            total_won=Window(Sum("allocated_won")),
-        )
-        .order_by("-allocated_won", "program__node__path")
+        .order_by()
+        .values_list("pk", "allocated_won", "program__node__path"),
+        key=lambda r: (-r[1], r[2]),
     )
-    picked = list(qs[:limit] if limit else qs)
-    count = getattr(picked[0], "total_n", 0) if picked else 0
-    amount = int(getattr(picked[0], "total_won", 0) or 0) if picked else 0
+    count, amount = len(narrow), sum(r[1] for r in narrow)
+    shown = [r[0] for r in (narrow[:limit] if limit else narrow)]
+    by_pk = rows.order_by().in_bulk(shown)
+    picked = [by_pk[pk] for pk in shown]
     lines = [AttentionLine(row) for row in picked]
     by_program = {line.row.program_id: line for line in lines}
     if by_program:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -204,3 +206,49 @@ def filter_control(bound_field: Any) -> str:
         aria,
         options,
     )
+
+
+@register.simple_tag
+def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
+    """The programmes table's body rows, written in Python: the same cells as a template loop
+    would write, at a fraction of the cost per cell (the table is the bulk of the page)."""
+    from budget.formatting import format_won, localized_name
+
+    lang = _lang()
+    yes, no = str(_("Yes")), str(_("No"))
+    out = []
+    for r in rows:
+        node = r.program.node
+        pillar, area = r.pillar_node, r.area_node
+        overdue = r.any_overdue or r.status == "no_data"
+        out.append(
+            format_html(
+                '<tr><th scope="row"><a href="{}{}/{}">{}</a></th><td>{}</td><td>{}</td>'
+                '<td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td>'
+                '<td class="num">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+                "<td>{}</td></tr>",
+                url_prefix,
+                quote(node.code, safe=""),
+                query,
+                node.code,
+                localized_name(node.name, node.name_ko, lang),
+                localized_name(pillar.name, pillar.name_ko, lang) if pillar else "—",
+                localized_name(area.name, area.name_ko, lang) if area else "—",
+                r.program.ministry.code,
+                status_badge(r.status),
+                format_won(r.allocated_won, lang),
+                rules.format_percent(r.execution_rate, lang)
+                if r.execution_rate is not None
+                else "-",
+                status_badge(r.budget_status),
+                format_html('<span class="status status--overdue">{}</span>', yes)
+                if overdue
+                else no,
+                format_html('<span class="status status--forecast_miss">{}</span>', yes)
+                if r.any_forecast_miss
+                else no,
+                cofog_label(r.cofog_value),
+                component_label(r.component_value),
+            )
+        )
+    return mark_safe("".join(out))

@@ -19,7 +19,7 @@ from tests.boards.data import AS_OF, PAST, build_board_data
 @pytest.mark.parametrize("size", [5, 30])
 def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
     data = build_board_data(size)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         page = selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
         assert page.attention.lines
         for line in page.attention.lines:

@@ -21,17 +21,17 @@ Q = f"as_of={AS_OF.isoformat()}"
 
 # url -> queries (session, user, groups and the page's own); the same at every size.
 PAGES = {
-    f"/?{Q}": 10,
+    f"/?{Q}": 11,
     f"/programs/?{Q}": 11,
     f"/programs/?{Q}&status=at_risk&ministry=MSIT&sort=-allocated_won": 11,
     f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 11,
     f"/programs/PG00001/?{Q}": 14,
     f"/ministries/?{Q}": 9,
-    f"/ministries/MSIT/?{Q}": 15,
+    f"/ministries/MSIT/?{Q}": 16,
     f"/classification/?{Q}": 7,
-    f"/briefing/?{Q}": 11,
-    f"/briefing/?{Q}&pillar=P1": 11,
-    f"/briefing/?{Q}&ministry=MOE": 13,
+    f"/briefing/?{Q}": 12,
+    f"/briefing/?{Q}&pillar=P1": 12,
+    f"/briefing/?{Q}&ministry=MOE": 14,
     f"/programs/export/csv/?{Q}": 13,
     f"/programs/export/xlsx/?{Q}&status=off_track": 13,
 }
