@@ -311,7 +311,7 @@ WITH reports AS (
     SELECT r.program_id, r.period_end,
            bool_or(r.status = %(approved)s
                    AND (r.approved_at AT TIME ZONE %(tz)s)::date <= %(as_of)s) AS approved,
-           min(r.submitted_at) AS first_submitted
+           min(coalesce(r.submitted_at, r.approved_at)) AS first_submitted
       FROM reporting_progressreport r
      WHERE r.period_end = ANY(%(ends)s)
      GROUP BY r.program_id, r.period_end
