@@ -50,7 +50,7 @@ def user_roles(user: User | AnonymousUser) -> set[Role]:
         cached = {r for r in Role if r.value in names}
         if user.is_superuser:
             cached.add(Role.ADMINISTRATOR)
-        user._role_cache = cached  # type: ignore[union-attr]
+        user._role_cache = cached  # type: ignore[attr-defined]
     return set(cached)
 
 

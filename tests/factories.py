@@ -15,9 +15,10 @@ from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
 from budget.schema import node_path
 from kpis.models import KPI, Milestone
 from programs.models import Program
+from reporting.models import ProgressReport
 
 
-class MinistryFactory(factory.django.DjangoModelFactory):
+class MinistryFactory(factory.django.DjangoModelFactory[Ministry]):
     class Meta:
         model = Ministry
         django_get_or_create = ("code",)
@@ -27,7 +28,7 @@ class MinistryFactory(factory.django.DjangoModelFactory):
     name_ko = factory.LazyAttribute(lambda o: f"{o.code} 부")
 
 
-class FiscalYearFactory(factory.django.DjangoModelFactory):
+class FiscalYearFactory(factory.django.DjangoModelFactory[FiscalYear]):
     class Meta:
         model = FiscalYear
         django_get_or_create = ("year",)
@@ -36,7 +37,7 @@ class FiscalYearFactory(factory.django.DjangoModelFactory):
     title = "Test budget"
 
 
-class BudgetNodeFactory(factory.django.DjangoModelFactory):
+class BudgetNodeFactory(factory.django.DjangoModelFactory[BudgetNode]):
     class Meta:
         model = BudgetNode
 
@@ -47,7 +48,7 @@ class BudgetNodeFactory(factory.django.DjangoModelFactory):
     path = factory.LazyAttribute(lambda o: o.code)
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
 
@@ -58,7 +59,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     frequency = "quarterly"
 
 
-class KPIFactory(factory.django.DjangoModelFactory):
+class KPIFactory(factory.django.DjangoModelFactory[KPI]):
     class Meta:
         model = KPI
 
@@ -74,7 +75,7 @@ class KPIFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """``UserFactory(role=Role.OFFICER, ministry=m)``; the password is "pw-test-1234"."""
 
     class Meta:
@@ -116,7 +117,7 @@ class BudgetTreeNodeFactory(BudgetNodeFactory):
     )
 
 
-class BudgetConflictFactory(factory.django.DjangoModelFactory):
+class BudgetConflictFactory(factory.django.DjangoModelFactory[BudgetConflict]):
     class Meta:
         model = BudgetConflict
 
@@ -126,7 +127,7 @@ class BudgetConflictFactory(factory.django.DjangoModelFactory):
     position = 0
 
 
-class MilestoneFactory(factory.django.DjangoModelFactory):
+class MilestoneFactory(factory.django.DjangoModelFactory[Milestone]):
     class Meta:
         model = Milestone
 
@@ -143,7 +144,7 @@ def user_with_role(role: Role, **kwargs: object) -> User:
 # Reporting (appended by the reporting helper) ---------------------------------------------------
 
 
-class ProgressReportFactory(factory.django.DjangoModelFactory):
+class ProgressReportFactory(factory.django.DjangoModelFactory[ProgressReport]):
     """A report row as stored (no workflow): use reporting.services for transitions.
     ``values={"KPI-CODE": 10}`` adds KPI values of the report's programme."""
 
