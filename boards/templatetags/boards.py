@@ -216,6 +216,13 @@ def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
 
     lang = _lang()
     yes, no = str(_("Yes")), str(_("No"))
+    # Every label resolved once for the page, not once per cell.
+    badges = {s.value: status_badge(s.value) for s in rules.Status}
+    unclassified = str(_("Unclassified"))
+    cofogs = {code: f"{code} {label}" for code, label in COFOG_LABELS.items()}
+    components = {code: str(label) for code, label in COMPONENT_LABELS.items()}
+    overdue_yes = format_html('<span class="status status--overdue">{}</span>', yes)
+    forecast_yes = format_html('<span class="status status--forecast_miss">{}</span>', yes)
     out = []
     for r in rows:
         node = r.program.node
@@ -235,20 +242,16 @@ def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
                 localized_name(pillar.name, pillar.name_ko, lang) if pillar else "—",
                 localized_name(area.name, area.name_ko, lang) if area else "—",
                 r.program.ministry.code,
-                status_badge(r.status),
+                badges.get(r.status, ""),
                 format_won(r.allocated_won, lang),
                 rules.format_percent(r.execution_rate, lang)
                 if r.execution_rate is not None
                 else "-",
-                status_badge(r.budget_status),
-                format_html('<span class="status status--overdue">{}</span>', yes)
-                if overdue
-                else no,
-                format_html('<span class="status status--forecast_miss">{}</span>', yes)
-                if r.any_forecast_miss
-                else no,
-                cofog_label(r.cofog_value),
-                component_label(r.component_value),
+                badges.get(r.budget_status, ""),
+                overdue_yes if overdue else no,
+                forecast_yes if r.any_forecast_miss else no,
+                cofogs.get(r.cofog_value, unclassified),
+                components.get(r.component_value, unclassified),
             )
         )
     return mark_safe("".join(out))
