@@ -34,6 +34,8 @@ def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
 
 def program_by_code(code: str, *, queryset: QuerySet[Program] | None = None) -> Program | None:
     """The programme whose budget node has this code (the latest fiscal year's when several)."""
+    if "\x00" in code:  # PostgreSQL text cannot hold NUL: no code has one (found by fuzzing)
+        return None
     qs = queryset if queryset is not None else Program.objects.select_related("node", "ministry")
     return qs.filter(node__code=code).order_by("-node__fiscal_year__year").first()
 
