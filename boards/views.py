@@ -4,6 +4,7 @@ officers and ministry reviewers (programs.selectors.program_scope_q)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,6 +32,23 @@ from status.selectors_board import board_dates
 PER_PAGE = 50
 
 
+class NoBudget(Exception):
+    """No fiscal year is loaded: the boards show how to load one."""
+
+
+def _boards_view(view: Any) -> Any:
+    """Signed-in readers only; with no budget loaded, an explanation instead of a 404."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NoBudget:
+            return render(request, "boards/no_budget.html", status=200)
+
+    return login_required(wrapper)
+
+
 @dataclass
 class AsOf:
     day: date
@@ -56,6 +74,9 @@ def _as_of(request: HttpRequest) -> AsOf:
             day = date.fromisoformat(raw)
         except ValueError:
             error = _("“%(value)s” is not a date (YYYY-MM-DD): showing today.") % {"value": raw}
+        if day > today:
+            day = today
+            error = _("%(value)s is after today: showing today.") % {"value": raw}
     board_ensure_results(as_of=day)
     return AsOf(day, today, error, board_dates())
 
@@ -67,7 +88,7 @@ def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, bool]:
     fy = next((y for y in years if str(y.year) == raw), None) if raw else None
     fy = fy or (years[0] if years else None)
     if fy is None:
-        raise Http404(_("No budget is loaded."))
+        raise NoBudget
     return fy, len(years) == 1
 
 
@@ -81,7 +102,7 @@ def _base(request: HttpRequest) -> tuple[AsOf, FiscalYear, dict[str, Any]]:
     return as_of, fy, {"as_of": as_of, "fiscal_year": fy, "only_year": only_year}
 
 
-@login_required
+@_boards_view
 def board(request: HttpRequest) -> HttpResponse:
     """``/``: what is off track, how much money is at stake, and why."""
     as_of, fy, context = _base(request)
@@ -104,7 +125,7 @@ def _program_filter(
     )
 
 
-@login_required
+@_boards_view
 def programs(request: HttpRequest) -> HttpResponse:
     """``/programs/``: the filterable, sortable, paginated programmes table (htmx updates)."""
     as_of, fy, context = _base(request)
@@ -128,7 +149,7 @@ def programs(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/programs.html", context)
 
 
-@login_required
+@_boards_view
 def programs_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """``/programs/export/csv/`` and ``/programs/export/xlsx/``: the filtered rows, all pages, in
     the table's order."""
@@ -152,7 +173,7 @@ def programs_export(request: HttpRequest, file_format: str) -> HttpResponse:
     return csv_response(f"{name}.csv", EXPORT_COLUMNS, data)
 
 
-@login_required
+@_boards_view
 def program(request: HttpRequest, code: str) -> HttpResponse:
     """``/programs/<code>/``: KPIs with status, explanation, forecast and charts; budget
     execution; report history; status history."""
@@ -200,7 +221,7 @@ def program(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "boards/program.html", context)
 
 
-@login_required
+@_boards_view
 def ministries(request: HttpRequest) -> HttpResponse:
     as_of, fy, context = _base(request)
     context["lines"] = selectors.ministry_lines(as_of=as_of.day, fiscal_year=fy)
@@ -208,7 +229,7 @@ def ministries(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/ministries.html", context)
 
 
-@login_required
+@_boards_view
 def ministry(request: HttpRequest, code: str) -> HttpResponse:
     as_of, fy, context = _base(request)
     m = Ministry.objects.filter(code=code).first()
@@ -235,14 +256,14 @@ def ministry(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "boards/ministry.html", context)
 
 
-@login_required
+@_boards_view
 def classification(request: HttpRequest) -> HttpResponse:
     _as_of_unused, fy, context = _base(request)
     context["data"] = selectors.classification(fiscal_year=fy)
     return render(request, "boards/classification.html", context)
 
 
-@login_required
+@_boards_view
 def briefing(request: HttpRequest) -> HttpResponse:
     """``/briefing/`` (whole budget), ``?pillar=CODE``, ``?ministry=CODE``: print-ready."""
     as_of, fy, context = _base(request)

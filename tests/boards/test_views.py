@@ -261,3 +261,16 @@ def test_classification_crosswalk(director_client, small):
     html = director_client.get(f"/classification/?{Q}").content.decode()
     assert "Cross-walk: COFOG division by AI component" in html
     assert "04 Economic affairs" in html and "09 Education" in html
+
+
+def test_future_as_of_shows_today(director_client, small):
+    response = director_client.get("/?as_of=2099-01-01")
+    assert "is after today: showing today." in response.content.decode()
+    assert not ProgramStatus.objects.filter(as_of=date(2099, 1, 1)).exists()
+
+
+@pytest.mark.django_db
+def test_no_budget_loaded_explains(director_client):
+    response = director_client.get("/")
+    assert response.status_code == 200
+    assert "No budget is loaded yet" in response.content.decode()
