@@ -114,15 +114,17 @@ at most two decimals; ratios as percentages with at most one decimal; money with
 from __future__ import annotations
 
 import calendar
+import functools
 import itertools
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, override
 
@@ -168,6 +170,8 @@ STATUS_LABELS = {
 
 
 def _frac(value: Number) -> Fraction:
+    if type(value) is Fraction:
+        return value
     if isinstance(value, bool):
         raise TypeError("a number is expected, not a bool")
     if isinstance(value, float):
@@ -175,12 +179,27 @@ def _frac(value: Number) -> Fraction:
     return Fraction(value)
 
 
+def _pair(value: Number) -> tuple[int, int]:
+    """``value`` as an exact (numerator, denominator) pair, denominator > 0 (not always in lowest
+    terms): the integer arithmetic of the hot paths, with the same conversions as :func:`_frac`."""
+    kind = type(value)
+    if kind is int:
+        return value, 1  # type: ignore[return-value]
+    if kind is Decimal:
+        return value.as_integer_ratio()  # type: ignore[union-attr]
+    exact = _frac(value)
+    return exact.numerator, exact.denominator
+
+
+# Outputs are rounded once, half up, to OUTPUT_PRECISION significant digits.
+_OUTPUT_CONTEXT = Context(prec=OUTPUT_PRECISION, rounding=ROUND_HALF_UP)
+
+
 def _dec(value: Fraction) -> Decimal:
     """A rational as a Decimal: exact when it terminates within 28 digits, else rounded."""
     if value.denominator == 1:
         return Decimal(value.numerator)
-    with localcontext(prec=OUTPUT_PRECISION, rounding=ROUND_HALF_UP):
-        return Decimal(value.numerator) / Decimal(value.denominator)
+    return _OUTPUT_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
 def _dec_or_none(value: Fraction | None) -> Decimal | None:
@@ -343,9 +362,9 @@ class ProgramFacts:
             raise ValueError(f"programme: end {self.end} is before start {self.start}")
 
 
-@dataclass(frozen=True)
-class PeriodValue:
-    """An approved KPI value for the period ending on ``period_end``."""
+class PeriodValue(NamedTuple):
+    """An approved KPI value for the period ending on ``period_end`` (a named tuple: a plain
+    ``(period_end, value)`` tuple is accepted wherever a PeriodValue is)."""
 
     period_end: date
     value: Decimal
@@ -598,6 +617,8 @@ def progress_ratio(actual: Number, expected: Number, baseline: Number, direction
 
 def kpi_thresholds(kpi: KPIFacts, global_thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Thresholds:
     """The KPI's thresholds: its own where set, else the global ones."""
+    if kpi.on_track_threshold is None and kpi.at_risk_threshold is None:
+        return global_thresholds
     return Thresholds(
         on_track=(
             global_thresholds.on_track
@@ -615,11 +636,17 @@ def kpi_thresholds(kpi: KPIFacts, global_thresholds: Thresholds = DEFAULT_THRESH
 def status_for_ratio(ratio: Number, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Status:
     """on_track, at_risk or off_track for a progress ratio."""
     r = _frac(ratio)
-    if r >= _frac(thresholds.on_track):
+    on_track, at_risk = _threshold_fracs(thresholds)
+    if r >= on_track:
         return Status.ON_TRACK
-    if r >= _frac(thresholds.at_risk):
+    if r >= at_risk:
         return Status.AT_RISK
     return Status.OFF_TRACK
+
+
+@functools.lru_cache(maxsize=256)
+def _threshold_fracs(thresholds: Thresholds) -> tuple[Fraction, Fraction]:
+    return _frac(thresholds.on_track), _frac(thresholds.at_risk)
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,14 +664,65 @@ class Forecast(_AsDict):
     miss: bool
 
 
-def _line(points: Sequence[tuple[int, Fraction]]) -> tuple[Fraction, Fraction]:
-    n = len(points)
-    mean_x = Fraction(sum(x for x, _ in points), n)
-    mean_y = sum((y for _, y in points), Fraction(0)) / n
-    sxx = sum(((x - mean_x) ** 2 for x, _ in points), Fraction(0))
-    sxy = sum(((x - mean_x) * (y - mean_y) for x, y in points), Fraction(0))
-    slope = sxy / sxx
-    return slope, mean_y - slope * mean_x
+def _forecast(
+    xs: Sequence[int],
+    ys: Sequence[int],
+    scale: int,
+    *,
+    start: date,
+    goal: Fraction,
+    target_x: int,
+    direction: str,
+) -> Forecast:
+    """The forecast from the points ``(xs[i], ys[i] / scale)`` (distinct ``xs`` in increasing
+    order, at least two): the least-squares line computed exactly over integer sums (n, sum x,
+    sum y, sum xy, sum x squared), each result divided once at the end. With
+    ``K = n * sum(x^2) - sum(x)^2`` and ``N = n * sum(xy) - sum(x) * sum(y)``: slope
+    ``N / (scale * K)``, intercept ``(sum(y) * K - N * sum(x)) / (n * scale * K)``."""
+    n = len(xs)
+    sum_x = sum(xs)
+    sum_y = sum(ys)
+    k = n * sum(map(operator.mul, xs, xs)) - sum_x * sum_x
+    num = n * sum(map(operator.mul, xs, ys)) - sum_x * sum_y
+    inter = sum_y * k - num * sum_x
+    den = n * scale * k
+    slope = Fraction(num, scale * k)
+    intercept = Fraction(inter, den)
+    value = Fraction(inter + num * n * target_x, den)
+    first_x = xs[0]
+    towards = num > 0 if direction == INCREASE else num < 0
+    reach_x: int | None
+    if towards:
+        # ceil((goal - intercept) / slope) = ceil((goal * den - inter) / (n * num)), in integers
+        above = goal.numerator * den - goal.denominator * inter
+        below = goal.denominator * n * num
+        reach_x = max(-(-above // below), first_x)
+    elif num == 0 and _reached(intercept, goal, direction):
+        reach_x = first_x
+    else:
+        reach_x = None
+    reach_date: date | None = None
+    if reach_x is not None:
+        try:
+            reach_date = start + timedelta(days=reach_x - 1)
+        except OverflowError:
+            reach_date = None
+    return Forecast(
+        slope=_dec(slope),
+        intercept=_dec(intercept),
+        value=_dec(value),
+        date=reach_date,
+        miss=not _reached(value, goal, direction),
+    )
+
+
+def _scaled(pairs: Sequence[tuple[int, int]], scale: int = 1) -> tuple[list[int], int]:
+    """Exact rationals ``(numerator, denominator)`` over one common denominator: (the
+    numerators, the denominator), the denominator a multiple of ``scale``."""
+    for _, d in pairs:
+        if scale % d:
+            scale = scale * d // math.gcd(scale, d)
+    return [n * (scale // d) for n, d in pairs], scale
 
 
 def linear_forecast(
@@ -662,31 +740,15 @@ def linear_forecast(
     ordered = sorted(points, key=lambda p: p[0])
     if len({day for day, _ in ordered}) != len(ordered):
         raise ValueError("forecast: two points on the same day")
-    xy = [(tau(day, start), _frac(value)) for day, value in ordered]
-    slope, intercept = _line(xy)
-    goal = _frac(target)
-    value = intercept + slope * tau(target_date, start)
-    first_x = xy[0][0]
-    towards = slope > 0 if direction == INCREASE else slope < 0
-    reach_x: int | None
-    if towards:
-        reach_x = max(math.ceil((goal - intercept) / slope), first_x)
-    elif slope == 0 and _reached(intercept, goal, direction):
-        reach_x = first_x
-    else:
-        reach_x = None
-    reach_date: date | None = None
-    if reach_x is not None:
-        try:
-            reach_date = start + timedelta(days=reach_x - 1)
-        except OverflowError:
-            reach_date = None
-    return Forecast(
-        slope=_dec(slope),
-        intercept=_dec(intercept),
-        value=_dec(value),
-        date=reach_date,
-        miss=not _reached(value, goal, direction),
+    ys, scale = _scaled([_pair(value) for _, value in ordered])
+    return _forecast(
+        [tau(day, start) for day, _ in ordered],
+        ys,
+        scale,
+        start=start,
+        goal=_frac(target),
+        target_x=tau(target_date, start),
+        direction=direction,
     )
 
 
@@ -729,39 +791,67 @@ class KPIAssessment(_AsDict):
         return data
 
 
+def _last_period_day(kpi: KPIFacts, program: ProgramFacts) -> date:
+    return max([program.end, *(v.target_date for v in kpi.versions)])
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods(start: date, last: date, frequency: str) -> tuple[tuple[Period, ...], frozenset[date]]:
+    """The reporting periods and the set of their ends (computed once per programme calendar)."""
+    periods = tuple(reporting_periods(start, last, frequency))
+    return periods, frozenset(p.end for p in periods)
+
+
+@functools.lru_cache(maxsize=4096)
+def _come_due(
+    start: date, last: date, frequency: str, grace_days: int, as_of: date
+) -> tuple[Period, ...]:
+    """The periods that have come due by ``as_of``, in order."""
+    return tuple(
+        p for p in _periods(start, last, frequency)[0] if p.has_come_due(as_of, grace_days)
+    )
+
+
 def kpi_periods(kpi: KPIFacts, program: ProgramFacts) -> list[Period]:
     """The KPI's reporting periods: from the one containing ``s`` to the one containing the later
     of the programme end and the latest target date of its versions."""
-    last = max([program.end, *(v.target_date for v in kpi.versions)])
-    return reporting_periods(program.start, last, program.frequency)
+    return list(_periods(program.start, _last_period_day(kpi, program), program.frequency)[0])
+
+
+def _period_end_of(item: PeriodValue | tuple[date, Number]) -> date:
+    return item[0]
 
 
 def assess_kpi(
     kpi: KPIFacts,
     program: ProgramFacts,
-    values: Iterable[PeriodValue],
+    values: Iterable[PeriodValue | tuple[date, Number]],
     as_of: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> KPIAssessment:
-    """The status of one KPI as of ``as_of`` from its approved period values (domain.md 3)."""
+    """The status of one KPI as of ``as_of`` from its approved period values (domain.md 3):
+    :class:`PeriodValue` items or plain ``(period_end, value)`` tuples."""
     where = f"KPI {kpi.code}" if kpi.code else "KPI"
     for version in kpi.versions:
         _check_version(version, kpi.kind, program.start, where)
     version = target_in_force(kpi.versions, as_of)
-    periods = kpi_periods(kpi, program)
-    period_ends = {p.end for p in periods}
+    last = _last_period_day(kpi, program)
+    periods, period_ends = _periods(program.start, last, program.frequency)
     seen: set[date] = set()
-    values = list(values)
+    counted: list[PeriodValue | tuple[date, Number]] = []
     for item in values:
-        if item.period_end not in period_ends:
+        end = item[0]
+        if end not in period_ends:
             raise ValueError(
-                f"{where}: {item.period_end} is not the end of a {program.frequency} reporting "
+                f"{where}: {end} is not the end of a {program.frequency} reporting "
                 f"period of the programme ({periods[0].start} to {periods[-1].end})"
             )
-        if item.period_end in seen:
-            raise ValueError(f"{where}: two values for the period ending {item.period_end}")
-        seen.add(item.period_end)
-    counted = sorted((v for v in values if v.period_end <= as_of), key=lambda v: v.period_end)
+        if end in seen:
+            raise ValueError(f"{where}: two values for the period ending {end}")
+        seen.add(end)
+        if end <= as_of:
+            counted.append(item)
+    counted.sort(key=_period_end_of)
     limits = kpi_thresholds(kpi, thresholds)
     common: dict[str, Any] = {
         "code": kpi.code,
@@ -782,7 +872,7 @@ def assess_kpi(
             explanation=_explain("not_started_before_start", start=program.start),
             **common,
         )
-    come_due = [p for p in periods if p.has_come_due(as_of, kpi.grace_days)]
+    come_due = _come_due(program.start, last, program.frequency, kpi.grace_days, as_of)
     if not counted:
         if not come_due:
             return KPIAssessment(
@@ -798,24 +888,32 @@ def assess_kpi(
             **common,
         )
 
-    assessed_at = counted[-1].period_end
-    baseline = Fraction(0) if kpi.kind == ANNUAL else _frac(version.baseline)
+    assessed_at = counted[-1][0]
+    # Exact integer arithmetic: every value and the baseline over one common denominator.
+    base_num, base_den = (0, 1) if kpi.kind == ANNUAL else _pair(version.baseline)
+    ys, scale = _scaled([_pair(item[1]) for item in counted], base_den)
+    baseline = Fraction(base_num, base_den)
     target = _frac(version.target)
     assessed_year = None
+    line: list[int] = ys
     if kpi.kind == CUMULATIVE:
-        actual = baseline + sum((_frac(v.value) for v in counted), Fraction(0))
+        line = list(itertools.accumulate(ys, initial=base_num * (scale // base_den)))[1:]
+        actual = Fraction(line[-1], scale)
     elif kpi.kind == LEVEL:
-        actual = _frac(counted[-1].value)
+        actual = Fraction(ys[-1], scale)
     else:
         assessed_year = assessed_at.year
-        actual = sum(
-            (_frac(v.value) for v in counted if v.period_end.year == assessed_year), Fraction(0)
+        actual = Fraction(
+            sum(y for item, y in zip(counted, ys, strict=True) if item[0].year == assessed_year),
+            scale,
         )
     expected = _expected(kpi.kind, version, program.start, assessed_at)
     ratio = _ratio(actual, expected, baseline, kpi.direction)
 
+    # A period that has come due ended on or before the as-of date (grace days >= 0), so it is
+    # counted exactly when it has a value.
     latest_due = come_due[-1] if come_due else None
-    overdue = latest_due is not None and latest_due.end not in {v.period_end for v in counted}
+    overdue = latest_due is not None and latest_due.end not in seen
 
     # 3. achieved / 4-6. by the ratio
     if _reached(actual, target, kpi.direction):
@@ -838,19 +936,14 @@ def assess_kpi(
 
     forecast = None
     if kpi.kind != ANNUAL and len(counted) >= 2:
-        points: list[tuple[date, Number]] = []
-        running = baseline
-        for item in counted:
-            if kpi.kind == CUMULATIVE:
-                running += _frac(item.value)
-                points.append((item.period_end, running))
-            else:
-                points.append((item.period_end, _frac(item.value)))
-        forecast = linear_forecast(
-            points,
-            start=program.start,
-            target=target,
-            target_date=version.target_date,
+        start = program.start
+        forecast = _forecast(
+            [tau(item[0], start) for item in counted],
+            line,
+            scale,
+            start=start,
+            goal=target,
+            target_x=tau(version.target_date, start),
             direction=kpi.direction,
         )
 
