@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.roles import Role
 from accounts.services import roles_ensure_groups, user_upsert
@@ -28,17 +29,24 @@ class DemoResult:
     reports_created: int = 0
 
     def summary(self) -> str:
-        return (
-            f"Demo users: {len(self.logins)} ({self.users_created} new). "
-            f"Sample progress reports created: {self.reports_created}."
-        )
+        return gettext(
+            "Demo users: %(users)d (%(new)d new). Sample progress reports created: %(reports)d."
+        ) % {"users": len(self.logins), "new": self.users_created, "reports": self.reports_created}
 
 
 _STAFF = [
-    ("admin", Role.ADMINISTRATOR, "Administrator: manages users, ministries, programmes, targets"),
-    ("director", Role.DIRECTOR, "Director: reads every status board"),
-    ("reviewer", Role.REVIEWER, "Reviewer: approves or returns reports of every ministry"),
-    ("auditor", Role.AUDITOR, "Auditor: reads the audit trail"),
+    (
+        "admin",
+        Role.ADMINISTRATOR,
+        gettext_lazy("Administrator: manages users, ministries, programmes, targets"),
+    ),
+    ("director", Role.DIRECTOR, gettext_lazy("Director: reads every status board")),
+    (
+        "reviewer",
+        Role.REVIEWER,
+        gettext_lazy("Reviewer: approves or returns reports of every ministry"),
+    ),
+    ("auditor", Role.AUDITOR, gettext_lazy("Auditor: reads the audit trail")),
 ]
 
 
@@ -49,7 +57,7 @@ def demo_seed(*, password: str = DEMO_PASSWORD, progress: bool = True) -> DemoRe
     for username, role, description in _STAFF:
         _, created = user_upsert(username=username, password=password, role=role)
         result.users_created += created
-        result.logins.append(DemoLogin(username, password, description))
+        result.logins.append(DemoLogin(username, password, str(description)))
     for ministry in Ministry.objects.order_by("code"):
         username = f"officer-{ministry.code.lower()}"
         _, created = user_upsert(
@@ -57,7 +65,12 @@ def demo_seed(*, password: str = DEMO_PASSWORD, progress: bool = True) -> DemoRe
         )
         result.users_created += created
         result.logins.append(
-            DemoLogin(username, password, f"Officer of {ministry.name} ({ministry.code})")
+            DemoLogin(
+                username,
+                password,
+                gettext("Officer of %(ministry)s (%(code)s)")
+                % {"ministry": ministry.name, "code": ministry.code},
+            )
         )
     if progress:
         from accounts.demo_progress import demo_progress_seed

@@ -163,7 +163,7 @@ class PeriodSerializer(serializers.Serializer):
 RAW_NUMBER_SCHEMA = {
     "oneOf": [{"type": "number"}, {"type": "string"}],
     "nullable": True,
-    "description": 'A number, or a numeric string ("1,200.5"); null or "" clears.',
+    "description": _('A number, or a numeric string ("1,200.5"); null or "" clears.'),
 }
 
 
@@ -182,7 +182,7 @@ class RawNumberField(serializers.Field):
     {
         "type": "object",
         "additionalProperties": RAW_NUMBER_SCHEMA,
-        "description": "KPI code -> value for this period, as the KPI's kind says.",
+        "description": _("KPI code -> value for this period, as the KPI's kind says."),
         "example": {"NACC-GPU": 1200},
     }
 )
@@ -251,7 +251,7 @@ class ReportSerializer(serializers.ModelSerializer):
         {
             "type": "object",
             "additionalProperties": {"type": "string"},
-            "description": "KPI code -> value (a decimal as a string).",
+            "description": _("KPI code -> value (a decimal as a string)."),
             "example": {"NACC-GPU": "1200"},
         }
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD, demo_seed
 
@@ -30,15 +31,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError(
-                "seed_demo creates users with a known password: it refuses to run with DEBUG off. "
-                "Use --force only on a throw-away installation."
+                _(
+                    "seed_demo creates users with a known password: it refuses to run with DEBUG "
+                    "off. Use --force only on a throw-away installation."
+                )
             )
         result = demo_seed(password=options["password"], progress=not options["no_progress"])
         self.stdout.write(result.summary())
         self.stdout.write("")
-        self.stdout.write("Demo logins (all with the same password):")
+        self.stdout.write(_("Demo logins (all with the same password):"))
         width = max(len(login.username) for login in result.logins)
         for login in result.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
         self.stdout.write("")
-        self.stdout.write("Open http://127.0.0.1:8000/ and log in with one of them.")
+        self.stdout.write(_("Open http://127.0.0.1:8000/ and log in with one of them."))

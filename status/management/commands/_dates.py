@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def parse_as_of(value: str | None) -> date:
@@ -15,5 +16,6 @@ def parse_as_of(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            f"--as-of: {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-06-30."
+            _("--as-of: %(value)s is not a date; use YYYY-MM-DD, e.g. 2026-06-30.")
+            % {"value": repr(value)}
         ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from status.management.commands._dates import parse_as_of
 from status.services import status_recompute_all
@@ -22,10 +23,21 @@ class Command(BaseCommand):
         s = status_recompute_all(as_of=as_of, fiscal_year=options["fiscal_year"])
         counts = ", ".join(f"{k} {v}" for k, v in s.program_status_counts.items())
         self.stdout.write(
-            f"Statuses as of {as_of.isoformat()}: {s.kpis} KPIs ({s.kpis_written} written), "
-            f"{s.programs} programmes ({s.programs_written} written), "
-            f"{s.nodes} budget nodes ({s.nodes_written} written)."
+            _(
+                "Statuses as of %(day)s: %(kpis)d KPIs (%(kpis_written)d written), "
+                "%(programs)d programmes (%(programs_written)d written), "
+                "%(nodes)d budget nodes (%(nodes_written)d written)."
+            )
+            % {
+                "day": as_of.isoformat(),
+                "kpis": s.kpis,
+                "kpis_written": s.kpis_written,
+                "programs": s.programs,
+                "programs_written": s.programs_written,
+                "nodes": s.nodes,
+                "nodes_written": s.nodes_written,
+            }
         )
-        self.stdout.write(f"Programmes by status: {counts}.")
+        self.stdout.write(_("Programmes by status: %(counts)s.") % {"counts": counts})
         for error in s.errors:
-            self.stderr.write(f"Not computed: {error}")
+            self.stderr.write(_("Not computed: %(error)s") % {"error": error})
