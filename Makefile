@@ -78,3 +78,6 @@ LOAD_TIME ?= 3m
 serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat
 	SERVE_DATABASE_URL=$(SERVE_DATABASE_URL) SERVE_BROKER_URL=$(SERVE_BROKER_URL) PORT=$(PORT) \
 		$(BIN)/python loadtest/stack.py serve
+
+load: install ## Locust, headless on loopback, against the production stack it starts (RECREATES LOAD_DATABASE_URL, default tracker_load; LOAD_TIME=$(LOAD_TIME))
+	LOAD_TIME=$(LOAD_TIME) $(BIN)/python loadtest/run_load.py

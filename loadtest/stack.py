@@ -82,14 +82,28 @@ def manage(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Complet
     )
 
 
-def prepare(env: dict[str, str]) -> None:
+def recreate_database(database_url: str) -> None:
+    """Drops and creates the database (only for the dedicated load and fault databases)."""
+    import psycopg
+
+    base, name = database_url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(env: dict[str, str], *, load_budget: bool = True) -> None:
     """migrate + collectstatic + load_budget (the shipped 2026 budget)."""
     VAR.mkdir(exist_ok=True)
     ensure_database(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
     manage(env, "collectstatic", "--noinput", stdout=subprocess.DEVNULL)
-    manage(env, "load_budget", "data/ai_budget_2026.yaml", stdout=subprocess.DEVNULL)
-    print("migrated, static files collected, 2026 budget loaded", flush=True)
+    if load_budget:
+        manage(env, "load_budget", "data/ai_budget_2026.yaml", stdout=subprocess.DEVNULL)
+    print(
+        "migrated, static files collected" + (", 2026 budget loaded" if load_budget else ""),
+        flush=True,
+    )
 
 
 def healthz(port: int, timeout: float = 2.0) -> tuple[int, str]:
