@@ -70,13 +70,6 @@ ATTENTION_LIMIT = 20
 # Fiscal year and tree helpers
 
 
-def board_fiscal_year(year: int | None = None) -> FiscalYear | None:
-    qs = FiscalYear.objects.all()
-    if year is not None:
-        return qs.filter(year=year).first()
-    return qs.order_by("-year").first()
-
-
 @dataclass
 class Tree:
     """The nodes of a fiscal year above the programmes (depth 0-2), by path."""
@@ -298,12 +291,11 @@ class ReportingRow:
     due: date
     approved: bool
     timely: bool
+    as_of: date
 
     @property
     def overdue(self) -> bool:
-        return not self.approved and self._as_of >= self.due
-
-    _as_of: date = date.min
+        return not self.approved and self.as_of >= self.due
 
 
 REPORTING_SQL = """
@@ -431,17 +423,6 @@ def _total(stats: Iterable[ReportingStats]) -> ReportingStats:
 
 # --------------------------------------------------------------------------------------------
 # Programme rows (table, attention list, exports)
-
-
-def _kpi_flag(as_of: date, field_name: str) -> Case:
-    """True when any KPI of the row's programme has ``field_name`` set on ``as_of``: an
-    uncorrelated ``IN`` (PostgreSQL hashes it once), not a subquery per row."""
-    flagged = KPIStatus.objects.filter(as_of=as_of, **{field_name: True}).values("kpi__program_id")
-    return Case(
-        When(program_id__in=flagged, then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
 
 
 def _flagged_programs(as_of: date, field_name: str) -> Any:

@@ -1,6 +1,7 @@
 """The programmes table (django-tables2): columns, sorting in the database, pagination. The cells
 are written by boards/templates/boards/_table.html from the page's records (see
-``decorate_rows``), which keeps the page within twice the time of a bare query-and-render."""
+``decorate_rows`` and the ``program_table_rows`` tag): per-cell template rendering would cost
+more than the rest of the page."""
 
 from __future__ import annotations
 
