@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -53,8 +53,6 @@ from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus, St
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-PeriodValue = rules.PeriodValue
-_period_end = attrgetter("period_end")
 SWEEP_FULL_THRESHOLD = 50
 
 KPI_FIELDS = [
@@ -262,20 +260,21 @@ def _load_kpis(
 
 
 _VALUES_SQL = """
-SELECT v.kpi_id, r.period_end, v.value
+SELECT v.kpi_id, array_agg(r.period_end), array_agg(v.value)
 FROM reporting_kpivalue v
 JOIN reporting_progressreport r ON r.id = v.report_id
 WHERE r.is_current AND r.period_end <= %s {filters}
+GROUP BY v.kpi_id
 """
 
 
 def _load_values(
     program_ids: Sequence[int] | None, as_of: date, kpi_ids: Sequence[int] | None = None
-) -> dict[int, list[rules.PeriodValue]]:
+) -> dict[int, list[tuple[date, Decimal]]]:
     """Approved values (the current approved revision of each period) for periods ended on or
-    before ``as_of``, per KPI, in period order (of the given KPIs only, when given). One query;
-    on PostgreSQL a plain cursor (up to a million rows: no per-row ORM work)."""
-    values: dict[int, list[rules.PeriodValue]] = defaultdict(list)
+    before ``as_of``, per KPI, as ``(period_end, value)`` tuples in no particular order (the rules
+    sort them), of the given KPIs only, when given. One query; on PostgreSQL one row per KPI with
+    its periods and values as two arrays (up to a million values: no per-value row or object)."""
     if connection.vendor == "postgresql":
         params: list[Any] = [as_of]
         filters = ""
@@ -287,22 +286,21 @@ def _load_values(
             params.append(list(kpi_ids))
         with connection.cursor() as cursor:
             cursor.execute(_VALUES_SQL.format(filters=filters), params)
-            while chunk := cursor.fetchmany(50000):
-                for kpi_id, period_end, value in chunk:
-                    values[kpi_id].append(PeriodValue(period_end, value))
-    else:
-        extra = _program_filter("report__program_id", program_ids)
-        if kpi_ids is not None:
-            extra["kpi_id__in"] = kpi_ids
-        rows = (
-            KPIValue.objects.filter(report__is_current=True, report__period_end__lte=as_of, **extra)
-            .order_by()
-            .values_list("kpi_id", "report__period_end", "value")
-        )
-        for kpi_id, period_end, value in rows.iterator(chunk_size=50000):
-            values[kpi_id].append(PeriodValue(period_end, value))
-    for series in values.values():
-        series.sort(key=_period_end)
+            return {
+                kpi_id: list(zip(ends, vals, strict=True))
+                for kpi_id, ends, vals in cursor.fetchall()
+            }
+    values: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    extra = _program_filter("report__program_id", program_ids)
+    if kpi_ids is not None:
+        extra["kpi_id__in"] = kpi_ids
+    rows = (
+        KPIValue.objects.filter(report__is_current=True, report__period_end__lte=as_of, **extra)
+        .order_by()
+        .values_list("kpi_id", "report__period_end", "value")
+    )
+    for kpi_id, period_end, value in rows.iterator(chunk_size=50000):
+        values[kpi_id].append((period_end, value))
     return values
 
 
@@ -527,7 +525,7 @@ def _recompute_programs(
         .order_by("kpi_id", "created_at", "id")
         .values_list("kpi_id", "effective_from", "previous", "revised")
     )
-    preloaded_values: dict[int, list[rules.PeriodValue]] | None = None
+    preloaded_values: dict[int, list[tuple[date, Decimal]]] | None = None
     preloaded_reports: dict[int, list[tuple[date, int | None]]] | None = None
     if connection.vendor == "postgresql":
         value_digests = _digests(_VALUE_DIGESTS_SQL, pids, as_of)
@@ -535,10 +533,7 @@ def _recompute_programs(
     else:  # the SQLite demo: digests in Python, over inputs loaded once
         preloaded_values = _load_values(pids, as_of)
         preloaded_reports = _load_reports(pids, as_of)
-        value_digests = {
-            k: _fingerprint([(v.period_end, v.value) for v in series])
-            for k, series in preloaded_values.items()
-        }
+        value_digests = {k: _fingerprint(sorted(series)) for k, series in preloaded_values.items()}
         report_digests = {k: _fingerprint(v) for k, v in preloaded_reports.items()}
     old_kpis = _existing(
         KPIStatus, "kpi_id", as_of, None if everything else [k[0] for k in kpi_keys]
@@ -603,7 +598,7 @@ def _recompute_programs(
 
     # Pass 2: the rules, over the changed objects' inputs only.
     kpi_write: list[tuple[Any, ...]] = []
-    values: dict[int, list[rules.PeriodValue]] = {}
+    values: dict[int, list[tuple[date, Decimal]]] = {}
     if changed_kpis:
         partial = len(changed_kpis) * 2 < len(kpi_keys)
         values = (
