@@ -81,3 +81,6 @@ serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, 
 
 load: install ## Locust, headless on loopback, against the production stack it starts (RECREATES LOAD_DATABASE_URL, default tracker_load; LOAD_TIME=$(LOAD_TIME))
 	LOAD_TIME=$(LOAD_TIME) $(BIN)/python loadtest/run_load.py
+
+fuzz: install ## Schemathesis on /api/schema/ as each role against the production stack (RECREATES FUZZ_DATABASE_URL, default tracker_fuzz), then the Hypothesis parser properties with FUZZ_EXAMPLES (2000)
+	$(BIN)/python fuzz/run_fuzz.py

@@ -18,6 +18,8 @@ urlpatterns = [
 
 # 503 instead of 500 while the database is unreachable (ops/views.py).
 handler500 = "ops.views.server_error"
+# JSON 404s under /api/ (ops/views.py).
+handler404 = "ops.views.not_found"
 
 # Evidence files under MEDIA_ROOT are never served as static files, not even in DEBUG: they are
 # served by reporting's evidence view, which checks the user's scope.

@@ -1,5 +1,6 @@
-"""The operations views: /healthz, and the 500 handler that answers 503 when the database is
-down (config/urls.py ``handler500``)."""
+"""The operations views: /healthz, the 500 handler that answers 503 when the database is down
+(config/urls.py ``handler500``), and the 404 handler that answers the API's JSON error shape under
+/api/ (``handler404``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 from ops.health import health
@@ -40,3 +42,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "5"
         return response
     return django_server_error(request)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A URL under /api/ that matches no route answers like the API's own 404s
+    (``{"errors": [{"field": null, "message": ...}]}``, JSON); elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": [{"field": None, "message": _("Not found.")}]}, status=404)
+    return django_page_not_found(request, exception)

@@ -134,3 +134,12 @@ def test_heartbeat_without_broker_records_nothing(settings):
         assert heartbeat_task() > 0
         before_task_publish.send(sender=heartbeat.TASK_NAME, body=(), headers={})
     record.assert_not_called()
+
+
+def test_unknown_api_urls_answer_json_404(client):
+    response = client.get("/api/v1/kpis/null,null/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"errors": [{"field": None, "message": "Not found."}]}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]
