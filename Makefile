@@ -82,5 +82,9 @@ serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, 
 load: install ## Locust, headless on loopback, against the production stack it starts (RECREATES LOAD_DATABASE_URL, default tracker_load; LOAD_TIME=$(LOAD_TIME))
 	LOAD_TIME=$(LOAD_TIME) $(BIN)/python loadtest/run_load.py
 
+FAULTS ?= worker redis postgres
+faults: install ## Fault runs against the production stack: worker SIGKILL, Redis stop, PostgreSQL restart (STOPS SHARED SERVICES; FAULTS="worker" for one; FAULTS_ARGS=--dry-run to print the steps)
+	$(BIN)/python faults/run_faults.py $(FAULTS_ARGS) $(FAULTS)
+
 fuzz: install ## Schemathesis on /api/schema/ as each role against the production stack (RECREATES FUZZ_DATABASE_URL, default tracker_fuzz), then the Hypothesis parser properties with FUZZ_EXAMPLES (2000)
 	$(BIN)/python fuzz/run_fuzz.py
