@@ -74,6 +74,10 @@ class EvidenceForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
+    # The comment shares a form with the Approve buttons: required on the server for a return,
+    # but no HTML "required", which would stop the browser from submitting an approval.
+    use_required_attribute = False
+
     comment = forms.CharField(
         label=_("Comment for the officer"),
         widget=forms.Textarea(attrs={"rows": 3}),
