@@ -207,7 +207,24 @@ def _dec_or_none(value: Fraction | None) -> Decimal | None:
 
 
 def _to_decimal(value: Number) -> Decimal:
+    if type(value) is Decimal:
+        return _decimal_of_decimal(value)
     return _dec(_frac(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_of_decimal(value: Decimal) -> Decimal:
+    # Equal Decimals ("500" and "500.0000") have the same output, so one cache entry serves both.
+    return _dec(_frac(value))
+
+
+def _dec_pair(numerator: int, denominator: int) -> Decimal:
+    """:func:`_dec` of ``numerator / denominator`` (``denominator > 0``, not necessarily in lowest
+    terms), without building the Fraction: the same Decimal, as a correctly rounded quotient does
+    not depend on the terms."""
+    if numerator % denominator == 0:
+        return Decimal(numerator // denominator)
+    return _OUTPUT_CONTEXT.divide(Decimal(numerator), Decimal(denominator))
 
 
 def _jsonable(value: Any) -> Any:
@@ -536,6 +553,8 @@ def target_in_force(versions: Sequence[TargetVersion], as_of: date) -> TargetVer
     """The version with the latest ``effective_from`` on or before ``as_of`` (``None`` counts as the
     beginning; among versions taking effect on the same date, the one given last, i.e. the latest
     recorded, wins); before every ``effective_from``, the earliest version."""
+    if len(versions) == 1:
+        return versions[0]
     if not versions:
         raise ValueError("at least one target version is needed")
     # sorted() is stable: equal dates keep the order given.
@@ -686,18 +705,17 @@ def _forecast(
     num = n * sum(map(operator.mul, xs, ys)) - sum_x * sum_y
     inter = sum_y * k - num * sum_x
     den = n * scale * k
-    slope = Fraction(num, scale * k)
-    intercept = Fraction(inter, den)
-    value = Fraction(inter + num * n * target_x, den)
+    value = inter + num * n * target_x  # the line at the target date: value / den
+    goal_num, goal_den = goal.numerator, goal.denominator
     first_x = xs[0]
     towards = num > 0 if direction == INCREASE else num < 0
     reach_x: int | None
     if towards:
         # ceil((goal - intercept) / slope) = ceil((goal * den - inter) / (n * num)), in integers
-        above = goal.numerator * den - goal.denominator * inter
-        below = goal.denominator * n * num
+        above = goal_num * den - goal_den * inter
+        below = goal_den * n * num
         reach_x = max(-(-above // below), first_x)
-    elif num == 0 and _reached(intercept, goal, direction):
+    elif num == 0 and _reached(Fraction(inter, den), goal, direction):
         reach_x = first_x
     else:
         reach_x = None
@@ -707,12 +725,18 @@ def _forecast(
             reach_date = start + timedelta(days=reach_x - 1)
         except OverflowError:
             reach_date = None
+    # value / den against goal_num / goal_den (both denominators positive)
+    reached = (
+        value * goal_den >= goal_num * den
+        if direction == INCREASE
+        else value * goal_den <= goal_num * den
+    )
     return Forecast(
-        slope=_dec(slope),
-        intercept=_dec(intercept),
-        value=_dec(value),
+        slope=_dec_pair(num, scale * k),
+        intercept=_dec_pair(inter, den),
+        value=_dec_pair(value, den),
         date=reach_date,
-        miss=not _reached(value, goal, direction),
+        miss=not reached,
     )
 
 
@@ -722,6 +746,8 @@ def _scaled(pairs: Sequence[tuple[int, int]], scale: int = 1) -> tuple[list[int]
     for _, d in pairs:
         if scale % d:
             scale = scale * d // math.gcd(scale, d)
+    if scale == 1:
+        return [n for n, _ in pairs], 1
     return [n * (scale // d) for n, d in pairs], scale
 
 
@@ -818,10 +844,6 @@ def kpi_periods(kpi: KPIFacts, program: ProgramFacts) -> list[Period]:
     return list(_periods(program.start, _last_period_day(kpi, program), program.frequency)[0])
 
 
-def _period_end_of(item: PeriodValue | tuple[date, Number]) -> date:
-    return item[0]
-
-
 def assess_kpi(
     kpi: KPIFacts,
     program: ProgramFacts,
@@ -851,7 +873,7 @@ def assess_kpi(
         seen.add(end)
         if end <= as_of:
             counted.append(item)
-    counted.sort(key=_period_end_of)
+    counted.sort()  # by period end: the ends are distinct, so the values are never compared
     limits = kpi_thresholds(kpi, thresholds)
     common: dict[str, Any] = {
         "code": kpi.code,
@@ -891,7 +913,9 @@ def assess_kpi(
     assessed_at = counted[-1][0]
     # Exact integer arithmetic: every value and the baseline over one common denominator.
     base_num, base_den = (0, 1) if kpi.kind == ANNUAL else _pair(version.baseline)
-    ys, scale = _scaled([_pair(item[1]) for item in counted], base_den)
+    ys, scale = _scaled(
+        [v.as_integer_ratio() if type(v) is Decimal else _pair(v) for _, v in counted], base_den
+    )
     baseline = Fraction(base_num, base_den)
     target = _frac(version.target)
     assessed_year = None
@@ -915,30 +939,34 @@ def assess_kpi(
     latest_due = come_due[-1] if come_due else None
     overdue = latest_due is not None and latest_due.end not in seen
 
+    actual_out, expected_out, ratio_out = _dec(actual), _dec(expected), _dec(ratio)
+
     # 3. achieved / 4-6. by the ratio
     if _reached(actual, target, kpi.direction):
         status = Status.ACHIEVED
         if kpi.kind == ANNUAL:
             explanation = _explain(
                 "achieved_annual",
-                target=target,
+                target=common["target"],
                 year=assessed_year,
-                actual=actual,
+                actual=actual_out,
                 date=assessed_at,
             )
         else:
-            explanation = _explain("achieved", target=target, actual=actual, date=assessed_at)
+            explanation = _explain(
+                "achieved", target=common["target"], actual=actual_out, date=assessed_at
+            )
     else:
         status = status_for_ratio(ratio, limits)
         explanation = _explain(
-            "progress", expected=expected, date=assessed_at, actual=actual, ratio=ratio
+            "progress", expected=expected_out, date=assessed_at, actual=actual_out, ratio=ratio_out
         )
 
     forecast = None
     if kpi.kind != ANNUAL and len(counted) >= 2:
         start = program.start
         forecast = _forecast(
-            [tau(item[0], start) for item in counted],
+            [(end - start).days + 1 for end, _ in counted],  # tau
             line,
             scale,
             start=start,
@@ -952,9 +980,9 @@ def assess_kpi(
         explanation=explanation,
         assessed_at=assessed_at,
         assessed_year=assessed_year,
-        actual=_dec(actual),
-        expected=_dec(expected),
-        ratio=_dec(ratio),
+        actual=actual_out,
+        expected=expected_out,
+        ratio=ratio_out,
         overdue=overdue,
         overdue_period_end=latest_due.end if overdue and latest_due else None,
         forecast_value=forecast.value if forecast else None,
