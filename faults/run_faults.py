@@ -66,7 +66,7 @@ def pg_restart_command() -> list[str]:
 
 
 def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", flush=True)
 
 
 # -- the environment ----------------------------------------------------------------------------
@@ -298,26 +298,23 @@ def wait_health(port: int, want: int, timeout: float) -> bool:
 
 
 def worker_pool_pids(stack: Stack) -> list[int]:
-    """The pool processes of the stack's Celery worker (children of the worker's main process)."""
+    """The pool processes of the stack's Celery worker: Celery worker processes whose parent is
+    itself a Celery worker process (the worker's main process, which honcho watches, is spared;
+    the shell honcho starts it with is not counted as a worker)."""
     import psutil
 
     assert stack.proc is not None
-    pids = []
+    workers: dict[int, Any] = {}
     for proc in psutil.Process(stack.proc.pid).children(recursive=True):
         try:
+            if proc.name() in ("sh", "bash", "dash"):
+                continue
             cmd = " ".join(proc.cmdline())
-            parent = proc.parent()
-            parent_cmd = " ".join(parent.cmdline()) if parent else ""
+            if "celery" in cmd and " worker" in cmd:
+                workers[proc.pid] = proc
         except psutil.Error:
             continue
-        if (
-            "worker" in cmd
-            and "celery" in cmd
-            and "celery" in parent_cmd
-            and "worker" in parent_cmd
-        ):
-            pids.append(proc.pid)
-    return pids
+    return [pid for pid, proc in workers.items() if proc.ppid() in workers]
 
 
 def fault_worker(stack: Stack, env: dict[str, str]) -> list[str]:
