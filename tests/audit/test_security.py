@@ -21,7 +21,17 @@ BASE = Path(settings.BASE_DIR)
 
 def _production_env() -> dict[str, str]:
     alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
-    overrides = ("DEBUG", "SECURE_", "SESSION_", "CSRF_", "LANGUAGE_COOKIE_", "ALLOWED_HOSTS")
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the whole session by the browser tests (Playwright's
+    # sync API runs an event loop in the test thread); production never has it.
+    overrides = (
+        "DEBUG",
+        "SECURE_",
+        "SESSION_",
+        "CSRF_",
+        "LANGUAGE_COOKIE_",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(overrides)}
     env.update(
         DEBUG="0",
