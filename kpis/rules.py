@@ -264,7 +264,16 @@ def days_in_year(day: date) -> int:
 
 def _reached(value: Fraction, target: Fraction, direction: str) -> bool:
     """Whether ``value`` is at or past ``target`` in the direction."""
-    return value >= target if direction == INCREASE else value <= target
+    return _reached_pair(
+        value.numerator, value.denominator, target.numerator, target.denominator, direction
+    )
+
+
+def _reached_pair(num: int, den: int, target_num: int, target_den: int, direction: str) -> bool:
+    """:func:`_reached` of ``num / den`` and ``target_num / target_den`` (positive denominators)."""
+    if direction == INCREASE:
+        return num * target_den >= target_num * den
+    return num * target_den <= target_num * den
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,20 +609,30 @@ def _check_version(version: TargetVersion, kind: str, start: date, where: str) -
 
 
 def _expected(kind: str, version: TargetVersion, start: date, day: date) -> Fraction:
-    target = _frac(version.target)
+    return Fraction(*_expected_pair(kind, version, start, day))
+
+
+def _expected_pair(kind: str, version: TargetVersion, start: date, day: date) -> tuple[int, int]:
+    """``E`` at ``day`` as an exact (numerator, positive denominator) pair."""
+    target_num, target_den = _pair(version.target)
     if kind == ANNUAL:
-        return target * day_of_year(day) / days_in_year(day)
-    points = [(0, _frac(version.baseline))]
-    points += [(tau(m.date, start), _frac(m.value)) for m in version.milestones]
-    points.append((tau(version.target_date, start), target))
+        return target_num * day_of_year(day), target_den * days_in_year(day)
+    points = [(0, _pair(version.baseline))]
+    points += [(tau(m.date, start), _pair(m.value)) for m in version.milestones]
+    points.append((tau(version.target_date, start), (target_num, target_den)))
     x = tau(day, start)
     if x <= 0:
         return points[0][1]
     if x >= points[-1][0]:
-        return target
-    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        return target_num, target_den
+    for (x0, (n0, d0)), (x1, (n1, d1)) in itertools.pairwise(points):
         if x <= x1:
-            return y0 + (y1 - y0) * Fraction(x - x0, x1 - x0)
+            # y0 + (y1 - y0) * (x - x0) / (x1 - x0), over the denominator d0 * d1 * (x1 - x0)
+            run = x1 - x0
+            return (
+                n0 * d1 * run + (n1 * d0 - n0 * d1) * (x - x0),
+                d0 * d1 * run,
+            )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -624,9 +643,30 @@ def expected_value(kind: str, version: TargetVersion, start: date, day: date) ->
 
 
 def _ratio(actual: Fraction, expected: Fraction, baseline: Fraction, direction: str) -> Fraction:
-    if expected == baseline:
-        return Fraction(1) if _reached(actual, baseline, direction) else Fraction(0)
-    return (actual - baseline) / (expected - baseline)
+    return Fraction(
+        *_ratio_pair(
+            (actual.numerator, actual.denominator),
+            (expected.numerator, expected.denominator),
+            (baseline.numerator, baseline.denominator),
+            direction,
+        )
+    )
+
+
+def _ratio_pair(
+    actual: tuple[int, int], expected: tuple[int, int], baseline: tuple[int, int], direction: str
+) -> tuple[int, int]:
+    """``r = (A - b) / (E - b)`` over exact (numerator, positive denominator) pairs; when
+    ``E == b``, 1 if ``A`` is at or past ``b``, else 0. The result's denominator is positive."""
+    a_num, a_den = actual
+    e_num, e_den = expected
+    b_num, b_den = baseline
+    gap = e_num * b_den - b_num * e_den  # (E - b) * e_den * b_den
+    if gap == 0:
+        return (1, 1) if _reached_pair(a_num, a_den, b_num, b_den, direction) else (0, 1)
+    progress = a_num * b_den - b_num * a_den  # (A - b) * a_den * b_den
+    num, den = progress * e_den, gap * a_den
+    return (-num, -den) if den < 0 else (num, den)
 
 
 def progress_ratio(actual: Number, expected: Number, baseline: Number, direction: str) -> Decimal:
@@ -654,11 +694,15 @@ def kpi_thresholds(kpi: KPIFacts, global_thresholds: Thresholds = DEFAULT_THRESH
 
 def status_for_ratio(ratio: Number, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Status:
     """on_track, at_risk or off_track for a progress ratio."""
-    r = _frac(ratio)
+    return _status_for_pair(*_pair(ratio), thresholds)
+
+
+def _status_for_pair(num: int, den: int, thresholds: Thresholds) -> Status:
+    """:func:`status_for_ratio` of ``num / den`` (``den > 0``)."""
     on_track, at_risk = _threshold_fracs(thresholds)
-    if r >= on_track:
+    if num * on_track.denominator >= on_track.numerator * den:
         return Status.ON_TRACK
-    if r >= at_risk:
+    if num * at_risk.denominator >= at_risk.numerator * den:
         return Status.AT_RISK
     return Status.OFF_TRACK
 
@@ -689,7 +733,7 @@ def _forecast(
     scale: int,
     *,
     start: date,
-    goal: Fraction,
+    goal: tuple[int, int],
     target_x: int,
     direction: str,
 ) -> Forecast:
@@ -706,7 +750,7 @@ def _forecast(
     inter = sum_y * k - num * sum_x
     den = n * scale * k
     value = inter + num * n * target_x  # the line at the target date: value / den
-    goal_num, goal_den = goal.numerator, goal.denominator
+    goal_num, goal_den = goal
     first_x = xs[0]
     towards = num > 0 if direction == INCREASE else num < 0
     reach_x: int | None
@@ -715,7 +759,7 @@ def _forecast(
         above = goal_num * den - goal_den * inter
         below = goal_den * n * num
         reach_x = max(-(-above // below), first_x)
-    elif num == 0 and _reached(Fraction(inter, den), goal, direction):
+    elif num == 0 and _reached_pair(inter, den, goal_num, goal_den, direction):
         reach_x = first_x
     else:
         reach_x = None
@@ -725,12 +769,7 @@ def _forecast(
             reach_date = start + timedelta(days=reach_x - 1)
         except OverflowError:
             reach_date = None
-    # value / den against goal_num / goal_den (both denominators positive)
-    reached = (
-        value * goal_den >= goal_num * den
-        if direction == INCREASE
-        else value * goal_den <= goal_num * den
-    )
+    reached = _reached_pair(value, den, goal_num, goal_den, direction)
     return Forecast(
         slope=_dec_pair(num, scale * k),
         intercept=_dec_pair(inter, den),
@@ -772,7 +811,7 @@ def linear_forecast(
         ys,
         scale,
         start=start,
-        goal=_frac(target),
+        goal=_pair(target),
         target_x=tau(target_date, start),
         direction=direction,
     )
@@ -836,6 +875,10 @@ def _come_due(
     return tuple(
         p for p in _periods(start, last, frequency)[0] if p.has_come_due(as_of, grace_days)
     )
+
+
+# The same check for every report of every programme: computed once per (day, frequency).
+_is_period_end = functools.lru_cache(maxsize=8192)(is_period_end)
 
 
 def kpi_periods(kpi: KPIFacts, program: ProgramFacts) -> list[Period]:
@@ -916,33 +959,36 @@ def assess_kpi(
     ys, scale = _scaled(
         [v.as_integer_ratio() if type(v) is Decimal else _pair(v) for _, v in counted], base_den
     )
-    baseline = Fraction(base_num, base_den)
-    target = _frac(version.target)
+    target = _pair(version.target)
     assessed_year = None
     line: list[int] = ys
     if kpi.kind == CUMULATIVE:
         line = list(itertools.accumulate(ys, initial=base_num * (scale // base_den)))[1:]
-        actual = Fraction(line[-1], scale)
+        actual = (line[-1], scale)
     elif kpi.kind == LEVEL:
-        actual = Fraction(ys[-1], scale)
+        actual = (ys[-1], scale)
     else:
         assessed_year = assessed_at.year
-        actual = Fraction(
+        actual = (
             sum(y for item, y in zip(counted, ys, strict=True) if item[0].year == assessed_year),
             scale,
         )
-    expected = _expected(kpi.kind, version, program.start, assessed_at)
-    ratio = _ratio(actual, expected, baseline, kpi.direction)
+    expected = _expected_pair(kpi.kind, version, program.start, assessed_at)
+    ratio = _ratio_pair(actual, expected, (base_num, base_den), kpi.direction)
 
     # A period that has come due ended on or before the as-of date (grace days >= 0), so it is
     # counted exactly when it has a value.
     latest_due = come_due[-1] if come_due else None
     overdue = latest_due is not None and latest_due.end not in seen
 
-    actual_out, expected_out, ratio_out = _dec(actual), _dec(expected), _dec(ratio)
+    actual_out, expected_out, ratio_out = (
+        _dec_pair(*actual),
+        _dec_pair(*expected),
+        _dec_pair(*ratio),
+    )
 
     # 3. achieved / 4-6. by the ratio
-    if _reached(actual, target, kpi.direction):
+    if _reached_pair(*actual, *target, kpi.direction):
         status = Status.ACHIEVED
         if kpi.kind == ANNUAL:
             explanation = _explain(
@@ -957,7 +1003,7 @@ def assess_kpi(
                 "achieved", target=common["target"], actual=actual_out, date=assessed_at
             )
     else:
-        status = status_for_ratio(ratio, limits)
+        status = _status_for_pair(*ratio, limits)
         explanation = _explain(
             "progress", expected=expected_out, date=assessed_at, actual=actual_out, ratio=ratio_out
         )
@@ -1029,7 +1075,7 @@ def assess_budget(
     reports = list(reports)
     seen: set[date] = set()
     for report in reports:
-        if not is_period_end(report.period_end, program.frequency):
+        if not _is_period_end(report.period_end, program.frequency):
             raise ValueError(
                 f"budget: {report.period_end} is not the end of a {program.frequency} period"
             )
