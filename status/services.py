@@ -831,10 +831,11 @@ RECOMPUTE_WORK_MEM = "256MB"
 def _lock_as_of(as_of: date) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # set_config(..., true) is SET LOCAL, in the same round trip as the lock
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, as_of.toordinal()]
+                "SELECT pg_advisory_xact_lock(%s, %s), set_config('work_mem', %s, true)",
+                [_LOCK_NAMESPACE, as_of.toordinal(), RECOMPUTE_WORK_MEM],
             )
-            cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
 
 
 @contextmanager
