@@ -1179,17 +1179,28 @@ def assess_budget(
 # Programme status and budget node rollup
 
 
+_STATUS_BY_VALUE: dict[str, Status] = {s.value: s for s in Status}
+
+
+def _status(value: Status | str) -> Status:
+    """``Status(value)`` by a dict lookup (a ValueError still names a bad status)."""
+    try:
+        return _STATUS_BY_VALUE[value]
+    except (KeyError, TypeError):
+        return Status(value)
+
+
 def _status_counts(statuses: Iterable[Status | str]) -> dict[str, int]:
     counts = {str(s): 0 for s in STATUSES}
     for status in statuses:
-        counts[str(Status(status))] += 1
+        counts[_status(status)] += 1
     return counts
 
 
 def combine_statuses(statuses: Iterable[Status | str]) -> Status:
     """Over the statuses other than not_started: off_track if any; else at_risk if any; else
     no_data if any; else achieved if all; else on_track. With none: not_started."""
-    counted = [Status(s) for s in statuses if Status(s) != Status.NOT_STARTED]
+    counted = [s for s in map(_status, statuses) if s is not Status.NOT_STARTED]
     if not counted:
         return Status.NOT_STARTED
     for status in (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA):
@@ -1225,7 +1236,7 @@ class ProgramAssessment(_AsDict):
 
 def program_status(kpi_statuses: Iterable[Status | str]) -> ProgramAssessment:
     """The programme status over its KPIs' statuses (domain.md 3)."""
-    statuses = [Status(s) for s in kpi_statuses]
+    statuses = [_status(s) for s in kpi_statuses]
     counts = _status_counts(statuses)
     status = combine_statuses(statuses)
     return ProgramAssessment(
@@ -1329,7 +1340,7 @@ def rollup_nodes(nodes: Sequence[NodeLike]) -> dict[str, NodeRollup]:
             if by_code[current].program_status is not None:
                 programmes.append(current)
             stack.extend(children[current])
-        statuses = [Status(by_code[p].program_status) for p in programmes]  # type: ignore[arg-type]
+        statuses = [_status(by_code[p].program_status) for p in programmes]  # type: ignore[arg-type]
         counts = _status_counts(statuses)
         amounts = {str(s): 0 for s in STATUSES}
         for programme, status in zip(programmes, statuses, strict=True):
