@@ -1326,13 +1326,19 @@ def program_own_amounts(nodes: Sequence[NodeLike]) -> dict[str, int]:
     return _own_amounts(*_tree(nodes))
 
 
-def rollup_nodes(nodes: Sequence[NodeLike]) -> dict[str, NodeRollup]:
+def rollup_nodes(
+    nodes: Sequence[NodeLike], only: Iterable[str] | None = None
+) -> dict[str, NodeRollup]:
     """The rollup of every node, by code (see the module docstring). ``nodes`` is a flat list of
-    :class:`NodeInput` or of ``(code, parent_code, amount_won, program_status)`` tuples."""
+    :class:`NodeInput` or of ``(code, parent_code, amount_won, program_status)`` tuples. With
+    ``only``, the rollups of those nodes alone (the whole tree is still checked and used)."""
     by_code, children = _tree(nodes)
     own = _own_amounts(by_code, children)
     result: dict[str, NodeRollup] = {}
+    wanted = None if only is None else set(only)
     for code in by_code:
+        if wanted is not None and code not in wanted:
+            continue
         programmes: list[str] = []
         stack = [code]
         while stack:

@@ -768,7 +768,8 @@ def _recompute_nodes(
                         else None,
                     )
                     for node_id, parent_id, code, amount, _year in year_nodes
-                ]
+                ],
+                only=[code_of[node_id] for node_id, *_rest in year_nodes if node_id in changed],
             )
             for node_id, _parent, code, _amount, _year in year_nodes:
                 if node_id not in changed:
