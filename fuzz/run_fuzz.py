@@ -94,7 +94,7 @@ def main() -> int:
                     str(out / f"junit-{role}.xml"),
                     *(["--seed", os.environ["FUZZ_SEED"]] if os.environ.get("FUZZ_SEED") else []),
                 ],
-                cwd=ROOT,
+                cwd=out,  # its cache (.schemathesis/) stays under var/
                 env={**env, "NO_COLOR": "1"},
             )
             if done.returncode != 0:
