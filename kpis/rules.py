@@ -396,9 +396,9 @@ class PeriodValue(NamedTuple):
     value: Decimal
 
 
-@dataclass(frozen=True)
-class BudgetReport:
-    """An approved report's executed amount for the period ending on ``period_end``."""
+class BudgetReport(NamedTuple):
+    """An approved report's executed amount for the period ending on ``period_end`` (a named
+    tuple: a plain ``(period_end, executed_won)`` tuple is accepted wherever a BudgetReport is)."""
 
     period_end: date
     executed_won: int | None
@@ -1064,7 +1064,7 @@ def assess_budget(
     *,
     allocated_won: int,
     fiscal_year: int,
-    reports: Iterable[BudgetReport],
+    reports: Iterable[BudgetReport | tuple[date, int | None]],
     as_of: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grace_days: int = DEFAULT_GRACE_DAYS,
@@ -1074,27 +1074,23 @@ def assess_budget(
         raise ValueError(f"budget: allocated_won must be >= 0, got {allocated_won}")
     reports = list(reports)
     seen: set[date] = set()
-    for report in reports:
-        if not _is_period_end(report.period_end, program.frequency):
+    for period_end, executed_won in reports:
+        if not _is_period_end(period_end, program.frequency):
+            raise ValueError(f"budget: {period_end} is not the end of a {program.frequency} period")
+        if period_end in seen:
+            raise ValueError(f"budget: two reports for the period ending {period_end}")
+        seen.add(period_end)
+        if executed_won is not None and executed_won < 0:
             raise ValueError(
-                f"budget: {report.period_end} is not the end of a {program.frequency} period"
-            )
-        if report.period_end in seen:
-            raise ValueError(f"budget: two reports for the period ending {report.period_end}")
-        seen.add(report.period_end)
-        if report.executed_won is not None and report.executed_won < 0:
-            raise ValueError(
-                f"budget: executed_won for {report.period_end} must be >= 0, "
-                f"got {report.executed_won}"
+                f"budget: executed_won for {period_end} must be >= 0, got {executed_won}"
             )
     common: dict[str, Any] = {
         "fiscal_year": fiscal_year,
         "as_of": as_of,
         "allocated_won": allocated_won,
     }
-    counted = sorted(
-        (r for r in reports if r.period_end.year == fiscal_year and r.period_end <= as_of),
-        key=lambda r: r.period_end,
+    counted = sorted(  # by period end: the ends are distinct, so amounts are never compared
+        r for r in reports if r[0].year == fiscal_year and r[0] <= as_of
     )
     if as_of < program.start:
         return BudgetAssessment(
@@ -1131,8 +1127,8 @@ def assess_budget(
             **common,
         )
 
-    assessed_at = counted[-1].period_end
-    executed = sum(r.executed_won or 0 for r in counted)
+    assessed_at = counted[-1][0]
+    executed = sum(r[1] or 0 for r in counted)
     share = Fraction(day_of_year(assessed_at), days_in_year(assessed_at))
     over = executed > allocated_won
     rate: Fraction | None = None

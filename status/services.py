@@ -495,8 +495,17 @@ def _kpi_row(
 
 
 def _row(obj: Any, fields: list[str]) -> tuple[Any, ...]:
-    fk = next(f for f in obj._meta.concrete_fields if f.is_relation)
-    return (getattr(obj, fk.attname), obj.as_of, *(getattr(obj, f) for f in fields))
+    fk = _fk_attname(type(obj))
+    return (getattr(obj, fk), obj.as_of, *(getattr(obj, f) for f in fields))
+
+
+_FK_ATTNAMES: dict[Any, str] = {}
+
+
+def _fk_attname(model: Any) -> str:
+    if model not in _FK_ATTNAMES:
+        _FK_ATTNAMES[model] = next(f.attname for f in model._meta.concrete_fields if f.is_relation)
+    return _FK_ATTNAMES[model]
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,9 +670,7 @@ def _recompute_programs(
                 program.facts(),
                 allocated_won=program.allocated_won,
                 fiscal_year=program.fiscal_year,
-                reports=[
-                    rules.BudgetReport(period_end=d, executed_won=e) for d, e in program_reports
-                ],
+                reports=program_reports,
                 as_of=as_of,
                 thresholds=thresholds,
                 grace_days=program.grace_days,
