@@ -8,7 +8,12 @@ Arithmetic
 Inputs are Decimal (int, str and float are accepted and converted exactly; a float through its
 shortest ``repr``). Inside, every computation is exact rational arithmetic (``fractions.Fraction``
 over the Decimal inputs), so a ratio that is exactly 0.90 compares as exactly 0.90 against the
-thresholds and a forecast date is never a day off because of rounding. Outputs are ``Decimal``,
+thresholds and a forecast date is never a day off because of rounding. On the hot path (a full
+recompute assesses every KPI) the same exact arithmetic runs over integer (numerator, denominator)
+pairs rather than Fraction objects: the values over one common denominator, the least-squares
+forecast from integer sums (n, sum x, sum y, sum xy, sum x squared) with one division per result,
+and comparisons by cross-multiplication; tests/kpis/test_rules_integer_forecast.py checks the
+forecast against the textbook Fraction formula. Outputs are ``Decimal``,
 rounded once, at the end, to 28 significant digits (``OUTPUT_PRECISION``): values (``actual``,
 ``expected``, ``forecast_value``) and ratios (``ratio``, ``execution_rate``, ``expected_share``,
 shares of money) alike. Every result has ``as_dict()``, the JSON form: dates as ISO 8601

@@ -16,13 +16,16 @@ How a recompute works: the inputs are loaded in a handful of set-based queries; 
 the approved values and reports per KPI and programme in one aggregate pass each; a fingerprint of
 each object's inputs (definition and target versions, approved-value digest, as-of date, global
 thresholds, rules and storage versions) is compared with the stored one; the rules run only for
-objects whose fingerprint changed (their values are loaded only then), and only those rows are
+objects whose fingerprint changed (their values are loaded only then: one row per KPI, its periods
+and values as two arrays, handed to the rules as plain tuples), and only those rows are
 written: COPY into a temporary table and one INSERT ... ON CONFLICT (object, as_of) DO UPDATE per
 table. Fingerprints chain: a programme's includes its KPIs', a node's its subtree's. Recomputes of
 the same date take a transaction-scoped advisory lock, so they run one after the other (the second
 finds the first's rows and writes nothing) and cannot deadlock; the unique constraints and ON
-CONFLICT alone already keep the rows unique. Inputs the rules refuse (ValueError) are reported in
-the summary and the log and do not stop the others.
+CONFLICT alone already keep the rows unique. The recompute's transaction raises work_mem (SET
+LOCAL, so its aggregates do not spill to disk) and a full recompute pauses the cyclic garbage
+collector (it allocates millions of acyclic objects). Inputs the rules refuse (ValueError) are
+reported in the summary and the log and do not stop the others.
 """
 
 from __future__ import annotations
