@@ -732,8 +732,17 @@ class Forecast(_AsDict):
     miss: bool
 
 
+@functools.lru_cache(maxsize=4096)
+def _x_sums(start: date, days: tuple[date, ...]) -> tuple[tuple[int, ...], int, int]:
+    """For points on ``days`` (distinct, increasing): ``x = tau(day)`` for each, ``sum x`` and
+    ``K = n * sum(x^2) - sum(x)^2``; the KPIs of a programme share them."""
+    xs = tuple((day - start).days + 1 for day in days)  # tau
+    sum_x = sum(xs)
+    return xs, sum_x, len(xs) * sum(map(operator.mul, xs, xs)) - sum_x * sum_x
+
+
 def _forecast(
-    xs: Sequence[int],
+    x_sums: tuple[tuple[int, ...], int, int],
     ys: Sequence[int],
     scale: int,
     *,
@@ -742,15 +751,15 @@ def _forecast(
     target_x: int,
     direction: str,
 ) -> Forecast:
-    """The forecast from the points ``(xs[i], ys[i] / scale)`` (distinct ``xs`` in increasing
-    order, at least two): the least-squares line computed exactly over integer sums (n, sum x,
-    sum y, sum xy, sum x squared), each result divided once at the end. With
+    """The forecast from the points ``(xs[i], ys[i] / scale)`` (``x_sums`` from :func:`_x_sums`:
+    distinct ``xs`` in increasing order, at least two): the least-squares line computed exactly
+    over integer sums (n, sum x, sum y, sum xy, sum x squared), each result divided once at the
+    end. With
     ``K = n * sum(x^2) - sum(x)^2`` and ``N = n * sum(xy) - sum(x) * sum(y)``: slope
     ``N / (scale * K)``, intercept ``(sum(y) * K - N * sum(x)) / (n * scale * K)``."""
+    xs, sum_x, k = x_sums
     n = len(xs)
-    sum_x = sum(xs)
     sum_y = sum(ys)
-    k = n * sum(map(operator.mul, xs, xs)) - sum_x * sum_x
     num = n * sum(map(operator.mul, xs, ys)) - sum_x * sum_y
     inter = sum_y * k - num * sum_x
     den = n * scale * k
@@ -784,14 +793,23 @@ def _forecast(
     )
 
 
+def _pairs(values: list[Any]) -> list[tuple[int, int]]:
+    """:func:`_pair` of each value, in order; Decimals (what the engine passes) converted in C."""
+    try:
+        return list(map(_DECIMAL_RATIO, values))
+    except TypeError:  # not all Decimals
+        return [_pair(v) for v in values]
+
+
 def _scaled(pairs: Sequence[tuple[int, int]], scale: int = 1) -> tuple[list[int], int]:
     """Exact rationals ``(numerator, denominator)`` over one common denominator: (the
     numerators, the denominator), the denominator a multiple of ``scale``."""
-    for _, d in pairs:
-        if scale % d:
-            scale = scale * d // math.gcd(scale, d)
+    if not pairs:
+        return [], scale
+    nums, dens = zip(*pairs, strict=True)
+    scale = math.lcm(scale, *dens)
     if scale == 1:
-        return [n for n, _ in pairs], 1
+        return list(nums), 1
     return [n * (scale // d) for n, d in pairs], scale
 
 
@@ -812,7 +830,7 @@ def linear_forecast(
         raise ValueError("forecast: two points on the same day")
     ys, scale = _scaled([_pair(value) for _, value in ordered])
     return _forecast(
-        [tau(day, start) for day, _ in ordered],
+        _x_sums(start, tuple(day for day, _ in ordered)),
         ys,
         scale,
         start=start,
@@ -861,6 +879,11 @@ class KPIAssessment(_AsDict):
         return data
 
 
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_DECIMAL_RATIO = Decimal.as_integer_ratio
+
+
 def _last_period_day(kpi: KPIFacts, program: ProgramFacts) -> date:
     return max([program.end, *(v.target_date for v in kpi.versions)])
 
@@ -907,21 +930,25 @@ def assess_kpi(
     version = target_in_force(kpi.versions, as_of)
     last = _last_period_day(kpi, program)
     periods, period_ends = _periods(program.start, last, program.frequency)
-    seen: set[date] = set()
-    counted: list[PeriodValue | tuple[date, Number]] = []
-    for item in values:
-        end = item[0]
-        if end not in period_ends:
-            raise ValueError(
-                f"{where}: {end} is not the end of a {program.frequency} reporting "
-                f"period of the programme ({periods[0].start} to {periods[-1].end})"
-            )
-        if end in seen:
-            raise ValueError(f"{where}: two values for the period ending {end}")
-        seen.add(end)
-        if end <= as_of:
-            counted.append(item)
-    counted.sort()  # by period end: the ends are distinct, so the values are never compared
+    values = list(values)
+    ends = list(map(_FIRST, values))
+    seen = set(ends)
+    if len(seen) != len(ends) or not seen <= period_ends:  # name the first bad value
+        seen = set()
+        for end in ends:
+            if end not in period_ends:
+                raise ValueError(
+                    f"{where}: {end} is not the end of a {program.frequency} reporting "
+                    f"period of the programme ({periods[0].start} to {periods[-1].end})"
+                )
+            if end in seen:
+                raise ValueError(f"{where}: two values for the period ending {end}")
+            seen.add(end)
+    # By period end (the ends are distinct, so the values themselves are never compared).
+    if ends and max(ends) <= as_of:
+        counted = sorted(values)
+    else:
+        counted = sorted(item for item in values if item[0] <= as_of)
     limits = kpi_thresholds(kpi, thresholds)
     common: dict[str, Any] = {
         "code": kpi.code,
@@ -961,23 +988,28 @@ def assess_kpi(
     assessed_at = counted[-1][0]
     # Exact integer arithmetic: every value and the baseline over one common denominator.
     base_num, base_den = (0, 1) if kpi.kind == ANNUAL else _pair(version.baseline)
-    ys, scale = _scaled(
-        [v.as_integer_ratio() if type(v) is Decimal else _pair(v) for _, v in counted], base_den
-    )
+    # Only the values the rule reads are converted (a bad one raises as the plain rule would):
+    # cumulative, every counted value; level, the value at L first, then all for the forecast;
+    # annual, those of the assessed year.
     target = _pair(version.target)
     assessed_year = None
-    line: list[int] = ys
-    if kpi.kind == CUMULATIVE:
-        line = list(itertools.accumulate(ys, initial=base_num * (scale // base_den)))[1:]
-        actual = (line[-1], scale)
-    elif kpi.kind == LEVEL:
-        actual = (ys[-1], scale)
-    else:
+    if kpi.kind == ANNUAL:
         assessed_year = assessed_at.year
-        actual = (
-            sum(y for item, y in zip(counted, ys, strict=True) if item[0].year == assessed_year),
-            scale,
+        ys, scale = _scaled(
+            _pairs([item[1] for item in counted if item[0].year == assessed_year]), base_den
         )
+        line = ys
+        actual = (sum(ys), scale)
+    else:
+        if kpi.kind == LEVEL:
+            _pair(counted[-1][1])
+        ys, scale = _scaled(_pairs(list(map(_SECOND, counted))), base_den)
+        line = ys
+        if kpi.kind == CUMULATIVE:
+            line = list(itertools.accumulate(ys, initial=base_num * (scale // base_den)))[1:]
+            actual = (line[-1], scale)
+        else:
+            actual = (ys[-1], scale)
     expected = _expected_pair(kpi.kind, version, program.start, assessed_at)
     ratio = _ratio_pair(actual, expected, (base_num, base_den), kpi.direction)
 
@@ -1017,7 +1049,7 @@ def assess_kpi(
     if kpi.kind != ANNUAL and len(counted) >= 2:
         start = program.start
         forecast = _forecast(
-            [(end - start).days + 1 for end, _ in counted],  # tau
+            _x_sums(start, tuple(map(_FIRST, counted))),
             line,
             scale,
             start=start,
