@@ -85,6 +85,8 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
     """Empty the tables and write a portfolio of ``n_programs`` programmes."""
     from django.db import connection
 
+    from budget.services import KPI_FIELDS  # the loader's column list, the one place it is kept
+
     rng = random.Random(seed)
     now = datetime.now(UTC).isoformat()
     with connection.cursor() as c:
@@ -226,25 +228,7 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
         _copy(
             c,
             "kpis_kpi",
-            [
-                "id",
-                "program_id",
-                "code",
-                "name",
-                "name_ko",
-                "unit",
-                "kind",
-                "direction",
-                "baseline",
-                "target",
-                "target_text",
-                "target_date",
-                "grace_days",
-                "on_track_threshold",
-                "at_risk_threshold",
-                "source_text",
-                "position",
-            ],
+            ["id", *KPI_FIELDS],
             kpis,
         )
 
