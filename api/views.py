@@ -24,7 +24,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.parsers import FormParser, JSONParser
@@ -419,6 +419,28 @@ def _is_iso(text: str) -> bool:
     return True
 
 
+def _versioned_write_schema(summary: str, serializer: type[serializers.Serializer]) -> Any:
+    """The schema of a write on one report: If-Match/version, Idempotency-Key, ETag back."""
+    return extend_schema(
+        summary=summary,
+        request=serializer,
+        parameters=[IF_MATCH_PARAMETER, IDEMPOTENCY_PARAMETER, ETAG_RESPONSE_HEADER],
+        responses={
+            200: ETAG_HEADER,
+            400: ERRORS,
+            403: ERRORS,
+            404: ERRORS,
+            409: OpenApiResponse(
+                ERRORS, description=_("Stale version field, or the status does not allow it.")
+            ),
+            412: OpenApiResponse(ERRORS, description=_("If-Match does not match: reload.")),
+            422: ERRORS,
+            428: OpenApiResponse(ERRORS, description=_("Neither If-Match nor version was sent.")),
+        },
+        tags=["reports"],
+    )
+
+
 class _ReportObjectView(ApiView):
     def get_report(self, request: Request, pk: int) -> ProgressReport:
         return get_object_or_404(_report_queryset(request.user), pk=pk)
@@ -437,24 +459,7 @@ class ReportDetailView(_ReportObjectView):
     def get(self, request: Request, pk: int) -> Response:
         return self.fresh(request, pk)
 
-    @extend_schema(
-        summary=_("Change a draft or returned report"),
-        request=ReportUpdateSerializer,
-        parameters=[IF_MATCH_PARAMETER, IDEMPOTENCY_PARAMETER, ETAG_RESPONSE_HEADER],
-        responses={
-            200: ETAG_HEADER,
-            400: ERRORS,
-            403: ERRORS,
-            404: ERRORS,
-            409: OpenApiResponse(
-                ERRORS, description=_("Stale version field, or the status does not allow it.")
-            ),
-            412: OpenApiResponse(ERRORS, description=_("If-Match does not match: reload.")),
-            422: ERRORS,
-            428: OpenApiResponse(ERRORS, description=_("Neither If-Match nor version was sent.")),
-        },
-        tags=["reports"],
-    )
+    @_versioned_write_schema(_("Change a draft or returned report"), ReportUpdateSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         return run_idempotent(request, lambda: self._update(request, pk))
 
@@ -505,29 +510,8 @@ class _ReportActionView(_ReportObjectView):
         raise NotImplementedError
 
 
-def _action_schema(summary: str, serializer: type[ReportActionSerializer]) -> Any:
-    return extend_schema(
-        summary=summary,
-        request=serializer,
-        parameters=[IF_MATCH_PARAMETER, IDEMPOTENCY_PARAMETER, ETAG_RESPONSE_HEADER],
-        responses={
-            200: ETAG_HEADER,
-            400: ERRORS,
-            403: ERRORS,
-            404: ERRORS,
-            409: OpenApiResponse(
-                ERRORS, description=_("Stale version field, or the status does not allow it.")
-            ),
-            412: OpenApiResponse(ERRORS, description=_("If-Match does not match: reload.")),
-            422: ERRORS,
-            428: OpenApiResponse(ERRORS, description=_("Neither If-Match nor version was sent.")),
-        },
-        tags=["reports"],
-    )
-
-
 @extend_schema_view(
-    post=_action_schema(_("Submit a draft or returned report"), ReportActionSerializer)
+    post=_versioned_write_schema(_("Submit a draft or returned report"), ReportActionSerializer)
 )
 class ReportSubmitView(_ReportActionView):
     def perform(
@@ -537,7 +521,9 @@ class ReportSubmitView(_ReportActionView):
 
 
 @extend_schema_view(
-    post=_action_schema(_("Approve a submitted report (reviewers)"), ReportActionSerializer)
+    post=_versioned_write_schema(
+        _("Approve a submitted report (reviewers)"), ReportActionSerializer
+    )
 )
 class ReportApproveView(_ReportActionView):
     def perform(
@@ -547,7 +533,7 @@ class ReportApproveView(_ReportActionView):
 
 
 @extend_schema_view(
-    post=_action_schema(
+    post=_versioned_write_schema(
         _("Return a submitted report with a comment (reviewers)"), ReportReturnSerializer
     )
 )
