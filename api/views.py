@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 from api.exceptions import PreconditionRequired, StaleVersion, api_exception_handler
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import run_idempotent
+from api.schema import ApiAutoSchema
 from api.serializers import (
     ErrorResponseSerializer,
     KPISerializer,
@@ -110,8 +111,9 @@ _ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 
 class ApiView(APIView):
-    # Every API view: JSON in, JSON out, errors of one shape.
+    # Every API view: JSON in, JSON out, errors of one shape; a paginated list declares its 404.
     parser_classes = [JSONParser]
+    schema = ApiAutoSchema()
 
     def get_exception_handler(self) -> Any:
         return api_exception_handler
