@@ -3,7 +3,9 @@
 ``prepare`` creates the database if needed, migrates, collects the static files and loads the 2026
 budget; ``Stack`` runs the Procfile under honcho (gunicorn, a Celery worker, Celery beat) in its
 own process group, waits for /healthz to answer 200, and stops it (the group, by its id) on exit.
-Everything binds to 127.0.0.1.
+Everything binds to 127.0.0.1. The Procfile runs the worker and beat through ops/supervise.py,
+which starts either again if it exits: honcho stops every process as soon as one exits, so an
+exiting worker would otherwise take web and beat down with it.
 
     python loadtest/stack.py serve      # prepare, then honcho in the foreground (make serve)
 """
