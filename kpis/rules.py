@@ -134,7 +134,7 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, override
 
 from budget.formatting import base_language, format_won
-from programs.periods import Period, is_period_end, reporting_periods
+from programs.periods import Period, is_period_end, periods_come_due, reporting_periods
 
 RULES_VERSION = 1
 OUTPUT_PRECISION = 28
@@ -592,6 +592,35 @@ def versions_from_revisions(
         return (current,)
     first = TargetVersion.from_snapshot(revisions[0][1])
     return (first, *(TargetVersion.from_snapshot(new, eff) for eff, _, new in revisions))
+
+
+def as_of_key(
+    program: ProgramFacts,
+    *,
+    grace_days: int,
+    as_of: date,
+    effective_from: Iterable[date | None] = (),
+) -> tuple[bool, int, int]:
+    """What an assessment takes from the as-of date, besides which values count: a key such that
+    two as-of dates with equal keys and the same counted values (those of periods ended on or
+    before each date) give the same :func:`assess_kpi` result in every field but ``as_of`` (status,
+    explanation, figures, overdue flag, forecast), and likewise :func:`assess_budget` (with the
+    programme's grace days). So a result stored for one date can be reused for another.
+
+    The as-of date enters the rules only through: whether it is before the programme start (rule
+    1); the periods that have come due (rules 1 and 2, the overdue flag, the budget's no-data
+    case), which are always the first ones of the programme's calendar, so their number tells them
+    (:func:`programs.periods.periods_come_due`, counted without an end: finer than needed after
+    the last period, never coarser); and the target version in force (:func:`target_in_force`),
+    which is told by how many versions take effect on or before the date (``effective_from``: the
+    versions' dates, ``None`` for from the beginning; empty for a KPI with one version). The
+    assessment date ``L``, the expected value, the ratio and the forecast depend on the counted
+    values and the version only."""
+    return (
+        as_of >= program.start,
+        periods_come_due(program.start, program.frequency, grace_days, as_of),
+        sum(1 for day in effective_from if day is not None and day <= as_of),
+    )
 
 
 def _check_version(version: TargetVersion, kind: str, start: date, where: str) -> None:

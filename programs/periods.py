@@ -8,6 +8,7 @@ date. A period "comes due" at its end plus the KPI's grace days.
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -65,3 +66,15 @@ def reporting_periods(start: date, end: date, frequency: str) -> list[Period]:
 def is_period_end(day: date, frequency: str) -> bool:
     """Whether ``day`` is the last day of a period of this frequency."""
     return period_containing(day, frequency).end == day
+
+
+@functools.lru_cache(maxsize=8192)
+def periods_come_due(start: date, frequency: str, grace_days: int, as_of: date) -> int:
+    """How many periods, counted from the one containing ``start`` with no end, have come due by
+    ``as_of`` (their end plus ``grace_days`` on or before it): the periods that end on or before
+    ``as_of - grace_days``, i.e. those before the period containing the day after. In O(1)."""
+    months = MONTHS_PER_PERIOD[frequency]
+    first = period_containing(start, frequency).start
+    after = period_containing(as_of - timedelta(days=grace_days - 1), frequency).start
+    elapsed = (after.year - first.year) * 12 + after.month - first.month
+    return max(0, elapsed // months)

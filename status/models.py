@@ -17,6 +17,13 @@ from kpis.rules import render_explanation
 
 # Values as kpis.models.VALUE_DIGITS (24, 4); ratios with 6 places.
 
+# DERIVED ROW KEYS: the key of a stored result to its KPI, programme or node. The unique
+# (object, as_of) index serves lookups by object, so the key has no index of its own; and it has no
+# database foreign-key constraint: the rows are derived, written only by the status engine for
+# objects it has just read under its per-date lock, and removed with their object by Django's
+# CASCADE. The constraint's check (a row lock on the KPI for each row written) cost about as much
+# as writing the rows (benchmarks/bench_status.py).
+
 
 class Status(models.TextChoices):
     """The statuses of domain.md 3, as their lower-case words."""
@@ -55,7 +62,12 @@ class StoredResult(models.Model):
 
 class KPIStatus(StoredResult):
     kpi = models.ForeignKey(
-        "kpis.KPI", verbose_name=_("KPI"), on_delete=models.CASCADE, related_name="statuses"
+        "kpis.KPI",
+        verbose_name=_("KPI"),
+        on_delete=models.CASCADE,
+        related_name="statuses",
+        db_index=False,  # see DERIVED ROW KEYS above
+        db_constraint=False,
     )
     explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
     explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
@@ -99,6 +111,8 @@ class ProgramStatus(StoredResult):
         verbose_name=_("programme"),
         on_delete=models.CASCADE,
         related_name="statuses",
+        db_index=False,  # see DERIVED ROW KEYS above
+        db_constraint=False,
     )
     explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
     explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
@@ -144,6 +158,8 @@ class NodeStatus(StoredResult):
         verbose_name=_("budget node"),
         on_delete=models.CASCADE,
         related_name="statuses",
+        db_index=False,  # see DERIVED ROW KEYS above
+        db_constraint=False,
     )
     explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
     explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)

@@ -35,7 +35,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,6 +112,9 @@ class RecomputeSummary:
     programs_written: int = 0
     nodes: int = 0
     nodes_written: int = 0
+    # Of the rows written, those copied from another date's rows with the same fingerprint.
+    kpis_reused: int = 0
+    programs_reused: int = 0
     program_status_counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -124,6 +127,8 @@ class RecomputeSummary:
         self.kpis_written += other.kpis_written
         self.programs += other.programs
         self.programs_written += other.programs_written
+        self.kpis_reused += other.kpis_reused
+        self.programs_reused += other.programs_reused
         self.errors += other.errors
 
 
@@ -390,12 +395,16 @@ def _versions(
 # Writing
 
 
-def _upsert(model: Any, rows: list[tuple[Any, ...]], fields: list[str]) -> None:
+def _upsert(
+    model: Any, rows: list[tuple[Any, ...]], fields: list[str], existing: Container[int]
+) -> None:
     """INSERT ... ON CONFLICT (object, as_of) DO UPDATE of ``rows``: tuples of (object id,
     as_of, *fields), written in key order (so two concurrent recomputes lock rows in the same
     order). On PostgreSQL the rows go through COPY into a temporary table and one
-    INSERT ... SELECT ... ON CONFLICT; elsewhere (the SQLite demo) through
-    bulk_create(update_conflicts=True) in batches."""
+    INSERT ... SELECT ... ON CONFLICT: DO UPDATE when one of the objects is in ``existing``
+    (stored for the date already), else DO NOTHING, which costs less (under the date's lock no
+    other recompute inserts them meanwhile; without it, the other's rows hold the same results);
+    elsewhere (the SQLite demo) through bulk_create(update_conflicts=True) in batches."""
     if not rows:
         return
     rows.sort(key=itemgetter(0))
@@ -437,20 +446,188 @@ def _upsert(model: Any, rows: list[tuple[Any, ...]], fields: list[str]) -> None:
                     copy.write_row(values)
                 else:
                     copy.write_row(row)
+        conflict = f"ON CONFLICT ({quote(fk.attname)}, as_of) DO NOTHING"
+        if any(row[0] in existing for row in rows):
+            conflict = f"ON CONFLICT ({quote(fk.attname)}, as_of) DO UPDATE SET {updates}"
         cursor.execute(
             f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {temp} "
-            f"ORDER BY {quote(fk.attname)} "
-            f"ON CONFLICT ({quote(fk.attname)}, as_of) DO UPDATE SET {updates}"
+            f"ORDER BY {quote(fk.attname)} {conflict}"
         )
 
 
 def _existing(
     model: Any, key: str, as_of: date, ids: Sequence[int] | None
 ) -> dict[int, tuple[str, str]]:
-    qs = model.objects.filter(as_of=as_of)
+    return _stored(model, key, as_of, ids, with_donor=False).current
+
+
+@dataclass
+class _Stored:
+    """The rows stored for the as-of date, {object id: (fingerprint, status)}, and those of the
+    donor date: the nearest stored date before it (else after it), whose rows are copied to the
+    as-of date where the fingerprint is the same (the fingerprints do not include the date: see
+    ``rules.as_of_key``)."""
+
+    current: dict[int, tuple[str, str]]
+    donor_date: date | None = None
+    donor: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Whether these are the rows of every object (no ids given), so that the donor date's rows
+    # not in ``donor`` do not exist.
+    complete: bool = False
+
+    def plan(
+        self, fingerprints: dict[int, str]
+    ) -> tuple[dict[int, str], dict[int, str], list[int]]:
+        """Split the objects by their new fingerprints: ({id: status} stored for the date and
+        unchanged, {id: status} to copy from the donor date, [ids] for the rules), in the order
+        of ``fingerprints``."""
+        unchanged: dict[int, str] = {}
+        reuse: dict[int, str] = {}
+        compute: list[int] = []
+        current, donor = self.current, self.donor
+        for object_id, fp in fingerprints.items():
+            old = current.get(object_id)
+            if old is not None and old[0] == fp:
+                unchanged[object_id] = old[1]
+                continue
+            other = donor.get(object_id)
+            if other is not None and other[0] == fp:
+                reuse[object_id] = other[1]
+            else:
+                compute.append(object_id)
+        return unchanged, reuse, compute
+
+
+_DONOR_DATE_SQL = """coalesce((SELECT max(as_of) FROM {table} WHERE as_of < %s {ids}),
+                (SELECT min(as_of) FROM {table} WHERE as_of > %s {ids}))"""
+
+
+def _stored(
+    model: Any, key: str, as_of: date, ids: Sequence[int] | None, *, with_donor: bool = True
+) -> _Stored:
+    """The stored (fingerprint, status) of the objects (all when ``ids`` is None) for ``as_of``
+    and, with ``with_donor``, for the donor date. One query, plain tuples."""
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    id_filter = ""
+    id_params: list[Any] = []
     if ids is not None:
-        qs = qs.filter(**{f"{key}__in": ids})
-    return {k: (fp, st) for k, fp, st in qs.values_list(key, "fingerprint", "status")}
+        if connection.vendor == "postgresql":
+            id_filter = f"AND {quote(key)} = ANY(%s)"
+            id_params = [list(ids)]
+        else:
+            id_filter = f"AND {quote(key)} IN ({', '.join(['%s'] * len(ids))})" if ids else "AND 0"
+            id_params = list(ids)
+    dates = "%s"
+    params: list[Any] = [as_of]
+    if with_donor:
+        dates += ", " + _DONOR_DATE_SQL.format(table=table, ids=id_filter)
+        params += [as_of, *id_params, as_of, *id_params]
+    stored = _Stored(current={}, complete=ids is None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(key)}, as_of, fingerprint, status FROM {table} "
+            f"WHERE as_of IN ({dates}) {id_filter}",
+            [*params, *id_params],
+        )
+        for object_id, day, fp, status in cursor.fetchall():
+            if isinstance(day, str):  # SQLite
+                day = date.fromisoformat(day)
+            if day == as_of:
+                stored.current[object_id] = (fp, status)
+            else:
+                stored.donor_date = day
+                stored.donor[object_id] = (fp, status)
+    return stored
+
+
+def _copy(
+    model: Any,
+    key: str,
+    fields: list[str],
+    stored: _Stored,
+    reuse: Iterable[int],
+    *,
+    to: date,
+    now: Any,
+) -> None:
+    """Copy the donor date's rows of the objects ``reuse`` to the date ``to``, server-side
+    (INSERT ... SELECT), with ``computed_at`` = now; rows of objects stored for ``to`` already
+    are replaced (ON CONFLICT (object, as_of) DO UPDATE), the others inserted."""
+    if stored.donor_date is None:
+        return
+    new = [i for i in reuse if i not in stored.current]
+    replaced = [i for i in reuse if i in stored.current]
+    for ids, upsert in ((replaced, True), (new, False)):
+        if not ids:
+            continue
+        chosen = set(ids)
+        others = [i for i in stored.donor if i not in chosen] if stored.complete else []
+        _copy_rows(
+            model,
+            key,
+            fields,
+            ids,
+            others if stored.complete and len(others) < len(ids) else None,
+            source=stored.donor_date,
+            to=to,
+            now=now,
+            upsert=upsert,
+        )
+
+
+def _copy_rows(
+    model: Any,
+    key: str,
+    fields: list[str],
+    ids: Sequence[int],
+    others: Sequence[int] | None,
+    *,
+    source: date,
+    to: date,
+    now: Any,
+    upsert: bool,
+) -> None:
+    """The copy of ``_copy``. ``others``, when given, are the donor date's other objects: the
+    rows copied are then all of that date but theirs (the nightly case: all of them)."""
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    columns = [key, "as_of", *fields]
+    quoted = ", ".join(quote(c) for c in columns)
+    selected = ", ".join("%s" if c in ("as_of", "computed_at") else quote(c) for c in columns)
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in fields)
+    # Rows not stored for the date yet: DO NOTHING (cheaper than DO UPDATE; under the date's lock
+    # nothing else inserts them, and without it the other writer's row has the same content).
+    conflict = f"ON CONFLICT ({quote(key)}, as_of) " + (
+        f"DO UPDATE SET {updates}" if upsert else "DO NOTHING"
+    )
+    dated: list[Any] = [
+        to if c == "as_of" else now for c in columns if c in ("as_of", "computed_at")
+    ]
+    insert = f"INSERT INTO {table} ({quoted}) SELECT {selected} FROM {table}"
+    order = f"ORDER BY {quote(key)} {conflict}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if others is not None:
+                cursor.execute(
+                    f"{insert} WHERE as_of = %s AND {quote(key)} <> ALL(%s) {order}",
+                    [*dated, source, list(others)],
+                )
+            else:  # a hash join with the ids (= ANY(ids) would scan the array for each row)
+                cursor.execute(
+                    f"{insert} JOIN unnest(%s::bigint[]) AS copied(id) "
+                    f"ON copied.id = {quote(key)} WHERE as_of = %s {order}",
+                    [*dated, sorted(ids), source],
+                )
+            return
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), 500):  # the SQLite demo: bounded IN lists
+            chunk = ordered[i : i + 500]
+            cursor.execute(
+                f"{insert} WHERE as_of = %s "
+                f"AND {quote(key)} IN ({', '.join(['%s'] * len(chunk))}) {order}",
+                [*dated, source, *chunk],
+            )
 
 
 _Q4 = Decimal("0.0001")
@@ -549,21 +726,22 @@ def _recompute_programs(
         preloaded_reports = _load_reports(pids, as_of)
         value_digests = {k: _fingerprint(sorted(series)) for k, series in preloaded_values.items()}
         report_digests = {k: _fingerprint(v) for k, v in preloaded_reports.items()}
-    old_kpis = _existing(
+    stored_kpis = _stored(
         KPIStatus, "kpi_id", as_of, None if everything else [k[0] for k in kpi_keys]
     )
-    old_programs = _existing(ProgramStatus, "program_id", as_of, pids)
+    stored_programs = _stored(ProgramStatus, "program_id", as_of, pids)
 
-    # Pass 1: fingerprints; the rules run only where they changed.
+    # Pass 1: fingerprints. They leave the as-of date out and take instead what the rules take
+    # from it (rules.as_of_key: started, periods come due, target version in force; the digests
+    # already cover only the values counted on that date), so a row stored for another date with
+    # the same fingerprint is copied server-side, and the rules run only where something changed.
     # (A plain string per object, hashed once: this loop runs for every KPI on every recompute.)
     kpi_fp: dict[int, str] = {}
-    kpi_status: dict[int, str] = {}
-    changed_kpi_ids: list[int] = []
-    head = f"{settings_fp}|{as_of.isoformat()}"
     program_head = {
-        pid: f"{head}|{p.start.isoformat()}|{p.end.isoformat()}|{p.frequency}"
+        pid: f"{settings_fp}|{p.start.isoformat()}|{p.end.isoformat()}|{p.frequency}"
         for pid, p in programs.items()
     }
+    date_keys: dict[tuple[int, int], tuple[bool, int, int]] = {}
     blake2b = hashlib.blake2b
     for kpi_id, program_id, grace_days, definition in kpi_keys:
         program = programs.get(program_id)
@@ -575,18 +753,27 @@ def _recompute_programs(
         )
         kpi_milestones = milestones.get(kpi_id)
         kpi_revisions = revisions.get(kpi_id)
+        if kpi_revisions:
+            date_key = rules.as_of_key(
+                program.facts(),
+                grace_days=grace_days,
+                as_of=as_of,
+                effective_from=[r[0] for r in kpi_revisions],
+            )
+        else:
+            date_key = date_keys.get((program_id, grace_days))  # type: ignore[assignment]
+            if date_key is None:
+                date_key = date_keys[program_id, grace_days] = rules.as_of_key(
+                    program.facts(), grace_days=grace_days, as_of=as_of
+                )
         text = (
-            f"{program_head[program_id]}|{definition}|{value_digests.get(kpi_id)}"
+            f"{program_head[program_id]}|{date_key}|{definition}|{value_digests.get(kpi_id)}"
             f"|{_fingerprint(kpi_milestones) if kpi_milestones else ''}"
             f"|{_fingerprint(kpi_revisions) if kpi_revisions else ''}"
         )
-        fp = blake2b(text.encode(), digest_size=16).hexdigest()
-        kpi_fp[kpi_id] = fp
-        old = old_kpis.get(kpi_id)
-        if old is not None and old[0] == fp:
-            kpi_status[kpi_id] = old[1]
-        else:
-            changed_kpi_ids.append(kpi_id)
+        kpi_fp[kpi_id] = blake2b(text.encode(), digest_size=16).hexdigest()
+    kpi_status, kpi_reuse, changed_kpi_ids = stored_kpis.plan(kpi_fp)
+    kpi_status.update(kpi_reuse)
     changed_kpis: list[tuple[Any, ...]] = []
     if changed_kpi_ids:
         if kpi_definitions is None:
@@ -596,19 +783,17 @@ def _recompute_programs(
             }
         changed_kpis = [kpi_definitions[k] for k in changed_kpi_ids]
     program_fp: dict[int, str] = {}
-    changed_programs: list[int] = []
     for pid, program in programs.items():
         kpis_part = ",".join(kpi_fp[k] for k in program.kpi_ids)
+        date_key = date_keys.get((pid, program.grace_days)) or rules.as_of_key(
+            program.facts(), grace_days=program.grace_days, as_of=as_of
+        )
         text = (
-            f"{program_head[pid]}|{program.fiscal_year}|{program.allocated_won}"
+            f"{program_head[pid]}|{date_key}|{program.fiscal_year}|{program.allocated_won}"
             f"|{program.grace_days}|{report_digests.get(pid)}|{kpis_part}"
         )
-        fp = blake2b(text.encode(), digest_size=16).hexdigest()
-        program_fp[pid] = fp
-        old = old_programs.get(pid)
-        if old is not None and old[0] == fp:
-            continue
-        changed_programs.append(pid)
+        program_fp[pid] = blake2b(text.encode(), digest_size=16).hexdigest()
+    program_unchanged, program_reuse, changed_programs = stored_programs.plan(program_fp)
 
     # Pass 2: the rules, over the changed objects' inputs only.
     kpi_write: list[tuple[Any, ...]] = []
@@ -649,9 +834,10 @@ def _recompute_programs(
         kpi_status[kpi_id] = str(assessment.status)
         kpi_write.append(_kpi_row(kpi_id, as_of, kpi_fp[kpi_id], now, assessment))
 
-    changed = set(changed_programs)
     program_result: dict[int, tuple[str, str]] = {
-        pid: old_programs[pid] for pid in programs if pid not in changed
+        pid: (program_fp[pid], status)
+        for statuses in (program_unchanged, program_reuse)
+        for pid, status in statuses.items()
     }
     program_write: list[ProgramStatus] = []
     reports: dict[int, list[tuple[date, int | None]]] = {}
@@ -705,12 +891,29 @@ def _recompute_programs(
             )
         )
 
-    _upsert(KPIStatus, kpi_write, KPI_FIELDS)
-    _upsert(ProgramStatus, [_row(p, PROGRAM_FIELDS) for p in program_write], PROGRAM_FIELDS)
+    _copy(KPIStatus, "kpi_id", KPI_FIELDS, stored_kpis, kpi_reuse, to=as_of, now=now)
+    _upsert(KPIStatus, kpi_write, KPI_FIELDS, stored_kpis.current)
+    _copy(
+        ProgramStatus,
+        "program_id",
+        PROGRAM_FIELDS,
+        stored_programs,
+        program_reuse,
+        to=as_of,
+        now=now,
+    )
+    _upsert(
+        ProgramStatus,
+        [_row(p, PROGRAM_FIELDS) for p in program_write],
+        PROGRAM_FIELDS,
+        stored_programs.current,
+    )
     summary.kpis = len(kpi_fp)
-    summary.kpis_written = len(kpi_write)
+    summary.kpis_written = len(kpi_write) + len(kpi_reuse)
+    summary.kpis_reused = len(kpi_reuse)
     summary.programs = len(programs)
-    summary.programs_written = len(program_write)
+    summary.programs_written = len(program_write) + len(program_reuse)
+    summary.programs_reused = len(program_reuse)
     return programs, program_result, summary
 
 
@@ -743,23 +946,25 @@ def _recompute_nodes(
         if parent_id is not None:
             children[parent_id].append(node_id)
     # Merkle fingerprints, bottom-up: a node's covers its subtree's amounts and programme inputs.
+    # (A plain string per node, hashed once, as for the KPIs: a node per programme.)
     node_fp: dict[int, str] = {}
+    blake2b = hashlib.blake2b
     for node_id, _parent, code, amount, _year in reversed(nodes):  # children before parents
         pid = program_of_node.get(node_id)
-        node_fp[node_id] = _fingerprint(
-            code,
-            amount,
-            program_result[pid][0] if pid is not None else None,
-            sorted(node_fp[c] for c in children.get(node_id, [])),
+        kids = children.get(node_id)
+        text = (
+            f"{code}|{amount}|{program_result[pid][0] if pid is not None else '-'}"
+            f"|{','.join(sorted(node_fp[c] for c in kids)) if kids else ''}"
         )
+        node_fp[node_id] = blake2b(text.encode(), digest_size=16).hexdigest()
     targets = [n for n in nodes if n[0] not in program_of_node]
-    old = _existing(NodeStatus, "node_id", as_of, [n[0] for n in targets])
-    changed = {}
-    for node_id, *_rest in targets:
-        fp = _fingerprint(settings_fp, as_of, node_fp[node_id])
-        previous = old.get(node_id)
-        if previous is None or previous[0] != fp:
-            changed[node_id] = fp
+    stored = _stored(NodeStatus, "node_id", as_of, [n[0] for n in targets])
+    # A node's rollup depends on its subtree only, not on the date: no date in the fingerprint.
+    fingerprints = {
+        node_id: _fingerprint(settings_fp, node_fp[node_id]) for node_id, *_rest in targets
+    }
+    _unchanged, reuse, compute = stored.plan(fingerprints)
+    changed = {node_id: fingerprints[node_id] for node_id in compute}
     write: list[NodeStatus] = []
     if changed:
         code_of = {n[0]: n[2] for n in nodes}
@@ -798,8 +1003,9 @@ def _recompute_nodes(
                         amount_by_status=dict(rollup.amount_by_status),
                     )
                 )
-    _upsert(NodeStatus, [_row(n, NODE_FIELDS) for n in write], NODE_FIELDS)
-    return len(targets), len(write)
+    _copy(NodeStatus, "node_id", NODE_FIELDS, stored, reuse, to=as_of, now=now)
+    _upsert(NodeStatus, [_row(n, NODE_FIELDS) for n in write], NODE_FIELDS, stored.current)
+    return len(targets), len(write) + len(reuse)
 
 
 # --------------------------------------------------------------------------------------------

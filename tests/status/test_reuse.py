@@ -1,0 +1,146 @@
+"""Rows reused across as-of dates: a recompute for a new date copies, server-side, the rows whose
+fingerprint (which leaves the date out: rules.as_of_key) matches the nearest stored date's, and
+the result is exactly what computing that date from nothing gives."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kpis.models import RevisionReason, TargetRevision
+from status.models import KPIStatus, NodeStatus, ProgramStatus
+from status.services import status_recompute_all, status_recompute_program
+from tests.status.portfolio import approve
+
+MODELS = {KPIStatus: "kpi_id", ProgramStatus: "program_id", NodeStatus: "node_id"}
+# Everything a row holds but its own id, the time it was written and the fingerprint.
+IGNORED = {"id", "computed_at", "fingerprint"}
+
+
+def _rows(day: date, ignored: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
+    out = {}
+    for model, key in MODELS.items():
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.attname not in IGNORED and f.attname not in ignored
+        ]
+        out[model.__name__] = sorted(
+            model.objects.filter(as_of=day).order_by(key).values_list(*names)
+        )
+    return out
+
+
+def _clear() -> None:
+    for model in MODELS:
+        model.objects.all().delete()
+
+
+@pytest.fixture
+def busy(portfolio):
+    """A year of reports, a late one (overdue periods), a revision taking effect mid-year."""
+    p = portfolio
+    approve(p, p.a, date(2026, 3, 31), {"A-CUM": 200, "A-LVL": 30}, 200_000_000)
+    approve(p, p.a, date(2026, 6, 30), {"A-CUM": 150, "A-LVL": 45}, 150_000_000)
+    approve(p, p.a, date(2026, 9, 30), {"A-CUM": 100}, None)
+    approve(p, p.b, date(2026, 3, 31), {"B-ANN": 90}, 100_000_000)
+    approve(p, p.b, date(2026, 9, 30), {"B-ANN": 120}, 100_000_000)
+    approve(p, p.c, date(2026, 9, 30), {"C-CUM": 4}, 10_000_000)
+    kpi = p.kpis["A-LVL"]
+    TargetRevision.objects.create(
+        kpi=kpi,
+        effective_from=date(2026, 8, 20),
+        previous={"target": "100", "target_date": "2026-12-31", "baseline": "0", "milestones": []},
+        revised={"target": "80", "target_date": "2027-06-30", "baseline": "0", "milestones": []},
+        reason=RevisionReason.SCOPE_CHANGE,
+        created_by=p.user,
+    )
+    kpi.target = Decimal(80)
+    kpi.target_date = date(2027, 6, 30)
+    kpi.save(update_fields=["target", "target_date"])
+    return p
+
+
+# Every 6 days through two years, plus each side of the days where something changes: starts,
+# period ends, due dates (end + 30 days), the revision, the new year.
+DAYS = sorted(
+    {date(2025, 12, 1) + timedelta(days=6 * i) for i in range(125)}
+    | {
+        d + timedelta(days=k)
+        for d in (
+            date(2026, 1, 1),
+            date(2026, 3, 31),
+            date(2026, 4, 30),
+            date(2026, 7, 1),
+            date(2026, 7, 30),
+            date(2026, 8, 20),
+            date(2026, 10, 30),
+            date(2027, 1, 1),
+            date(2027, 1, 30),
+        )
+        for k in (-1, 0, 1)
+    }
+)
+
+
+@pytest.mark.django_db
+def test_reused_rows_equal_rows_computed_from_nothing(busy):
+    reused = 0
+    for day in DAYS:  # forwards: the donor is the day before
+        reused += status_recompute_all(as_of=day).kpis_reused
+    assert reused > len(DAYS)  # most days reuse most rows
+    with_reuse = {day: _rows(day) for day in DAYS}
+    for day in DAYS:
+        _clear()
+        summary = status_recompute_all(as_of=day)
+        assert summary.kpis_reused == summary.programs_reused == 0
+        assert _rows(day) == with_reuse[day], day
+
+
+@pytest.mark.django_db
+def test_backwards_and_single_programme_recomputes_reuse_correctly(busy):
+    expected = {}
+    for day in DAYS[::7]:
+        _clear()
+        status_recompute_all(as_of=day)
+        expected[day] = _rows(day)
+    _clear()
+    for day in reversed(DAYS[::7]):  # backwards: the donor is a later date
+        status_recompute_all(as_of=day)
+    for day in DAYS[::7]:
+        assert _rows(day) == expected[day], day
+    _clear()
+    for day in DAYS[::7]:
+        status_recompute_program(program_id=busy.a.id, as_of=day)
+    for day in DAYS[::7]:
+        assert _rows(day) == expected[day], day
+
+
+@pytest.mark.django_db
+def test_a_new_date_with_nothing_changed_is_copied_server_side(busy):
+    status_recompute_all(as_of=date(2026, 11, 5))
+    with CaptureQueriesContext(connection) as ctx:
+        summary = status_recompute_all(as_of=date(2026, 11, 6))
+    assert (summary.kpis_reused, summary.programs_reused) == (4, 3)
+    assert summary.kpis_written == 4 and summary.programs_written == 3
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith("INSERT")]
+    assert len(writes) == 3 and all("SELECT" in sql for sql in writes)  # no row through Python
+    no_date = frozenset({"as_of"})
+    assert _rows(date(2026, 11, 6), no_date) == _rows(date(2026, 11, 5), no_date)
+    assert NodeStatus.objects.filter(as_of=date(2026, 11, 6)).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_period_coming_due_is_not_reused(busy):
+    # Q3 comes due on 30 Oct (its end + 30 grace days): A-LVL, which has no Q3 value, turns
+    # overdue, so the rules run again for every KPI (of every programme with quarterly periods).
+    status_recompute_all(as_of=date(2026, 10, 29))
+    summary = status_recompute_all(as_of=date(2026, 10, 30))
+    assert summary.kpis_reused == 0
+    row = KPIStatus.objects.get(kpi=busy.kpis["A-LVL"], as_of=date(2026, 10, 30))
+    assert row.overdue
+    assert not KPIStatus.objects.get(kpi=busy.kpis["A-LVL"], as_of=date(2026, 10, 29)).overdue
