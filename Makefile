@@ -75,7 +75,7 @@ SERVE_BROKER_URL ?= redis://127.0.0.1:6379/4
 LOAD_TIME ?= 3m
 .PHONY: serve load faults fuzz
 
-serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat
+serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat (worker and beat restarted by ops/supervise.py if they exit)
 	SERVE_DATABASE_URL=$(SERVE_DATABASE_URL) SERVE_BROKER_URL=$(SERVE_BROKER_URL) PORT=$(PORT) \
 		$(BIN)/python loadtest/stack.py serve
 
@@ -83,7 +83,7 @@ load: install ## Locust, headless on loopback, against the production stack it s
 	LOAD_TIME=$(LOAD_TIME) $(BIN)/python loadtest/run_load.py
 
 FAULTS ?= worker redis postgres
-faults: install ## Fault runs against the production stack: worker SIGKILL, Redis stop, PostgreSQL restart (STOPS SHARED SERVICES; FAULTS="worker" for one; FAULTS_ARGS=--dry-run to print the steps)
+faults: install ## Fault runs (worker SIGKILL, Redis stop, PostgreSQL restart) on a PRIVATE PostgreSQL (initdb, port 55432) and Redis (56379) made and removed by the run; never touches 5432/6379 (FAULTS="worker" for one; FAULTS_ARGS=--dry-run prints the steps)
 	$(BIN)/python faults/run_faults.py $(FAULTS_ARGS) $(FAULTS)
 
 fuzz: install ## Schemathesis on /api/schema/ as each role against the production stack (RECREATES FUZZ_DATABASE_URL, default tracker_fuzz), then the Hypothesis parser properties with FUZZ_EXAMPLES (2000)

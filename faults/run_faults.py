@@ -1,24 +1,30 @@
 """``make faults``: scripted fault runs against the production stack (gunicorn, a Celery worker,
-beat; started here on loopback against a fresh database FAULTS_DATABASE_URL, default
-tracker_faults, and Redis FAULTS_BROKER_URL, default db 7). Each run prints what it did and what it
-found, ends with the services restored, and the script exits non-zero when anything was lost.
+beat; started here on loopback). The stack runs against a PRIVATE PostgreSQL cluster and a PRIVATE
+Redis that this script creates for the run (faults/services.py: ``initdb`` into a temporary
+directory, port 55432; ``redis-server`` on port 56379; the next free port if taken) and removes at
+the end: the faults stop and restart only those, never the services other people on the machine
+use (PostgreSQL 5432, Redis 6379). Each run prints what it did and what it found, ends with the
+services restored, and the script exits non-zero when anything was lost.
 
     python faults/run_faults.py [--dry-run] [baseline] worker redis postgres
 
 - ``worker``: SIGKILL the worker's pool processes while ``status.recompute_all`` runs; with
   acks_late and reject_on_worker_lost the task is delivered again and finishes; the stored
   results have exactly one row per (object, day).
-- ``redis``: ``redis-cli shutdown nosave`` while officers submit and reviewers approve through the
-  API; submissions keep committing (approvals leave their programmes stale), /healthz says 503;
-  Redis is restarted, the stale sweep (what beat runs every 10 minutes) is sent, and every
-  approved programme is recomputed.
-- ``postgres``: ``pg_ctlcluster ... main restart`` under the same API load; requests answer 503
-  (never 500) while it is down, the application recovers without a restart, every acknowledged
-  submission is stored exactly once.
+- ``redis``: the private Redis is shut down (``shutdown nosave``) for 20 s while officers submit
+  and reviewers approve through the API; submissions keep committing (approvals leave their
+  programmes stale), /healthz says 503, the worker and beat keep running (or are restarted by
+  ops/supervise.py) and the stack stays up; Redis is started again, /healthz is 200 again, the
+  stale sweep (what beat runs every 10 minutes) is sent, and every approved programme is
+  recomputed.
+- ``postgres``: the private cluster is stopped (``pg_ctl stop -m fast``), kept down for
+  ``FAULTS_PG_DOWN`` seconds (10) under the same API load, and started again; every answer while
+  it is down is a 503 (JSON under /api/, the plain page for a signed-in page view, never a 500),
+  the application recovers without a restart, and every acknowledged submission is stored
+  exactly once.
 
-``baseline`` runs the traffic and the checks with no fault (proves the harness; safe anywhere).
-``redis`` and ``postgres`` stop services that everyone on the machine shares: run them only when
-nobody else is using them. ``--dry-run`` prepares nothing and prints the steps and commands.
+``baseline`` runs the traffic and the checks with no fault (proves the harness). ``--dry-run``
+prepares nothing and prints the steps and commands.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -39,31 +46,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "loadtest"))
 from stack import BIN, ROOT, VAR, Stack, healthz, prepare, recreate_database, stack_env
 
-REDIS_STOP = ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"]
-REDIS_START = [
-    "redis-server",
-    "--daemonize",
-    "yes",
-    "--bind",
-    "127.0.0.1",
-    "-::1",
-    "--port",
-    "6379",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    "/var/lib/redis",
-    "--logfile",
-    "/var/log/redis/ci.log",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from services import PrivateServices
 
-
-def pg_restart_command() -> list[str]:
-    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
-    version = versions[-1] if versions else "15"
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+PG_DOWN = float(os.environ.get("FAULTS_PG_DOWN", "10"))
+REDIS_DOWN = float(os.environ.get("FAULTS_REDIS_DOWN", "20"))
 
 
 def say(message: str) -> None:
@@ -73,11 +60,10 @@ def say(message: str) -> None:
 # -- the environment ----------------------------------------------------------------------------
 
 
-def make_env() -> dict[str, str]:
+def make_env(services: PrivateServices) -> dict[str, str]:
     return stack_env(
-        database_url=os.environ.get("FAULTS_DATABASE_URL")
-        or "postgres://postgres@127.0.0.1:5432/tracker_faults",
-        broker_url=os.environ.get("FAULTS_BROKER_URL") or "redis://127.0.0.1:6379/7",
+        database_url=services.database_url,
+        broker_url=services.broker_url,
         port=int(os.environ.get("FAULTS_PORT", "8070")),
         WEB_CONCURRENCY="3",
         GUNICORN_TIMEOUT="60",
@@ -128,21 +114,33 @@ def django_setup(env: dict[str, str]) -> None:
 # -- API traffic --------------------------------------------------------------------------------
 
 
+def readable(response: Any) -> str:
+    """A response body to print: JSON without \\u escapes, text on one line."""
+    try:
+        return json.dumps(response.json(), ensure_ascii=False)
+    except ValueError:
+        return str(response.text).replace("\n", " ")
+
+
 class Traffic:
     """Officers submitting (create + submit) and one reviewer approving, through the API, in
     threads; every answer's status is counted, every acknowledged submission kept."""
 
-    def __init__(self, base: str, plan: dict[str, Any], officers: int = 6) -> None:
+    def __init__(self, base: str, plan: dict[str, Any], *, first: int, officers: int = 6) -> None:
         import requests
 
         self.base = base
         self.requests = requests
         self.plan = plan
-        self.officers = plan["officers"][:officers]
+        # Each fault its own officers (plan: 20), so that every fault creates new reports.
+        self.officers = plan["officers"][first : first + officers]
         self.reviewer = plan["reviewers"][0]
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.statuses: Counter[int] = Counter()
+        self.phase = "before"  # "down" while the fault lasts, then "after"
+        self.by_phase: dict[str, Counter[int]] = {}
+        self.server_errors: list[str] = []
         self.submitted: list[dict[str, Any]] = []
         self.approved: list[int] = []
         self.threads: list[threading.Thread] = []
@@ -155,12 +153,21 @@ class Traffic:
                 method, self.base + path, headers=headers, timeout=30, **kwargs
             )
         except self.requests.RequestException:
-            with self.lock:
-                self.statuses[0] += 1  # no answer at all
+            self._count(0)  # no answer at all
             return None
-        with self.lock:
-            self.statuses[r.status_code] += 1
+        self._count(r.status_code)
+        if r.status_code >= 500:
+            with self.lock:
+                self.server_errors.append(
+                    f"{method} {path.split('?')[0]}: {r.status_code} "
+                    f"{r.headers.get('Content-Type', '')} {readable(r)[:120]!r}"
+                )
         return r
+
+    def _count(self, status: int) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            self.by_phase.setdefault(self.phase, Counter())[status] += 1
 
     def _officer(self, person: dict[str, Any]) -> None:
         slots = list(person["slots"])
@@ -239,7 +246,8 @@ class Traffic:
 
 
 def check_submissions(traffic: Traffic) -> list[str]:
-    """Every acknowledged submission in the database exactly once; no 500."""
+    """Every acknowledged submission in the database exactly once, still submitted (or
+    approved); no 5xx but 503."""
     from datetime import date
 
     from reporting.models import ProgressReport
@@ -251,17 +259,27 @@ def check_submissions(traffic: Traffic) -> list[str]:
         if a["id"] not in stored:
             lost.append(f"acknowledged submission {a['id']} missing")
             continue
+        if stored[a["id"]].status not in ("submitted", "approved"):
+            lost.append(f"acknowledged submission {a['id']} is {stored[a['id']].status}")
         n = ProgressReport.objects.filter(
             program__node__code=a["program"], period_end=date.fromisoformat(a["period_end"])
         ).count()
         if n != 1:
             lost.append(f"{a['program']} {a['period_end']}: {n} reports, expected 1")
-    if traffic.statuses.get(500):
-        lost.append(f"{traffic.statuses[500]} answers were 500 (expected 503 while down)")
+    unclean = {k: v for k, v in traffic.statuses.items() if k >= 500 and k != 503}
+    if unclean:
+        lost.append(f"answers {unclean} (only 503 is a clean failure)")
+        lost += traffic.server_errors[:5]
+    phases = "; ".join(
+        f"{phase} {dict(sorted(c.items()))}" for phase, c in traffic.by_phase.items()
+    )
     say(
         f"acknowledged submissions {len(ids)}, stored {len(stored)}; approvals "
-        f"{len(traffic.approved)}; answers by status {dict(sorted(traffic.statuses.items()))}"
+        f"{len(traffic.approved)}; answers by status: {phases}"
     )
+    samples = [e for e in traffic.server_errors if " 503 " in e][:2]
+    for sample in samples:
+        say(f"  a 503 answer: {sample}")
     return lost
 
 
@@ -300,8 +318,8 @@ def wait_health(port: int, want: int, timeout: float) -> bool:
 
 def worker_pool_pids(stack: Stack) -> list[int]:
     """The pool processes of the stack's Celery worker: Celery worker processes whose parent is
-    itself a Celery worker process (the worker's main process, which honcho watches, is spared;
-    the shell honcho starts it with is not counted as a worker)."""
+    itself a Celery worker process (the worker's main process is spared; neither the shell honcho
+    starts it with nor ops/supervise.py, which runs it, is counted as a worker)."""
     import psutil
 
     assert stack.proc is not None
@@ -311,6 +329,8 @@ def worker_pool_pids(stack: Stack) -> list[int]:
             if proc.name() in ("sh", "bash", "dash"):
                 continue
             cmd = " ".join(proc.cmdline())
+            if "ops.supervise" in cmd:
+                continue
             if "celery" in cmd and " worker" in cmd:
                 workers[proc.pid] = proc
         except psutil.Error:
@@ -372,81 +392,274 @@ def fault_worker(stack: Stack, env: dict[str, str]) -> list[str]:
             lost.append(f"{model.__name__}: duplicates for {today}")
         if not count:
             lost.append(f"{model.__name__}: nothing stored for {today}")
+    lost += kill_worker_main(stack)
     return lost
 
 
-def fault_redis(stack: Stack, plan: dict[str, Any], env: dict[str, str]) -> list[str]:
+def supervised_worker(stack: Stack, name: str = "worker") -> tuple[int | None, list[int]]:
+    """The worker's (or beat's) main process, the child of the ops/supervise.py process that runs
+    ``celery ... worker`` (``beat``), and its children (the worker's pool)."""
+    import psutil
+
+    assert stack.proc is not None
+    for proc in psutil.Process(stack.proc.pid).children(recursive=True):
+        try:
+            if proc.name() in ("sh", "bash", "dash"):
+                continue  # the shell honcho runs the Procfile line with
+            cmd = " ".join(proc.cmdline())
+            if "ops.supervise" in cmd and f" {name}" in cmd:
+                for child in proc.children():
+                    return child.pid, [c.pid for c in child.children()]
+        except psutil.Error:
+            continue
+    return None, []
+
+
+def kill_worker_main(stack: Stack) -> list[str]:
+    """SIGKILL the worker's main process while it is idle: ops/supervise.py starts it again
+    (a Procfile runner would otherwise stop web and beat with it); the stack stays up and the
+    new worker runs the heartbeat."""
+    import psutil
+
+    say("then SIGKILL the worker's main process (idle): it must be started again, alone")
+    restarts_before = len(supervise_restarts(stack))
+    main, pool = supervised_worker(stack)
+    if main is None:
+        return ["found no worker process under ops/supervise.py"]
+    killed_at = time.time()
+    os.kill(main, signal.SIGKILL)
+    say(f"killed the worker's main process {main} (SIGKILL); its pool was {pool}")
+    deadline = time.monotonic() + 120
+    new_main, age = None, None
+    while time.monotonic() < deadline:
+        new_main = supervised_worker(stack)[0]
+        status, body = healthz(stack.port)
+        if new_main not in (None, main) and status == 200:
+            age = json.loads(body)["checks"]["worker"].get("age_seconds")
+            if age is not None and age < time.time() - killed_at:
+                break
+        time.sleep(1)
+    else:
+        return [f"no new worker ran the heartbeat within 120 s of the kill (now {new_main})"]
+    say(
+        f"new worker main process {new_main}; /healthz 200 with a worker heartbeat {age:.1f} s "
+        f"old, {time.time() - killed_at:.0f} s after the kill"
+    )
+    time.sleep(5)
+    left = []
+    for pid in pool:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                left.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    say(f"pool processes of the killed worker still alive 5 s later: {left or 'none'}")
+    lost = check_stack(stack, restarts_before)
+    if len(supervise_restarts(stack)) <= restarts_before:
+        lost.append("ops/supervise.py logged no restart of the worker")
+    return lost
+
+
+def supervise_restarts(stack: Stack) -> list[str]:
+    """The restarts ops/supervise.py logged in this stack's log (honcho's prefix names the
+    process)."""
+    try:
+        text = stack.log_path.read_text(errors="replace")
+    except OSError:
+        return []
+    return [
+        line.split("|", 1)[0].split()[-1]
+        for line in text.splitlines()
+        if "ops.supervise" in line and "restarting it" in line
+    ]
+
+
+def check_stack(stack: Stack, restarts_before: int) -> list[str]:
+    """The stack (honcho and its three processes) must still run: one process exiting would have
+    stopped them all."""
+    restarts = supervise_restarts(stack)[restarts_before:]
+    alive = stack.proc is not None and stack.proc.poll() is None
+    say(
+        f"stack still running without a restart by us: {alive}; process restarts by "
+        f"ops/supervise.py during the fault: {dict(Counter(restarts)) or 'none'}"
+    )
+    return [] if alive else ["the stack exited (honcho stopped web, worker and beat)"]
+
+
+def send_sweep(env: dict[str, str]) -> None:
     from config.celery import app
 
-    say("FAULT redis: API traffic; redis-cli shutdown nosave; 20 s; restart")
-    traffic = Traffic(f"http://127.0.0.1:{stack.port}", plan)
+    say("send status.sweep_stale (beat sends it every 10 minutes)")
+    app.conf.update(broker_url=env["CELERY_BROKER_URL"], task_always_eager=False)
+    app.send_task("status.sweep_stale")
+
+
+def fault_redis(
+    stack: Stack, plan: dict[str, Any], env: dict[str, str], services: PrivateServices
+) -> list[str]:
+    say(
+        f"FAULT redis: API traffic; stop the private Redis (port {services.redis_port}) for "
+        f"{REDIS_DOWN:.0f} s; start it again"
+    )
+    restarts_before = len(supervise_restarts(stack))
+    celery_before = {name: supervised_worker(stack, name)[0] for name in ("worker", "beat")}
+    traffic = Traffic(f"http://127.0.0.1:{stack.port}", plan, first=0)
     traffic.start()
     time.sleep(10)
     before = len(traffic.submitted)
     lost: list[str] = []
     try:
-        say("$ " + " ".join(REDIS_STOP))
-        subprocess.run(REDIS_STOP, check=False)
+        say("$ " + shlex.join(services.redis_stop_command()))
+        traffic.phase = "down"
+        services.stop_redis()
+        down_at = time.monotonic()
         time.sleep(3)
         status = healthz(stack.port)[0]
         say(f"/healthz while Redis is down: {status}")
         if status != 503:
             lost.append(f"/healthz answered {status} with Redis down (expected 503)")
-        time.sleep(17)
+        time.sleep(max(0.0, REDIS_DOWN - (time.monotonic() - down_at)))
         during = len(traffic.submitted) - before
         say(f"submissions acknowledged while Redis was down: {during}")
         if during == 0:
             lost.append("no submission committed while Redis was down")
     finally:
-        say("$ " + " ".join(REDIS_START))
-        subprocess.run(REDIS_START, check=False)
+        say("$ " + shlex.join(services.redis_start_command()))
+        services.start_redis()
+        traffic.phase = "after"
+    back = time.monotonic()
     if not wait_health(stack.port, 200, 120):
         lost.append("/healthz not 200 within 120 s of Redis's return")
+    else:
+        say(f"/healthz 200 again {time.monotonic() - back:.0f} s after Redis returned")
     time.sleep(5)
     traffic.stop()
-    say("send status.sweep_stale (beat sends it every 10 minutes)")
-    app.conf.update(broker_url=env["CELERY_BROKER_URL"], task_always_eager=False)
-    app.send_task("status.sweep_stale")
+    celery_after = {name: supervised_worker(stack, name)[0] for name in ("worker", "beat")}
+    for name, pid in celery_before.items():
+        kept = pid is not None and pid == celery_after[name]
+        say(
+            f"{name} main process before and after the outage: {pid}, {celery_after[name]} "
+            f"({'the same process: it rode the outage out' if kept else 'RESTARTED'})"
+        )
+    lost += check_stack(stack, restarts_before)
+    send_sweep(env)
     lost += check_submissions(traffic)
     lost += wait_recomputed(traffic.approved)
     return lost
 
 
-def fault_postgres(stack: Stack, plan: dict[str, Any], env: dict[str, str]) -> list[str]:
+def probe(session: Any, url: str, **kwargs: Any) -> tuple[int, str, str, str]:
+    """(status, content type, Retry-After, the body's start) of one GET; 0 when no answer."""
+    try:
+        r = session.get(url, timeout=30, allow_redirects=False, **kwargs)
+    except Exception as exc:  # any failure to answer is reported as such
+        return 0, "", "", type(exc).__name__
+    return (
+        r.status_code,
+        r.headers.get("Content-Type", ""),
+        r.headers.get("Retry-After", ""),
+        readable(r)[:80],
+    )
+
+
+def signed_in(base: str, person: dict[str, Any]) -> Any:
+    """A browser-like session signed in with the login form."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    form = session.get(f"{base}/accounts/login/", timeout=30)
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    session.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": person["username"],
+            "password": person["password"],
+            "csrfmiddlewaretoken": match.group(1) if match else "",
+        },
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=30,
+    )
+    return session
+
+
+def fault_postgres(
+    stack: Stack, plan: dict[str, Any], env: dict[str, str], services: PrivateServices
+) -> list[str]:
+    import requests
     from django.db import connection
 
-    from config.celery import app
-
-    say("FAULT postgres: API traffic; pg_ctlcluster restart; the app must recover alone")
-    traffic = Traffic(f"http://127.0.0.1:{stack.port}", plan)
+    say(
+        f"FAULT postgres: API traffic; stop the private cluster (port {services.pg_port}), "
+        f"{PG_DOWN:.0f} s down, start it again; the application must recover alone"
+    )
+    base = f"http://127.0.0.1:{stack.port}"
+    restarts_before = len(supervise_restarts(stack))
+    director = signed_in(base, plan["directors"][0])
+    api = requests.Session()
+    api.headers["Authorization"] = f"Token {plan['reviewers'][0]['token']}"
+    lost: list[str] = []
+    first = probe(director, f"{base}/")
+    if first[0] != 200:
+        lost.append(f"the signed-in board answered {first[0]} before the fault (expected 200)")
+    traffic = Traffic(base, plan, first=6)
     traffic.start()
     time.sleep(10)
-    lost: list[str] = []
     connection.close()
-    cmd = pg_restart_command()
-    say("$ " + " ".join(cmd))
-    subprocess.run(cmd, check=False)
+    try:
+        say("$ " + shlex.join(services.pg_stop_command()))
+        traffic.phase = "down"
+        services.stop_postgres()
+        down_at = time.monotonic()
+        time.sleep(1)
+        checks = {
+            "/healthz": (healthz(stack.port)[0], "application/json", "", ""),
+            "board page (signed in)": probe(director, f"{base}/"),
+            "GET /api/v1/reports/": probe(api, f"{base}/api/v1/reports/"),
+        }
+        for name, (status, ctype, retry, body) in checks.items():
+            say(f"while down, {name}: {status} {ctype} Retry-After={retry or '-'} {body!r}")
+            if status != 503:
+                lost.append(f"{name} answered {status} with PostgreSQL down (expected 503)")
+        if checks["GET /api/v1/reports/"][1] != "application/json":
+            lost.append("the API's 503 is not JSON")
+        time.sleep(max(0.0, PG_DOWN - (time.monotonic() - down_at)))
+    finally:
+        say("$ " + shlex.join(services.pg_start_command()))
+        services.start_postgres()
+        traffic.phase = "after"
+    back = time.monotonic()
     if not wait_health(stack.port, 200, 120):
         lost.append("/healthz not 200 within 120 s of the restart (no recovery without restart)")
     else:
-        say("/healthz 200 again (the stack was not restarted)")
+        say(
+            f"/healthz 200 again {time.monotonic() - back:.0f} s after PostgreSQL returned "
+            "(nothing of the stack was restarted)"
+        )
+    after = probe(director, f"{base}/")
+    say(f"the signed-in board after the restart (same session): {after[0]}")
+    if after[0] != 200:
+        lost.append(f"the signed-in board answered {after[0]} after the restart")
     time.sleep(10)
     traffic.stop()
     connection.close()
+    lost += check_stack(stack, restarts_before)
     # A recompute whose run could not even be recorded while the database was down is not
     # retried: its programme stays stale for the sweep (beat sends it every 10 minutes).
-    say("send status.sweep_stale (beat sends it every 10 minutes)")
-    app.conf.update(broker_url=env["CELERY_BROKER_URL"], task_always_eager=False)
-    app.send_task("status.sweep_stale")
+    send_sweep(env)
     lost += check_submissions(traffic)
     lost += wait_recomputed(traffic.approved)
+    after_phase = traffic.by_phase.get("after", Counter())
+    if not any(200 <= k < 300 for k in after_phase):
+        lost.append("no API request succeeded after the restart")
     return lost
 
 
 def fault_baseline(stack: Stack, plan: dict[str, Any], env: dict[str, str]) -> list[str]:
     """The same traffic and checks with no fault: proves the harness itself (safe to run)."""
     say("BASELINE: API traffic for 20 s, no fault")
-    traffic = Traffic(f"http://127.0.0.1:{stack.port}", plan)
+    traffic = Traffic(f"http://127.0.0.1:{stack.port}", plan, first=12)
     traffic.start()
     time.sleep(20)
     traffic.stop()
@@ -458,10 +671,13 @@ def fault_baseline(stack: Stack, plan: dict[str, Any], env: dict[str, str]) -> l
 
 
 def dry_run(faults: list[str]) -> None:
-    env = make_env()
-    print(
-        f"would recreate {env['DATABASE_URL'].rsplit('/', 1)[1]}, flush {env['CELERY_BROKER_URL']}"
-    )
+    services = PrivateServices()
+    env = make_env(services)
+    print("would create a private PostgreSQL cluster and Redis in a temporary directory:")
+    print("  $", shlex.join(services.initdb_command()))
+    print("  $", shlex.join(services.pg_start_command()))
+    print("  $", shlex.join(services.redis_start_command()))
+    print(f"would create {env['DATABASE_URL']}, use {env['CELERY_BROKER_URL']}")
     print("would start the stack: honcho start -f Procfile (web, worker, beat) on", env["PORT"])
     for fault in faults:
         if fault == "worker":
@@ -469,15 +685,36 @@ def dry_run(faults: list[str]) -> None:
             print("        worker's pool processes; wait for a 'success' run of the same task id;")
             print("        check one ProgramStatus/KPIStatus/NodeStatus row per object for today")
         if fault == "redis":
-            print("redis: API traffic (6 officers, 1 reviewer);", " ".join(REDIS_STOP))
-            print("       expect /healthz 503 and submissions still acknowledged; after 20 s:")
-            print("      ", " ".join(REDIS_START))
-            print("       expect /healthz 200; send status.sweep_stale; check every acknowledged")
-            print("       submission stored once and every approval recomputed")
+            print(
+                "redis: API traffic (6 officers, 1 reviewer);",
+                shlex.join(services.redis_stop_command()),
+            )
+            print(
+                "       expect /healthz 503 and submissions still acknowledged; after "
+                f"{REDIS_DOWN:.0f} s:"
+            )
+            print("      ", shlex.join(services.redis_start_command()))
+            print("       expect /healthz 200, the stack still running; send status.sweep_stale;")
+            print(
+                "       check every acknowledged submission stored once, every approval recomputed"
+            )
         if fault == "postgres":
-            print("postgres: API traffic;", " ".join(pg_restart_command()))
-            print("          expect 503 (never 500) while down, /healthz 200 again without a")
-            print("          stack restart, every acknowledged submission stored once")
+            print("postgres: API traffic;", shlex.join(services.pg_stop_command()))
+            print("          expect 503 (never 500) from /healthz, a signed-in page and the API;")
+            print(f"          after {PG_DOWN:.0f} s:", shlex.join(services.pg_start_command()))
+            print(
+                "          expect /healthz 200 again without a stack restart, the page 200 in the"
+            )
+            print("          same session, every acknowledged submission stored once")
+    print("would stop the stack, then both private services, and remove the temporary directory")
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: unwind, so that the stack and the private services are stopped."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
 
 
 def main() -> int:
@@ -494,25 +731,40 @@ def main() -> int:
     if args.dry_run:
         dry_run(args.faults)
         return 0
-    env = make_env()
-    say(f"preparing {env['DATABASE_URL'].rsplit('/', 1)[1]} ({args.programs} programmes)")
-    plan = setup(env, args.programs)
-    django_setup(env)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+    started = time.monotonic()
     results: dict[str, list[str]] = {}
-    with Stack(env, log=VAR / "faults" / "stack.log") as stack:
-        for fault in args.faults:
-            if fault == "baseline":
-                results[fault] = fault_baseline(stack, plan, env)
-            elif fault == "worker":
-                results[fault] = fault_worker(stack, env)
-            elif fault == "redis":
-                results[fault] = fault_redis(stack, plan, env)
-            else:
-                results[fault] = fault_postgres(stack, plan, env)
-            outcome = "; ".join(results[fault][:10])
-            say(f"{fault}: {'OK' if not results[fault] else 'LOST: ' + outcome}")
+    log = VAR / "faults" / "stack.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    with PrivateServices() as services:
+        say(
+            f"private PostgreSQL on 127.0.0.1:{services.pg_port} and Redis on "
+            f"127.0.0.1:{services.redis_port} (in {services.dir}); the shared ones are not touched"
+        )
+        env = make_env(services)
+        say(f"preparing {env['DATABASE_URL']} ({args.programs} programmes)")
+        plan = setup(env, args.programs)
+        django_setup(env)
+        with Stack(env, log=log) as stack:
+            for fault in args.faults:
+                if fault == "baseline":
+                    results[fault] = fault_baseline(stack, plan, env)
+                elif fault == "worker":
+                    results[fault] = fault_worker(stack, env)
+                elif fault == "redis":
+                    results[fault] = fault_redis(stack, plan, env, services)
+                else:
+                    results[fault] = fault_postgres(stack, plan, env, services)
+                outcome = "; ".join(results[fault][:10])
+                say(f"{fault}: {'OK' if not results[fault] else 'LOST: ' + outcome}")
+        from django.db import connections
+
+        connections.close_all()
+        say("stack stopped; stopping the private PostgreSQL and Redis, removing their directory")
     failed = {k: v for k, v in results.items() if v}
-    print("\n== faults ==")
+    print(f"\n== faults ({time.monotonic() - started:.0f} s) ==")
     for fault, lost in results.items():
         print(f"{fault:9} {'OK' if not lost else f'FAILED ({len(lost)})'}")
         for line in lost[:20]:
