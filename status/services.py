@@ -35,7 +35,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -152,7 +152,10 @@ def global_thresholds() -> rules.Thresholds:
 
 
 # Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.
-STORAGE_VERSION = 2
+STORAGE_VERSION = 3
+
+# Appended to the fingerprint of a programme with a KPI the rules refused: no recompute matches it.
+_UNSETTLED = "!"
 
 
 def _settings_fingerprint(thresholds: rules.Thresholds) -> str:
@@ -214,23 +217,27 @@ def _program_filter(prefix: str, program_ids: Sequence[int] | None) -> dict[str,
     return {} if program_ids is None else {f"{prefix}__in": program_ids}
 
 
-_KPI_KEYS_SQL = """
-SELECT k.id, k.program_id, k.grace_days,
-       md5(concat_ws('|', k.code, k.kind, k.direction, k.baseline::text, k.target::text,
-                     k.target_date::text, k.grace_days::text,
-                     coalesce(k.on_track_threshold::text, '-'),
-                     coalesce(k.at_risk_threshold::text, '-')))
+_PROGRAM_KEYS_SQL = """
+SELECT k.program_id,
+       bit_xor(hashtextextended(concat_ws('|', k.code, k.kind, k.direction, k.baseline::text,
+                                          k.target::text, k.target_date::text, k.grace_days::text,
+                                          coalesce(k.on_track_threshold::text, '-'),
+                                          coalesce(k.at_risk_threshold::text, '-')),
+                                k.id))::text,
+       count(*), array_agg(DISTINCT k.grace_days)
 FROM kpis_kpi k {programs}
-ORDER BY k.id
+GROUP BY k.program_id
 """
 
 
-def _kpi_keys(
+def _program_keys(
     program_ids: Sequence[int] | None,
-) -> tuple[list[tuple[int, int, int, str]], dict[int, tuple[Any, ...]] | None]:
-    """Per KPI: id, programme, grace days and a digest of its definition. On PostgreSQL the digest
-    comes from the database (the definitions themselves are loaded later, for the changed KPIs
-    only); elsewhere from the definitions, which are returned too."""
+) -> tuple[dict[int, tuple[str, int, list[int]]], list[tuple[Any, ...]] | None]:
+    """Per programme: a digest of its KPIs' definitions (the XOR of a 64-bit hash of each, seeded
+    with its id, as the value digests below), their number and their grace days (distinct). On
+    PostgreSQL from the database, in one aggregate (the definitions
+    themselves are loaded later, for the programmes that changed only); elsewhere from the
+    definitions, which are returned too."""
     if connection.vendor == "postgresql":
         params: list[Any] = []
         programs = ""
@@ -238,10 +245,17 @@ def _kpi_keys(
             programs = "WHERE k.program_id = ANY(%s)"
             params.append(list(program_ids))
         with connection.cursor() as cursor:
-            cursor.execute(_KPI_KEYS_SQL.format(programs=programs), params)
-            return cursor.fetchall(), None
+            cursor.execute(_PROGRAM_KEYS_SQL.format(programs=programs), params)
+            return {pid: (digest, n, graces) for pid, digest, n, graces in cursor.fetchall()}, None
     rows = _load_kpis(program_ids)
-    return [(r[0], r[1], r[8], _fingerprint(r[2:])) for r in rows], {r[0]: r for r in rows}
+    by_program: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_program[row[1]].append(row)
+    keys = {
+        pid: (_fingerprint(kpis), len(kpis), sorted({r[8] for r in kpis}))
+        for pid, kpis in by_program.items()
+    }
+    return keys, rows
 
 
 def _load_kpis(
@@ -332,18 +346,20 @@ def _load_reports(
 
 # The digests of the approved inputs, computed by PostgreSQL in one aggregate pass each (about the
 # cost of a plain SUM ... GROUP BY): a recompute whose inputs did not change never moves the values
-# themselves into Python. The digest of a KPI is the XOR of a 64-bit hash of each (period, value)
-# pair, seeded with the period's day number, and the pairs' count: any change of a value, a period
-# or the set of periods changes it (an accidental collision has a chance of 1 in 2**64), and no
-# sort is needed. Each period has at most one current value, so no pair can cancel itself out.
+# themselves into Python. The digest of a programme's values is the XOR of a 64-bit hash of each
+# (KPI, period, value), seeded with the period's day number and the KPI id, and their count: any
+# change of a value, a period, a KPI or the set of them changes it (an accidental collision has a
+# chance of 1 in 2**64), and no sort is needed. Each KPI has at most one current value per period,
+# so no hash can cancel another out.
 _VALUE_DIGESTS_SQL = """
-SELECT v.kpi_id,
-       bit_xor(hashtextextended(v.value::text, r.period_end - DATE '2000-01-01'))::text
+SELECT r.program_id,
+       bit_xor(hashtextextended(
+           v.value::text, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id))::text
        || ':' || count(*)::text
 FROM reporting_kpivalue v
 JOIN reporting_progressreport r ON r.id = v.report_id
 WHERE r.is_current AND r.period_end <= %s {programs}
-GROUP BY v.kpi_id
+GROUP BY r.program_id
 """
 _REPORT_DIGESTS_SQL = """
 SELECT r.program_id,
@@ -367,8 +383,9 @@ def _digests(sql: str, program_ids: Sequence[int] | None, as_of: date) -> dict[i
         return dict(cursor.fetchall())
 
 
-def _by_kpi(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
-    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+def _by_first(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:
+    """Rows grouped by their first column (dropped), in the order given."""
+    out: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
         out[row[0]].append(tuple(row[1:]))
     return out
@@ -395,15 +412,13 @@ def _versions(
 # Writing
 
 
-def _upsert(
-    model: Any, rows: list[tuple[Any, ...]], fields: list[str], existing: Container[int]
-) -> None:
+def _upsert(model: Any, rows: list[tuple[Any, ...]], fields: list[str], *, replace: bool) -> None:
     """INSERT ... ON CONFLICT (object, as_of) DO UPDATE of ``rows``: tuples of (object id,
     as_of, *fields), written in key order (so two concurrent recomputes lock rows in the same
     order). On PostgreSQL the rows go through COPY into a temporary table and one
-    INSERT ... SELECT ... ON CONFLICT: DO UPDATE when one of the objects is in ``existing``
-    (stored for the date already), else DO NOTHING, which costs less (under the date's lock no
-    other recompute inserts them meanwhile; without it, the other's rows hold the same results);
+    INSERT ... SELECT ... ON CONFLICT: DO UPDATE with ``replace`` (rows may be stored for the
+    date already), else DO NOTHING, which costs less (under the date's lock no other recompute
+    inserts them meanwhile; without it, the other's rows hold the same results);
     elsewhere (the SQLite demo) through bulk_create(update_conflicts=True) in batches."""
     if not rows:
         return
@@ -447,7 +462,7 @@ def _upsert(
                 else:
                     copy.write_row(row)
         conflict = f"ON CONFLICT ({quote(fk.attname)}, as_of) DO NOTHING"
-        if any(row[0] in existing for row in rows):
+        if replace:
             conflict = f"ON CONFLICT ({quote(fk.attname)}, as_of) DO UPDATE SET {updates}"
         cursor.execute(
             f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {temp} "
@@ -471,9 +486,6 @@ class _Stored:
     current: dict[int, tuple[str, str]]
     donor_date: date | None = None
     donor: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # Whether these are the rows of every object (no ids given), so that the donor date's rows
-    # not in ``donor`` do not exist.
-    complete: bool = False
 
     def plan(
         self, fingerprints: dict[int, str]
@@ -523,7 +535,7 @@ def _stored(
     if with_donor:
         dates += ", " + _DONOR_DATE_SQL.format(table=table, ids=id_filter)
         params += [as_of, *id_params, as_of, *id_params]
-    stored = _Stored(current={}, complete=ids is None)
+    stored = _Stored(current={})
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote(key)}, as_of, fingerprint, status FROM {table} "
@@ -550,84 +562,79 @@ def _copy(
     *,
     to: date,
     now: Any,
-) -> None:
-    """Copy the donor date's rows of the objects ``reuse`` to the date ``to``, server-side
-    (INSERT ... SELECT), with ``computed_at`` = now; rows of objects stored for ``to`` already
-    are replaced (ON CONFLICT (object, as_of) DO UPDATE), the others inserted."""
-    if stored.donor_date is None:
-        return
-    new = [i for i in reuse if i not in stored.current]
-    replaced = [i for i in reuse if i in stored.current]
-    for ids, upsert in ((replaced, True), (new, False)):
-        if not ids:
-            continue
-        chosen = set(ids)
-        others = [i for i in stored.donor if i not in chosen] if stored.complete else []
-        _copy_rows(
-            model,
-            key,
-            fields,
-            ids,
-            others if stored.complete and len(others) < len(ids) else None,
-            source=stored.donor_date,
-            to=to,
-            now=now,
-            upsert=upsert,
-        )
-
-
-def _copy_rows(
-    model: Any,
-    key: str,
-    fields: list[str],
-    ids: Sequence[int],
-    others: Sequence[int] | None,
-    *,
-    source: date,
-    to: date,
-    now: Any,
     upsert: bool,
-) -> None:
-    """The copy of ``_copy``. ``others``, when given, are the donor date's other objects: the
-    rows copied are then all of that date but theirs (the nightly case: all of them)."""
+    others: Sequence[int] | None = None,
+    through: tuple[str, str] | None = None,
+) -> int:
+    """Copy the donor date's rows of the objects ``reuse`` to the date ``to``, server-side
+    (INSERT ... SELECT), with ``computed_at`` = now; with ``upsert`` rows already stored for ``to``
+    are replaced (ON CONFLICT (object, as_of) DO UPDATE), else none may be stored yet.
+    With ``through`` (table, column), ``stored`` and ``reuse`` are of other objects and the rows
+    copied are those whose object has ``column`` in ``reuse``: the KPI rows of programmes
+    (``("kpis_kpi", "program_id")``). ``others``, when given, are all the other objects that may
+    have rows on the donor date: the rows copied are then all of that date but theirs (the
+    nightly case: all of them, in one plain INSERT ... SELECT). Returns the number of rows
+    copied."""
+    ids = list(reuse)
+    if stored.donor_date is None or not ids:
+        return 0
     table = model._meta.db_table
     quote = connection.ops.quote_name
     columns = [key, "as_of", *fields]
     quoted = ", ".join(quote(c) for c in columns)
-    selected = ", ".join("%s" if c in ("as_of", "computed_at") else quote(c) for c in columns)
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in fields)
-    # Rows not stored for the date yet: DO NOTHING (cheaper than DO UPDATE; under the date's lock
-    # nothing else inserts them, and without it the other writer's row has the same content).
-    conflict = f"ON CONFLICT ({quote(key)}, as_of) " + (
-        f"DO UPDATE SET {updates}" if upsert else "DO NOTHING"
+    selected = ", ".join(
+        "%s" if c in ("as_of", "computed_at") else f"s.{quote(c)}" for c in columns
     )
     dated: list[Any] = [
         to if c == "as_of" else now for c in columns if c in ("as_of", "computed_at")
     ]
-    insert = f"INSERT INTO {table} ({quoted}) SELECT {selected} FROM {table}"
-    order = f"ORDER BY {quote(key)} {conflict}"
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in fields)
+    # Rows not stored for the date yet are plainly inserted, in no order: the recompute holds the
+    # date's lock (_lock_as_of), so no other inserts them meanwhile. Replaced rows go in key order
+    # (as in _upsert).
+    order = f"ORDER BY s.{quote(key)} ON CONFLICT ({quote(key)}, as_of) DO UPDATE SET {updates}"
+    if not upsert:
+        order = ""
+    insert = f"INSERT INTO {table} ({quoted}) SELECT {selected} FROM {table} s"
     with connection.cursor() as cursor:
+        if others is not None and not others and connection.vendor == "postgresql":
+            # Every row of the donor date (the nightly case), with no join.
+            cursor.execute(f"{insert} WHERE s.as_of = %s {order}", [*dated, stored.donor_date])
+            return cursor.rowcount
+        owner = f"s.{quote(key)}"
+        if through is not None:
+            insert += f" JOIN {through[0]} o ON o.id = s.{quote(key)}"
+            owner = f"o.{quote(through[1])}"
         if connection.vendor == "postgresql":
-            if others is not None:
+            if others is not None and len(others) < len(ids):
+                # All of the donor date's rows but the others' (the nightly case: all of them).
                 cursor.execute(
-                    f"{insert} WHERE as_of = %s AND {quote(key)} <> ALL(%s) {order}",
-                    [*dated, source, list(others)],
+                    f"{insert} WHERE s.as_of = %s AND {owner} <> ALL(%s) {order}",
+                    [*dated, stored.donor_date, list(others)],
                 )
             else:  # a hash join with the ids (= ANY(ids) would scan the array for each row)
                 cursor.execute(
-                    f"{insert} JOIN unnest(%s::bigint[]) AS copied(id) "
-                    f"ON copied.id = {quote(key)} WHERE as_of = %s {order}",
-                    [*dated, sorted(ids), source],
+                    f"{insert} JOIN unnest(%s::bigint[]) AS copied(id) ON copied.id = {owner} "
+                    f"WHERE s.as_of = %s {order}",
+                    [*dated, sorted(ids), stored.donor_date],
                 )
-            return
+            return cursor.rowcount
+        copied = 0
         ordered = sorted(ids)
         for i in range(0, len(ordered), 500):  # the SQLite demo: bounded IN lists
             chunk = ordered[i : i + 500]
             cursor.execute(
-                f"{insert} WHERE as_of = %s "
-                f"AND {quote(key)} IN ({', '.join(['%s'] * len(chunk))}) {order}",
-                [*dated, source, *chunk],
+                f"{insert} WHERE s.as_of = %s "
+                f"AND {owner} IN ({', '.join(['%s'] * len(chunk))}) {order}",
+                [*dated, stored.donor_date, *chunk],
             )
+            copied += cursor.rowcount
+        return copied
+
+
+def _has_rows(model: Any, as_of: date) -> bool:
+    """Whether any row is stored for the date (else every row written is new)."""
+    return bool(model.objects.filter(as_of=as_of).exists())
 
 
 _Q4 = Decimal("0.0001")
@@ -697,7 +704,11 @@ def _recompute_programs(
 ) -> tuple[dict[int, _ProgramInputs], dict[int, tuple[str, str]], RecomputeSummary]:
     """Recompute the KPIs and programme rows of the given programmes (every programme when
     ``program_ids`` and ``fiscal_year`` are None). Returns the programmes,
-    {program_id: (fingerprint, status)} and a summary."""
+    {program_id: (fingerprint, status)} and a summary.
+
+    The unit is the programme: its fingerprint covers everything its KPIs and its budget row
+    depend on, and its KPI rows carry it too; a programme whose fingerprint is unchanged keeps (or,
+    on a new date, copies) its rows, any other has all of them computed again."""
     summary = RecomputeSummary(as_of=as_of)
     now = timezone.now()
     thresholds = global_thresholds()
@@ -705,16 +716,16 @@ def _recompute_programs(
     programs = _load_programs(program_ids, fiscal_year)
     everything = program_ids is None and fiscal_year is None
     pids: list[int] | None = None if everything else list(programs)
-    kpi_keys, kpi_definitions = _kpi_keys(pids)
-    milestones = _by_kpi(
+    keys, kpi_rows = _program_keys(pids)
+    milestones = _by_first(
         Milestone.objects.filter(**_program_filter("kpi__program_id", pids))
-        .order_by("kpi_id", "date")
-        .values_list("kpi_id", "date", "value")
+        .order_by("kpi__program_id", "kpi_id", "date")
+        .values_list("kpi__program_id", "kpi_id", "date", "value")
     )
-    revisions = _by_kpi(
+    revisions = _by_first(
         TargetRevision.objects.filter(**_program_filter("kpi__program_id", pids))
-        .order_by("kpi_id", "created_at", "id")
-        .values_list("kpi_id", "effective_from", "previous", "revised")
+        .order_by("kpi__program_id", "kpi_id", "created_at", "id")
+        .values_list("kpi__program_id", "kpi_id", "effective_from", "previous", "revised")
     )
     preloaded_values: dict[int, list[tuple[date, Decimal]]] | None = None
     preloaded_reports: dict[int, list[tuple[date, int | None]]] | None = None
@@ -724,142 +735,110 @@ def _recompute_programs(
     else:  # the SQLite demo: digests in Python, over inputs loaded once
         preloaded_values = _load_values(pids, as_of)
         preloaded_reports = _load_reports(pids, as_of)
-        value_digests = {k: _fingerprint(sorted(series)) for k, series in preloaded_values.items()}
-        report_digests = {k: _fingerprint(v) for k, v in preloaded_reports.items()}
-    stored_kpis = _stored(
-        KPIStatus, "kpi_id", as_of, None if everything else [k[0] for k in kpi_keys]
-    )
-    stored_programs = _stored(ProgramStatus, "program_id", as_of, pids)
+        program_of_kpi = {r[0]: r[1] for r in kpi_rows or ()}
+        series: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for kpi_id, kpi_values in preloaded_values.items():
+            series[program_of_kpi[kpi_id]].append((kpi_id, sorted(kpi_values)))
+        value_digests = {pid: _fingerprint(sorted(v)) for pid, v in series.items()}
+        report_digests = {pid: _fingerprint(v) for pid, v in preloaded_reports.items()}
+    stored = _stored(ProgramStatus, "program_id", as_of, pids)
 
-    # Pass 1: fingerprints. They leave the as-of date out and take instead what the rules take
-    # from it (rules.as_of_key: started, periods come due, target version in force; the digests
-    # already cover only the values counted on that date), so a row stored for another date with
-    # the same fingerprint is copied server-side, and the rules run only where something changed.
-    # (A plain string per object, hashed once: this loop runs for every KPI on every recompute.)
-    kpi_fp: dict[int, str] = {}
-    program_head = {
-        pid: f"{settings_fp}|{p.start.isoformat()}|{p.end.isoformat()}|{p.frequency}"
-        for pid, p in programs.items()
-    }
-    date_keys: dict[tuple[int, int], tuple[bool, int, int]] = {}
+    # Fingerprints. They leave the as-of date out and take instead what the rules take from it
+    # (rules.as_of_key: started, periods come due, target version in force; the digests already
+    # cover only the values counted on that date), so the rows stored for another date with the
+    # same fingerprint are copied server-side, and the rules run only where something changed.
+    # (A plain string per programme, hashed once: this loop runs for every programme, every time.)
+    fingerprints: dict[int, str] = {}
     blake2b = hashlib.blake2b
-    for kpi_id, program_id, grace_days, definition in kpi_keys:
-        program = programs.get(program_id)
-        if program is None:  # of another fiscal year
-            continue
-        program.kpi_ids.append(kpi_id)
-        program.grace_days = (
-            min(program.grace_days, grace_days) if len(program.kpi_ids) > 1 else grace_days
-        )
-        kpi_milestones = milestones.get(kpi_id)
-        kpi_revisions = revisions.get(kpi_id)
-        if kpi_revisions:
-            date_key = rules.as_of_key(
-                program.facts(),
-                grace_days=grace_days,
-                as_of=as_of,
-                effective_from=[r[0] for r in kpi_revisions],
-            )
-        else:
-            date_key = date_keys.get((program_id, grace_days))  # type: ignore[assignment]
-            if date_key is None:
-                date_key = date_keys[program_id, grace_days] = rules.as_of_key(
-                    program.facts(), grace_days=grace_days, as_of=as_of
-                )
-        text = (
-            f"{program_head[program_id]}|{date_key}|{definition}|{value_digests.get(kpi_id)}"
-            f"|{_fingerprint(kpi_milestones) if kpi_milestones else ''}"
-            f"|{_fingerprint(kpi_revisions) if kpi_revisions else ''}"
-        )
-        kpi_fp[kpi_id] = blake2b(text.encode(), digest_size=16).hexdigest()
-    kpi_status, kpi_reuse, changed_kpi_ids = stored_kpis.plan(kpi_fp)
-    kpi_status.update(kpi_reuse)
-    changed_kpis: list[tuple[Any, ...]] = []
-    if changed_kpi_ids:
-        if kpi_definitions is None:
-            partial = len(changed_kpi_ids) * 2 < len(kpi_keys)
-            kpi_definitions = {
-                r[0]: r for r in _load_kpis(pids, changed_kpi_ids if partial else None)
-            }
-        changed_kpis = [kpi_definitions[k] for k in changed_kpi_ids]
-    program_fp: dict[int, str] = {}
     for pid, program in programs.items():
-        kpis_part = ",".join(kpi_fp[k] for k in program.kpi_ids)
-        date_key = date_keys.get((pid, program.grace_days)) or rules.as_of_key(
-            program.facts(), grace_days=program.grace_days, as_of=as_of
-        )
+        definitions, count, graces = keys.get(pid, ("-", 0, []))
+        if graces:
+            program.grace_days = min(graces)
+        calendar = program.facts()
+        date_key: list[Any] = [
+            rules.as_of_key(calendar, grace_days=g, as_of=as_of)
+            for g in graces or [program.grace_days]
+        ]
+        program_revisions = revisions.get(pid)
+        if program_revisions:
+            for kpi_id, revised in _by_first(program_revisions).items():
+                effective = [r[0] for r in revised]
+                key = rules.as_of_key(
+                    calendar, grace_days=program.grace_days, as_of=as_of, effective_from=effective
+                )
+                date_key.append((kpi_id, key))
+        program_milestones = milestones.get(pid)
         text = (
-            f"{program_head[pid]}|{date_key}|{program.fiscal_year}|{program.allocated_won}"
-            f"|{program.grace_days}|{report_digests.get(pid)}|{kpis_part}"
+            f"{settings_fp}|{program.start.isoformat()}|{program.end.isoformat()}"
+            f"|{program.frequency}|{program.fiscal_year}|{program.allocated_won}|{date_key}"
+            f"|{definitions}:{count}|{value_digests.get(pid)}|{report_digests.get(pid)}"
+            f"|{_fingerprint(program_milestones) if program_milestones else ''}"
+            f"|{_fingerprint(program_revisions) if program_revisions else ''}"
         )
-        program_fp[pid] = blake2b(text.encode(), digest_size=16).hexdigest()
-    program_unchanged, program_reuse, changed_programs = stored_programs.plan(program_fp)
+        fingerprints[pid] = blake2b(text.encode(), digest_size=16).hexdigest()
+    unchanged, reuse, changed = stored.plan(fingerprints)
+    summary.kpis = sum(keys[pid][1] for pid in programs if pid in keys)
 
-    # Pass 2: the rules, over the changed objects' inputs only.
+    # The rules, over the changed programmes' inputs only.
+    partial = len(changed) * 2 < len(programs)
+    subset = changed if partial else pids
     kpi_write: list[tuple[Any, ...]] = []
-    values: dict[int, list[tuple[date, Decimal]]] = {}
-    if changed_kpis:
-        partial = len(changed_kpis) * 2 < len(kpi_keys)
-        values = (
-            preloaded_values
-            if preloaded_values is not None
-            else _load_values(pids, as_of, [r[0] for r in changed_kpis] if partial else None)
-        )
-    for row in changed_kpis:
-        kpi_id = row[0]
-        program = programs[row[1]]
-        kpi_milestones = milestones.get(kpi_id, [])
-        kpi_revisions = revisions.get(kpi_id, [])
-        try:
-            facts = rules.KPIFacts(
-                kind=row[3],
-                direction=row[4],
-                versions=_versions(row, kpi_milestones, kpi_revisions),
-                grace_days=row[8],
-                on_track_threshold=row[9],
-                at_risk_threshold=row[10],
-                code=row[2],
-            )
-            assessment = rules.assess_kpi(
-                facts,
-                program.facts(),
-                values.get(kpi_id, ()),
-                as_of,
-                thresholds,
-            )
-        except ValueError as exc:  # inputs the rules refuse: reported, the others go on
-            summary.errors.append(f"KPI {row[2]}: {exc}")
-            logger.error("Status of KPI %s (id %s) not computed: %s", row[2], kpi_id, exc)
-            continue
-        kpi_status[kpi_id] = str(assessment.status)
-        kpi_write.append(_kpi_row(kpi_id, as_of, kpi_fp[kpi_id], now, assessment))
-
+    program_write: list[ProgramStatus] = []
     program_result: dict[int, tuple[str, str]] = {
-        pid: (program_fp[pid], status)
-        for statuses in (program_unchanged, program_reuse)
+        pid: (fingerprints[pid], status)
+        for statuses in (unchanged, reuse)
         for pid, status in statuses.items()
     }
-    program_write: list[ProgramStatus] = []
-    reports: dict[int, list[tuple[date, int | None]]] = {}
-    if changed_programs:
-        partial = len(changed_programs) * 2 < len(programs)
+    if changed:
+        definitions_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for row in kpi_rows if kpi_rows is not None else _load_kpis(subset):
+            definitions_of[row[1]].append(row)
+        values = preloaded_values if preloaded_values is not None else _load_values(subset, as_of)
         reports = (
-            preloaded_reports
-            if preloaded_reports is not None
-            else _load_reports(changed_programs if partial else pids, as_of)
+            preloaded_reports if preloaded_reports is not None else _load_reports(subset, as_of)
         )
-    for pid in changed_programs:
+    for pid in changed:
         program = programs[pid]
-        program_reports = reports.get(pid, [])
-        fp = program_fp[pid]
-        rollup = rules.program_status([kpi_status[k] for k in program.kpi_ids if k in kpi_status])
-        program_result[pid] = (fp, str(rollup.status))
+        fp = fingerprints[pid]
+        milestones_of = _by_first(milestones.get(pid, ()))
+        revisions_of = _by_first(revisions.get(pid, ()))
+        statuses: list[str] = []
+        settled = True
+        for row in definitions_of.get(pid, ()):
+            kpi_id = row[0]
+            try:
+                facts = rules.KPIFacts(
+                    kind=row[3],
+                    direction=row[4],
+                    versions=_versions(
+                        row, milestones_of.get(kpi_id, []), revisions_of.get(kpi_id, [])
+                    ),
+                    grace_days=row[8],
+                    on_track_threshold=row[9],
+                    at_risk_threshold=row[10],
+                    code=row[2],
+                )
+                assessment = rules.assess_kpi(
+                    facts, program.facts(), values.get(kpi_id, ()), as_of, thresholds
+                )
+            except ValueError as exc:  # inputs the rules refuse: reported, the others go on
+                summary.errors.append(f"KPI {row[2]}: {exc}")
+                logger.error("Status of KPI %s (id %s) not computed: %s", row[2], kpi_id, exc)
+                settled = False
+                continue
+            statuses.append(str(assessment.status))
+            kpi_write.append(_kpi_row(kpi_id, as_of, fp, now, assessment))
+        rollup = rules.program_status(statuses)
+        # A programme with a KPI the rules refused is stored with a fingerprint no recompute
+        # matches, so each recompute assesses it again and reports the error again.
+        stored_fp = fp if settled else f"{fp}{_UNSETTLED}"
+        program_result[pid] = (stored_fp, str(rollup.status))
         try:
             budget = rules.assess_budget(
                 program.facts(),
                 allocated_won=program.allocated_won,
                 fiscal_year=program.fiscal_year,
-                reports=program_reports,
+                reports=reports.get(pid, []),
                 as_of=as_of,
                 thresholds=thresholds,
                 grace_days=program.grace_days,
@@ -873,7 +852,7 @@ def _recompute_programs(
                 program_id=pid,
                 as_of=as_of,
                 status=str(rollup.status),
-                fingerprint=fp,
+                fingerprint=stored_fp,
                 computed_at=now,
                 explanation_key=rollup.explanation.key,
                 explanation_params={
@@ -891,29 +870,45 @@ def _recompute_programs(
             )
         )
 
-    _copy(KPIStatus, "kpi_id", KPI_FIELDS, stored_kpis, kpi_reuse, to=as_of, now=now)
-    _upsert(KPIStatus, kpi_write, KPI_FIELDS, stored_kpis.current)
+    # Rows may already be stored for the date only if any is (a new date has none).
+    replace = bool(stored.current) or (bool(changed or reuse) and _has_rows(KPIStatus, as_of))
+    # Every programme not reused, when these are all the programmes: the copies take the rest.
+    others = [pid for pid in programs if pid not in reuse] if everything else None
+    kpis_copied = _copy(
+        KPIStatus,
+        "kpi_id",
+        KPI_FIELDS,
+        stored,
+        reuse,
+        to=as_of,
+        now=now,
+        upsert=replace,
+        others=others,
+        through=("kpis_kpi", "program_id"),
+    )
+    _upsert(KPIStatus, kpi_write, KPI_FIELDS, replace=replace)
     _copy(
         ProgramStatus,
         "program_id",
         PROGRAM_FIELDS,
-        stored_programs,
-        program_reuse,
+        stored,
+        reuse,
         to=as_of,
         now=now,
+        upsert=replace,
+        others=others,
     )
     _upsert(
         ProgramStatus,
         [_row(p, PROGRAM_FIELDS) for p in program_write],
         PROGRAM_FIELDS,
-        stored_programs.current,
+        replace=replace,
     )
-    summary.kpis = len(kpi_fp)
-    summary.kpis_written = len(kpi_write) + len(kpi_reuse)
-    summary.kpis_reused = len(kpi_reuse)
+    summary.kpis_written = len(kpi_write) + kpis_copied
+    summary.kpis_reused = kpis_copied
     summary.programs = len(programs)
-    summary.programs_written = len(program_write) + len(program_reuse)
-    summary.programs_reused = len(program_reuse)
+    summary.programs_written = len(program_write) + len(reuse)
+    summary.programs_reused = len(reuse)
     return programs, program_result, summary
 
 
@@ -1003,8 +998,9 @@ def _recompute_nodes(
                         amount_by_status=dict(rollup.amount_by_status),
                     )
                 )
-    _copy(NodeStatus, "node_id", NODE_FIELDS, stored, reuse, to=as_of, now=now)
-    _upsert(NodeStatus, [_row(n, NODE_FIELDS) for n in write], NODE_FIELDS, stored.current)
+    replace = bool(stored.current)  # the nodes' rows for the date, if any
+    _copy(NodeStatus, "node_id", NODE_FIELDS, stored, reuse, to=as_of, now=now, upsert=replace)
+    _upsert(NodeStatus, [_row(n, NODE_FIELDS) for n in write], NODE_FIELDS, replace=replace)
     return len(targets), len(write) + len(reuse)
 
 
@@ -1041,7 +1037,11 @@ _LOCK_NAMESPACE = 0x53544154  # "STAT"
 
 
 # Memory for the recompute's aggregates (per KPI arrays of a million values, the digests), for its
-# transaction only (SET LOCAL): with the server default (4MB) they spill to disk.
+# transaction only (SET LOCAL): with the server default (4MB) they spill to disk. The transaction
+# also commits without waiting for its WAL to reach the disk (synchronous_commit off, SET LOCAL):
+# its rows are derived, so a crash in the fraction of a second after the commit loses nothing that
+# the next recompute does not write again (the stale marks it clears are lost with them), and the
+# database stays consistent (PostgreSQL's asynchronous commit never corrupts).
 RECOMPUTE_WORK_MEM = "256MB"
 
 
@@ -1050,7 +1050,8 @@ def _lock_as_of(as_of: date) -> None:
         with connection.cursor() as cursor:
             # set_config(..., true) is SET LOCAL, in the same round trip as the lock
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s), set_config('work_mem', %s, true)",
+                "SELECT pg_advisory_xact_lock(%s, %s), set_config('work_mem', %s, true), "
+                "set_config('synchronous_commit', 'off', true)",
                 [_LOCK_NAMESPACE, as_of.toordinal(), RECOMPUTE_WORK_MEM],
             )
 

@@ -66,7 +66,7 @@ def test_second_recompute_with_same_inputs_writes_nothing(q1):
             == rows
         )
     # Loading is set-based: a fixed number of queries, whatever the portfolio's size.
-    assert len(ctx.captured_queries) == 16  # incl. SAVEPOINT, RELEASE and the per-date lock
+    assert len(ctx.captured_queries) == 15  # incl. SAVEPOINT, RELEASE and the per-date lock
 
 
 @pytest.mark.django_db
@@ -172,7 +172,8 @@ def test_a_target_revision_changes_the_fingerprint(q1):
     kpi.target = Decimal(500)
     kpi.save(update_fields=["target"])
     summary = status_recompute_all(as_of=APRIL)
-    assert summary.kpis_written == 1
+    # The programme is the unit: both of A's KPIs are assessed again, nothing else.
+    assert (summary.kpis_written, summary.programs_written) == (2, 1)
     row = KPIStatus.objects.get(kpi=kpi, as_of=APRIL)
     assert row.target == Decimal(500)
     # 500 * 90 / 365 expected by 31 March; 200 actual: 200 / 123.2877 = 1.622222

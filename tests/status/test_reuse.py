@@ -144,3 +144,17 @@ def test_a_period_coming_due_is_not_reused(busy):
     row = KPIStatus.objects.get(kpi=busy.kpis["A-LVL"], as_of=date(2026, 10, 30))
     assert row.overdue
     assert not KPIStatus.objects.get(kpi=busy.kpis["A-LVL"], as_of=date(2026, 10, 29)).overdue
+
+
+@pytest.mark.django_db
+def test_a_programme_with_a_refused_kpi_is_assessed_again_every_time(busy):
+    # A value for a day that ends no quarter: the rules refuse it (ValueError).
+    approve(busy, busy.b, date(2026, 11, 15), {"B-ANN": 10}, 1)
+    first = status_recompute_all(as_of=date(2026, 12, 1))
+    assert any(e.startswith("KPI B-ANN: ") for e in first.errors)
+    for day in (date(2026, 12, 1), date(2026, 12, 2)):  # the same date, then a new one
+        summary = status_recompute_all(as_of=day)
+        assert any(e.startswith("KPI B-ANN: ") for e in summary.errors), day
+        assert not KPIStatus.objects.filter(kpi=busy.kpis["B-ANN"], as_of=day).exists()
+    # The other programmes are reused on the new date.
+    assert summary.programs_reused == 2
