@@ -1,10 +1,12 @@
 """Stored status results (domain.md 3): per KPI, programme and budget node and as-of date.
 
 Boards read these precomputed rows; any past as-of date can be shown again exactly as it was
-stored. Each row carries the fingerprint of its inputs (KPI definition and target version in force,
-approved values, as-of date, thresholds, rules version): a recompute with the same inputs writes
-nothing. Explanations are stored as a message key and parameters and rendered at display time in
-the active language (status/explanations.py).
+stored. Each row carries the fingerprint of its inputs (a KPI's and a programme's row: their
+programme's, which covers its KPIs' definitions, target versions, approved values and reports, what
+the rules take from the as-of date, the thresholds and the rules version; a node's: its subtree's):
+a recompute with the same inputs writes nothing, and a new date copies the rows whose fingerprint
+is unchanged (status/services.py). Explanations are stored as a message key and parameters and
+rendered at display time in the active language (status/explanations.py).
 """
 
 from __future__ import annotations

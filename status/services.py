@@ -12,20 +12,32 @@ Public API (writes, keyword-only):
 - ``status_sweep_stale(*, as_of=None) -> list[int]`` (recomputes every stale programme)
 - ``global_thresholds()`` (settings.STATUS_THRESHOLDS or the rules' 0.90 / 0.75)
 
-How a recompute works: the inputs are loaded in a handful of set-based queries; PostgreSQL digests
-the approved values and reports per KPI and programme in one aggregate pass each; a fingerprint of
-each object's inputs (definition and target versions, approved-value digest, as-of date, global
-thresholds, rules and storage versions) is compared with the stored one; the rules run only for
-objects whose fingerprint changed (their values are loaded only then: one row per KPI, its periods
-and values as two arrays, handed to the rules as plain tuples), and only those rows are
-written: COPY into a temporary table and one INSERT ... ON CONFLICT (object, as_of) DO UPDATE per
-table. Fingerprints chain: a programme's includes its KPIs', a node's its subtree's. Recomputes of
-the same date take a transaction-scoped advisory lock, so they run one after the other (the second
-finds the first's rows and writes nothing) and cannot deadlock; the unique constraints and ON
-CONFLICT alone already keep the rows unique. The recompute's transaction raises work_mem (SET
-LOCAL, so its aggregates do not spill to disk) and a full recompute pauses the cyclic garbage
-collector (it allocates millions of acyclic objects). Inputs the rules refuse (ValueError) are
-reported in the summary and the log and do not stop the others.
+How a recompute works. The programme is the unit of change. The inputs are loaded in a handful
+of set-based queries; PostgreSQL digests, per programme and in one aggregate pass each, its KPIs'
+definitions, its approved values and its reports (those of periods ended on or before the as-of
+date). A programme's fingerprint covers those digests, its calendar, money, milestones and target
+revisions, the global thresholds, the rules and storage versions, and, instead of the as-of date
+itself, what the rules take from that date (``rules.as_of_key``: whether the programme has
+started, how many periods have come due, which target version is in force). Its KPI rows carry
+the same fingerprint. Each programme then falls in one of three cases:
+
+- its fingerprint equals the one stored for the date: nothing is written;
+- it equals the one stored for the donor date (the nearest stored date before, else after): its
+  programme and KPI rows are copied server-side (INSERT ... SELECT; on the nightly recompute,
+  where nothing changed, one plain INSERT ... SELECT of the whole previous day per table);
+- otherwise the rules assess its KPIs and budget (the values are loaded only then: one row per
+  KPI, its periods and values as two arrays, handed to the rules as plain tuples), and the rows go
+  through COPY into a temporary table and one INSERT ... SELECT ... ON CONFLICT per table.
+
+Nodes follow with Merkle fingerprints over their subtree (no date: a rollup depends on the
+programmes beneath only), reused or rolled up the same way. Recomputes of the same date take a
+transaction-scoped advisory lock, so they run one after the other (the second finds the first's
+rows and writes nothing) and cannot deadlock; rows known to be new are inserted without ON
+CONFLICT ... DO UPDATE under that lock. The recompute's transaction raises work_mem and commits
+asynchronously (both SET LOCAL; see RECOMPUTE_WORK_MEM), and a full recompute pauses the cyclic
+garbage collector (it allocates millions of acyclic objects). Inputs the rules refuse
+(ValueError) are reported in the summary and the log and do not stop the others; their programme
+is assessed again, and the error reported again, on every recompute.
 """
 
 from __future__ import annotations
