@@ -31,6 +31,8 @@ significant digits (at most two decimals) in the largest unit that fits::
       ko: "10.1조 원", "8,000억 원", "55억 원", "2.2억 원", "1.2만 원", "9,999원"
       en: "10.1 tn won", "800 bn won", "5.5 bn won", "220 mn won", "12,345 won"
 
+  and, in a sentence (``words=True``), "10.1 trillion won", "800 billion won" (Korean unchanged).
+
 Negative amounts (differences) carry a leading minus sign: "-1,000억 원", "-100 billion won".
 
 Shares, :func:`format_share`, are ratios (0.535) written as percentages with one decimal, rounded
@@ -107,12 +109,13 @@ def _format_en(value: int) -> str:
     return f"{_group(value)} won"
 
 
-def format_won_short(amount_won: int, language: str) -> str:
-    """The amount rounded for a chart label or a compact cell (see the module docstring)."""
+def format_won_short(amount_won: int, language: str, *, words: bool = False) -> str:
+    """The amount rounded for a chart label or a compact cell (see the module docstring); with
+    ``words``, for a sentence, English writes the unit in full: "595 billion won"."""
     amount_won = int(amount_won)
     sign, value = _sign(amount_won)
     ko = base_language(language) == "ko"
-    units = KO_UNITS if ko else EN_SHORT_UNITS
+    units = KO_UNITS if ko else EN_UNITS if words else EN_SHORT_UNITS
     # A unit holds values up to the next unit: 10,000 of one Korean unit is one of the next, and
     # 1,000 of one English unit is one of the next.
     ceiling = 10_000 if ko else 1_000

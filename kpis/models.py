@@ -62,6 +62,15 @@ class KPI(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def is_money(self) -> bool:
+        """Whether the KPI is measured in won (its figures then read as amounts)."""
+        return self.unit.strip().lower() in MONEY_UNITS
+
+
+# The units that mean won, as budget files write them.
+MONEY_UNITS = frozenset({"won", "krw", "원"})
+
 
 class Milestone(models.Model):
     kpi = models.ForeignKey(

@@ -133,7 +133,7 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, override
 
-from budget.formatting import base_language, format_won
+from budget.formatting import base_language, format_won, format_won_short
 from programs.periods import Period, is_period_end, periods_come_due, reporting_periods
 
 RULES_VERSION = 1
@@ -527,10 +527,13 @@ def format_date(day: date | str, language: str) -> str:
     return f"{day.day} {EN_MONTHS[day.month - 1]} {day.year}"
 
 
-def _format_param(name: str, value: Any, language: str) -> str:
+def _format_param(name: str, value: Any, language: str, money: bool = False) -> str:
     if value is None:
         return "-"
     if name in NUMBER_PARAMS:
+        if money:  # a KPI measured in won: "1.2조 원", "1.2 trillion won"
+            whole = _to_decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            return format_won_short(int(whole), language, words=True)
         return format_number(value, language)
     if name in PERCENT_PARAMS:
         return format_percent(value, language)
@@ -543,9 +546,12 @@ def _format_param(name: str, value: Any, language: str) -> str:
     return str(value)
 
 
-def render_explanation(explanation: Explanation | Mapping[str, Any], language: str) -> str:
+def render_explanation(
+    explanation: Explanation | Mapping[str, Any], language: str, *, money: bool = False
+) -> str:
     """The explanation as one sentence in the language ("ko" or "en"), numbers and dates in its
-    conventions; the sentence is the gettext translation of the key's msgid."""
+    conventions; the sentence is the gettext translation of the key's msgid. With ``money`` (a
+    KPI measured in won) the KPI's figures read as amounts: "1.2조 원", "1.2 trillion won"."""
     if not isinstance(explanation, Explanation):
         explanation = Explanation.from_dict(explanation)
     try:
@@ -555,7 +561,9 @@ def render_explanation(explanation: Explanation | Mapping[str, Any], language: s
     lang = base_language(language)
     with override(lang):
         template = gettext(msgid)
-    values = {name: _format_param(name, value, lang) for name, value in explanation.params.items()}
+    values = {
+        name: _format_param(name, value, lang, money) for name, value in explanation.params.items()
+    }
     return template % values
 
 

@@ -106,6 +106,18 @@ class KPIStatus(StoredResult):
     def __str__(self) -> str:
         return f"{self.kpi_id} {self.as_of}: {self.status}"
 
+    def explanation(self, language: str | None = None) -> str:
+        """As ``StoredResult.explanation``; for a KPI measured in won the figures read as amounts
+        ("1.2조 원"), when the KPI is loaded with the row (no query of its own)."""
+        if not self.explanation_key:
+            return ""
+        money = KPIStatus.kpi.is_cached(self) and self.kpi.is_money
+        return render_explanation(
+            {"key": self.explanation_key, "params": self.explanation_params},
+            language or get_language() or "ko",
+            money=money,
+        )
+
 
 class ProgramStatus(StoredResult):
     program = models.ForeignKey(

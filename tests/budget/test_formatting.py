@@ -205,3 +205,12 @@ def test_difference_and_ratio_filters() -> None:
     with translation.override("en"):
         assert _render("{{ a|won_difference:b }}", a=0, b=60 * BILLION) == "-60 billion won"
         assert _render("{{ a|ratio_of:b|share }}", a=240, b=300) == "80.0%"
+
+
+def test_short_form_in_words_for_sentences():
+    from budget.formatting import format_won_short
+
+    assert format_won_short(595_068_493_151, "en", words=True) == "595 billion won"
+    assert format_won_short(10_100_000_000_000, "en", words=True) == "10.1 trillion won"
+    assert format_won_short(595_068_493_151, "ko", words=True) == "5,951억 원"
+    assert format_won_short(595_068_493_151, "en") == "595 bn won"

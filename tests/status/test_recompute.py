@@ -193,3 +193,23 @@ def test_inputs_the_rules_refuse_are_reported_and_the_rest_is_stored(q1):
     assert not KPIStatus.objects.filter(kpi__code="B-ANN", as_of=JULY).exists()
     assert KPIStatus.objects.filter(as_of=JULY).count() == 3
     assert NodeStatus.objects.filter(as_of=JULY).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_kpi_measured_in_won_explains_itself_in_amounts(q1):
+    kpi = q1.kpis["A-CUM"]
+    kpi.unit = "won"
+    kpi.target = Decimal(1_200_000_000_000)
+    kpi.save(update_fields=["unit", "target"])
+    approve(q1, q1.a, date(2026, 6, 30), {"A-CUM": 500_000_000_000}, 1)
+    status_recompute_all(as_of=JULY)
+    row = KPIStatus.objects.select_related("kpi").get(kpi=kpi, as_of=JULY)
+    # Expected 1.2T x 181/365 = 595.07B; actual 200 + 500B.
+    assert row.explanation("en") == (
+        "Expected 595 billion won by 30 Jun 2026, actual 500 billion won: "
+        "84% of expected progress."
+    )
+    assert row.explanation("ko").startswith("2026년 6월 30일까지 5,951억 원 예상, 실적 5,000억 원")
+    # Without the KPI loaded, the row does not query it: plain figures.
+    plain = KPIStatus.objects.get(kpi=kpi, as_of=JULY)
+    assert plain.explanation("en").startswith("Expected 595,068,493,150.68 by 30 Jun 2026")
