@@ -4,9 +4,11 @@ periods come from ``programs.periods``; the target in force from ``kpis.selector
 for the charts from ``kpis.rules.expected_value``.
 
 Every selector runs a fixed number of queries whatever the number of programmes (pinned in
-tests/boards/). Scoping: every role may read the boards; the programmes table and its exports are
-scoped with ``programs.selectors.program_scope_q`` (officers and ministry reviewers see their
-ministry's programmes there).
+tests/boards/). The reporting figures, the budget tree, the ministries and the table's counts are
+cached under a version of the data that every write moves on (``boards.cache``). Scoping: every
+role may read the boards; the programmes table and its exports are scoped with
+``programs.selectors.program_scope_q`` (officers and ministry reviewers see their ministry's
+programmes there).
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
 from kpis import rules
 from kpis.models import KPI
@@ -45,6 +49,7 @@ from programs.periods import Period, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS, program_scope_q
 from reporting.models import ProgressReport, ReportStatus
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
+from status.selectors_board import board_dates
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -123,16 +128,62 @@ class Tree:
         return self.ancestor(path, 2)
 
 
+# The nodes of depth 0-2 of a fiscal year (a node's depth is its number of ancestors): the root,
+# its children and theirs, found down the parent links (index scans on ``parent_id``) rather than
+# by reading every node of the year for its depth.
+TREE_SQL = """
+SELECT n.* FROM budget_budgetnode n
+ WHERE n.fiscal_year_id = %(year)s AND n.parent_id IS NULL AND n.depth <= 2
+UNION ALL
+SELECT c.* FROM budget_budgetnode r JOIN budget_budgetnode c ON c.parent_id = r.id
+ WHERE r.fiscal_year_id = %(year)s AND r.parent_id IS NULL AND c.depth <= 2
+UNION ALL
+SELECT g.* FROM budget_budgetnode r JOIN budget_budgetnode c ON c.parent_id = r.id
+  JOIN budget_budgetnode g ON g.parent_id = c.id
+ WHERE r.fiscal_year_id = %(year)s AND r.parent_id IS NULL AND g.depth <= 2
+ORDER BY path
+"""
+
+
 def board_tree(fiscal_year: FiscalYear) -> Tree:
-    """Root, pillars and areas (depth 0-2), in one query. Deeper ancestors (of programmes nested
-    in programmes) are added by :meth:`Tree.add_ancestors` for the rows shown."""
-    nodes = list(BudgetNode.objects.filter(fiscal_year=fiscal_year, depth__lte=2).order_by("path"))
-    return Tree(
-        root=next((n for n in nodes if n.depth == 0), None),
-        pillars=[n for n in nodes if n.depth == 1],
-        areas=[n for n in nodes if n.depth == 2],
-        by_path={n.path: n for n in nodes},
-    )
+    """Root, pillars and areas (depth 0-2), in one query, cached (``boards.cache``: each read
+    gets its own copy, which :meth:`Tree.add_ancestors` may extend). Deeper ancestors (of
+    programmes nested in programmes) are added by :meth:`Tree.add_ancestors` for the rows
+    shown."""
+
+    def compute() -> Tree:
+        nodes = list(BudgetNode.objects.raw(TREE_SQL, {"year": fiscal_year.pk}))
+        return Tree(
+            root=next((n for n in nodes if n.depth == 0), None),
+            pillars=[n for n in nodes if n.depth == 1],
+            areas=[n for n in nodes if n.depth == 2],
+            by_path={n.path: n for n in nodes},
+        )
+
+    return cached("tree", fiscal_year.pk, compute)
+
+
+def fiscal_years() -> list[FiscalYear]:
+    """Every fiscal year, the latest first (one query, cached: ``boards.cache``)."""
+    return cached("fiscal_years", None, lambda: list(FiscalYear.objects.order_by("-year")))
+
+
+def ministries() -> list[Ministry]:
+    """Every ministry, by code (one query, cached: ``boards.cache``)."""
+    return cached("ministries", None, lambda: list(Ministry.objects.order_by("code")))
+
+
+def as_of_dates(limit: int = 60) -> list[date]:
+    """The as-of dates with stored results, newest first (``status.selectors_board.board_dates``,
+    cached: ``boards.cache``)."""
+    return cached("dates", limit, lambda: board_dates(limit))
+
+
+def program_count(rows: QuerySet[ProgramStatus]) -> int:
+    """How many rows ``rows`` has (one query, cached under its SQL: ``boards.cache``)."""
+    counted = rows.order_by()
+    sql, params = counted.query.sql_with_params()
+    return cached("count", (sql, params), counted.count)
 
 
 def subtree_q(node: BudgetNode, prefix: str = "program__node__") -> Q:
@@ -344,7 +395,9 @@ def _reporting_query(
     KPIs (``programs.selectors.program_grace_days``): whether a report for it was approved by
     ``as_of``, and whether it was submitted by the due date (and by ``as_of``): the earliest
     ``submitted_at`` of its revisions (a report returned and submitted again late counts as
-    late). One query, hash joins only, whatever the number of programmes."""
+    late). One query, hash joins only, whatever the number of programmes; on PostgreSQL the rows
+    are cached under the version of the data (``boards.cache``: its read is one query more when
+    no request pinned it), so a read repeated before any change costs no query of its own."""
     periods = current_periods(as_of)
     params: dict[str, Any] = {
         "approved": ReportStatus.APPROVED,
@@ -381,9 +434,13 @@ def _reporting_query(
                count(*) FILTER (WHERE NOT approved AND due <= %(as_of)s::date)
           FROM ({sql}) AS per_program
          GROUP BY ministry_id"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+
+    def compute() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    return cached("reporting", (sql, sorted(params.items())), compute)
 
 
 def _reporting_query_portable(
@@ -470,7 +527,8 @@ def reporting_by_ministry(
     ministry: Ministry | None = None,
     node: BudgetNode | None = None,
 ) -> dict[int, ReportingStats]:
-    """:class:`ReportingStats` per ministry id (one query, counted in the database)."""
+    """:class:`ReportingStats` per ministry id (counted in the database, cached: see
+    :func:`_reporting_query`)."""
     rows = _reporting_query(
         as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=True
     )
@@ -506,6 +564,10 @@ def flag_in(as_of: date, field_name: str) -> Case:
     )
 
 
+# The programmes table's default order (the budget tree's).
+TREE_ORDER = ("program__node__path",)
+
+
 def program_rows(
     *,
     as_of: date,
@@ -531,24 +593,61 @@ def program_rows(
                 output_field=IntegerField(),
             ),
         )
-        .order_by("program__node__path")
+        .order_by(*TREE_ORDER)
     )
+
+
+def program_page(page: QuerySet[ProgramStatus], *, as_of: date) -> list[ProgramStatus]:
+    """The rows of one page of the programmes table, ``page`` being the filtered, ordered and
+    sliced rows (:func:`program_rows`): the first page in tree order is read as it is (PostgreSQL
+    walks the path index and stops after a page: one query); any other page or order in two
+    queries: the ids of the page, ordered and sliced in a narrow query (no wide rows to sort, so
+    a late page or a sort over every row stays in memory, and nothing is joined that is not
+    sorted or filtered on), then the rows of those ids whole."""
+    if page.query.low_mark == 0 and tuple(page.query.order_by) == TREE_ORDER:
+        return list(page)
+    ids = list(page.values_list("program_id", flat=True))
+    by_program = {
+        row.program_id: row
+        for row in ProgramStatus.objects.filter(as_of=as_of, program_id__in=ids)
+        .select_related("program", "program__node", "program__ministry")
+        .order_by()
+    }
+    return [by_program[program_id] for program_id in ids]
+
+
+KPI_FLAGS_SQL = """
+SELECT k.program_id, s.overdue, s.forecast_miss
+  FROM status_kpistatus s JOIN kpis_kpi k ON k.id = s.kpi_id
+ WHERE s.as_of = %s AND (s.overdue OR s.forecast_miss)"""
 
 
 def kpi_flags(as_of: date, program_ids: Iterable[int] | None = None) -> dict[int, set[str]]:
     """Programme id -> the flags ("overdue", "forecast_miss") any of its KPIs carries on
-    ``as_of`` (one query; all programmes when ``program_ids`` is None)."""
-    qs = (
-        KPIStatus.objects.filter(as_of=as_of)
-        .filter(Q(overdue=True) | Q(forecast_miss=True))
-        .order_by()
-    )
-    if program_ids is not None:
-        qs = qs.filter(kpi__program_id__in=list(program_ids))
+    ``as_of`` (one query; all programmes when ``program_ids`` is None). On PostgreSQL in plain
+    SQL with the ids as one array parameter: for a page of the table, building the ORM query cost
+    more than running it."""
+    flagged: Iterable[tuple[int, bool, bool]]
+    if connection.vendor == "postgresql":
+        sql = KPI_FLAGS_SQL
+        params: list[Any] = [as_of]
+        if program_ids is not None:
+            sql += " AND k.program_id = ANY(%s)"
+            params.append(list(program_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            flagged = cursor.fetchall()
+    else:
+        qs = (
+            KPIStatus.objects.filter(as_of=as_of)
+            .filter(Q(overdue=True) | Q(forecast_miss=True))
+            .order_by()
+        )
+        if program_ids is not None:
+            qs = qs.filter(kpi__program_id__in=list(program_ids))
+        flagged = qs.values_list("kpi__program_id", "overdue", "forecast_miss")
     out: dict[int, set[str]] = defaultdict(set)
-    for program_id, overdue, forecast_miss in qs.values_list(
-        "kpi__program_id", "overdue", "forecast_miss"
-    ):
+    for program_id, overdue, forecast_miss in flagged:
         if overdue:
             out[program_id].add("overdue")
         if forecast_miss:
@@ -567,8 +666,15 @@ def forecast_miss_q(as_of: date) -> Q:
 
 
 def attention_q(as_of: date) -> Q:
-    """Off track, at risk, overdue, or forecast to miss its target."""
-    return Q(status__in=ATTENTION_STATUSES) | overdue_q(as_of) | forecast_miss_q(as_of)
+    """Off track, at risk, overdue, or forecast to miss its target: ``overdue_q`` or
+    ``forecast_miss_q`` or an attention status (``no_data`` is one), with one hashed ``IN`` over
+    the KPIs carrying either flag."""
+    flagged = (
+        KPIStatus.objects.filter(as_of=as_of)
+        .filter(Q(overdue=True) | Q(forecast_miss=True))
+        .values("kpi__program_id")
+    )
+    return Q(status__in=ATTENTION_STATUSES) | Q(program_id__in=flagged)
 
 
 @dataclass
@@ -598,18 +704,20 @@ class Attention:
 def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) -> Attention:
     """The programmes needing attention, most money first, each with the KPIs that explain why
     (three queries)."""
-    # One narrow pass over every row needing attention gives the count, the money and the order;
-    # then only the rows shown are loaded whole.
-    narrow = sorted(
+    # One narrow query orders every row needing attention in the database and gives the ids of
+    # those shown, each carrying the count and the money of all of them (window aggregates,
+    # computed before the limit); then only the rows shown are loaded whole.
+    narrow = (
         rows.filter(attention_q(as_of))
-        .order_by()
-        .values_list("pk", "allocated_won", "program__node__path"),
-        key=lambda r: (-r[1], r[2]),
+        .annotate(attention_count=Window(Count("pk")), attention_won=Window(Sum("allocated_won")))
+        .order_by("-allocated_won", "program__node__path")
+        .values_list("pk", "attention_count", "attention_won")
     )
-    count, amount = len(narrow), sum(r[1] for r in narrow)
-    shown = [r[0] for r in (narrow[:limit] if limit else narrow)]
-    by_pk = rows.order_by().in_bulk(shown)
-    picked = [by_pk[pk] for pk in shown]
+    shown = list(narrow[:limit] if limit else narrow)
+    count = shown[0][1] if shown else 0
+    amount = int(shown[0][2] or 0) if shown else 0
+    by_pk = rows.order_by().in_bulk([r[0] for r in shown])
+    picked = [by_pk[r[0]] for r in shown]
     lines = [AttentionLine(row) for row in picked]
     by_program = {line.row.program_id: line for line in lines}
     if by_program:
@@ -721,7 +829,8 @@ class MinistryLine:
 
 
 def ministry_lines(*, as_of: date, fiscal_year: FiscalYear) -> list[MinistryLine]:
-    """Every ministry with programmes in the fiscal year: reporting and status mix (3 queries)."""
+    """Every ministry with programmes in the fiscal year: reporting and status mix (two queries
+    and the reporting figures: cached, see :func:`_reporting_query`)."""
     reporting = reporting_by_ministry(as_of=as_of, fiscal_year=fiscal_year)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     amounts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -752,8 +861,8 @@ class OverdueReport:
 def overdue_reports(
     *, as_of: date, fiscal_year: FiscalYear, ministry: Ministry
 ) -> list[OverdueReport]:
-    """The ministry's programmes whose current-period report has come due unapproved (two
-    queries)."""
+    """The ministry's programmes whose current-period report has come due unapproved (one
+    query and the reporting rows: cached, see :func:`_reporting_query`)."""
     rows = [
         r
         for r in reporting_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry)

@@ -10,10 +10,25 @@ from datetime import date
 from typing import Any
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from boards.selectors import Tree, effective_classification, flag_in, kpi_flags
 from status.models import ProgramStatus
+
+
+class CountedPaginator(Paginator):
+    """A paginator given its count (``boards.selectors.program_count``, cached) instead of
+    counting the rows itself (``RequestConfig(paginate={"paginator_class": ..., "count": n})``)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
 
 
 class ExpressionColumn(tables.Column):

@@ -20,14 +20,14 @@ from django_tables2 import RequestConfig
 
 from audit.exporting import csv_response, xlsx_response
 from audit.services import audit_export
+from boards import cache as board_cache
 from boards import charts, selectors
 from boards.exports import EXPORT_COLUMNS, export_rows
 from boards.filters import ProgramFilter
 from boards.services import board_ensure_results
-from boards.tables import ProgramTable, decorate_rows
+from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language
 from budget.models import FiscalYear, Ministry
-from status.selectors_board import board_dates
 
 PER_PAGE = 50
 
@@ -41,10 +41,12 @@ def _boards_view(view: Any) -> Any:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NoBudget:
-            return render(request, "boards/no_budget.html", status=200)
+        # One read of the data's version for all the request caches (``boards.cache``).
+        with board_cache.pinned_version():
+            try:
+                return view(request, *args, **kwargs)
+            except NoBudget:
+                return render(request, "boards/no_budget.html", status=200)
 
     return login_required(wrapper)
 
@@ -77,13 +79,19 @@ def _as_of(request: HttpRequest) -> AsOf:
         if day > today:
             day = today
             error = _("%(value)s is after today: showing today.") % {"value": raw}
-    board_ensure_results(as_of=day)
-    return AsOf(day, today, error, board_dates())
+    dates = selectors.as_of_dates()
+    # A date in the list has stored results (its root node rows), so only a date outside it
+    # needs the existence check (and, with nothing stored, the computation: a write, so the
+    # version of the data is read again).
+    if day not in dates and board_ensure_results(as_of=day):
+        board_cache.repin()
+        dates = selectors.as_of_dates()
+    return AsOf(day, today, error, dates)
 
 
 def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, bool]:
     """The fiscal year asked for (``?year=``), else the latest; and whether it is the only one."""
-    years = list(FiscalYear.objects.order_by("-year"))
+    years = selectors.fiscal_years()
     raw = request.GET.get("year", "")
     fy = next((y for y in years if str(y.year) == raw), None) if raw else None
     fy = fy or (years[0] if years else None)
@@ -116,7 +124,7 @@ def _program_filter(
     request: HttpRequest, as_of: AsOf, fy: FiscalYear, only_year: bool
 ) -> ProgramFilter:
     tree = selectors.board_tree(fy)
-    ministries = list(Ministry.objects.order_by("code"))
+    ministries = selectors.ministries()
     rows = selectors.program_rows(
         as_of=as_of.day, fiscal_year=fy, user=request.user, only_year=only_year
     )
@@ -131,10 +139,16 @@ def programs(request: HttpRequest) -> HttpResponse:
     as_of, fy, context = _base(request)
     filterset = _program_filter(request, as_of, fy, context["only_year"])
     table = ProgramTable(filterset.qs, as_of=as_of.day)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    rows = decorate_rows(
-        (row.record for row in table.page.object_list), filterset.tree, as_of=as_of.day
-    )
+    paginate = {
+        "per_page": PER_PAGE,
+        "paginator_class": CountedPaginator,
+        "count": selectors.program_count(filterset.qs),
+    }
+    RequestConfig(request, paginate=paginate).configure(table)
+    # The page's rows as the table ordered and sliced them (``object_list.data`` is the sliced
+    # queryset), loaded by ``program_page`` rather than by iterating the table.
+    page_rows = selectors.program_page(table.page.object_list.data, as_of=as_of.day)
+    rows = decorate_rows(page_rows, filterset.tree, as_of=as_of.day)
     context.update(
         {
             "filter": filterset,

@@ -100,6 +100,12 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 
+# Django's cache: per process (LocMemCache) unless CACHE_URL names a shared one, e.g.
+# redis://127.0.0.1:6379/2. The boards cache what they read besides the rows under a version of the
+# data read from the database on every request (boards.cache), so either is correct; a shared one
+# is warmer.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -4,6 +4,7 @@ language's conventions (``kpis.rules`` formatting, ``budget.formatting`` for mon
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -164,6 +165,14 @@ def component_label(code: str) -> str:
     return str(COMPONENT_LABELS.get(code, _("Unclassified")))
 
 
+def _escape(value: Any) -> str:
+    """``conditional_escape`` without its lazy-string checks: safe strings as they are, anything
+    else as text escaped by ``html.escape`` (what Django's ``escape`` does)."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
 @register.simple_tag
 def filter_control(bound_field: Any) -> str:
     """A filter field's control, written directly (Django's widget templates render each option
@@ -171,87 +180,79 @@ def filter_control(bound_field: Any) -> str:
     field with choices (``multiple`` for a multiple choice), else a text input. The label is
     written by the template."""
     from django.forms import MultipleChoiceField
-    from django.utils.html import format_html_join
 
     field = bound_field.field
-    name, widget_id = bound_field.html_name, bound_field.id_for_label
+    name, widget_id = _escape(bound_field.html_name), _escape(bound_field.id_for_label)
     value = bound_field.value()
     described = f"{widget_id}-error" if bound_field.errors else ""
-    aria = format_html(' aria-describedby="{}" aria-invalid="true"', described) if described else ""
+    aria = f' aria-describedby="{described}" aria-invalid="true"' if described else ""
     choices = getattr(field, "choices", None)
     if choices is None:
-        return format_html(
-            '<input type="search" name="{}" id="{}" value="{}"{}>',
-            name,
-            widget_id,
-            value or "",
-            aria,
+        return mark_safe(
+            f'<input type="search" name="{name}" id="{widget_id}" value="{_escape(value or "")}"'
+            f"{aria}>"
         )
     multiple = isinstance(field, MultipleChoiceField)
     selected = {str(v) for v in (value or [])} if multiple else {str(value or "")}
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (key, " selected" if str(key) in selected else "", label)
-            for key, label in choices
-            if not (multiple and key == "")
-        ),
+    options = "".join(
+        f'<option value="{_escape(key)}"{" selected" if str(key) in selected else ""}>'
+        f"{_escape(label)}</option>"
+        for key, label in choices
+        if not (multiple and key == "")
     )
-    return format_html(
-        '<select name="{}" id="{}"{}{}>{}</select>',
-        name,
-        widget_id,
-        " multiple" if multiple else "",
-        aria,
-        options,
+    return mark_safe(
+        f'<select name="{name}" id="{widget_id}"{" multiple" if multiple else ""}{aria}>'
+        f"{options}</select>"
     )
 
 
 @register.simple_tag
 def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
     """The programmes table's body rows, written in Python: the same cells as a template loop
-    would write, at a fraction of the cost per cell (the table is the bulk of the page)."""
+    would write, at a fraction of the cost per cell (the table is the bulk of the page). Text is
+    escaped with ``html.escape``, which is what Django's ``escape`` does, without its per-call
+    lazy-string checks; labels and the names of pillars and areas are escaped once per page."""
     from budget.formatting import format_won, localized_name
 
     lang = _lang()
-    yes, no = str(_("Yes")), str(_("No"))
+    esc = html.escape
+    yes, no = esc(str(_("Yes"))), esc(str(_("No")))
     # Every label resolved once for the page, not once per cell.
-    badges = {s.value: status_badge(s.value) for s in rules.Status}
-    unclassified = str(_("Unclassified"))
-    cofogs = {code: f"{code} {label}" for code, label in COFOG_LABELS.items()}
-    components = {code: str(label) for code, label in COMPONENT_LABELS.items()}
-    overdue_yes = format_html('<span class="status status--overdue">{}</span>', yes)
-    forecast_yes = format_html('<span class="status status--forecast_miss">{}</span>', yes)
+    badges = {s.value: str(status_badge(s.value)) for s in rules.Status}
+    unclassified = esc(str(_("Unclassified")))
+    cofogs = {code: esc(f"{code} {label}") for code, label in COFOG_LABELS.items()}
+    components = {code: esc(str(label)) for code, label in COMPONENT_LABELS.items()}
+    overdue_yes = f'<span class="status status--overdue">{yes}</span>'
+    forecast_yes = f'<span class="status status--forecast_miss">{yes}</span>'
+    href_prefix, href_query = esc(url_prefix), esc(query)
+    names: dict[int, str] = {}
+
+    def node_name(node: Any) -> str:
+        if node is None:
+            return "—"
+        name = names.get(node.pk)
+        if name is None:
+            name = names[node.pk] = esc(localized_name(node.name, node.name_ko, lang))
+        return name
+
     out = []
     for r in rows:
         node = r.program.node
-        pillar, area = r.pillar_node, r.area_node
         overdue = r.any_overdue or r.status == "no_data"
+        rate = r.execution_rate
         out.append(
-            format_html(
-                '<tr><th scope="row"><a href="{}{}/{}">{}</a></th><td>{}</td><td>{}</td>'
-                '<td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td>'
-                '<td class="num">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-                "<td>{}</td></tr>",
-                url_prefix,
-                quote(node.code, safe=""),
-                query,
-                node.code,
-                localized_name(node.name, node.name_ko, lang),
-                localized_name(pillar.name, pillar.name_ko, lang) if pillar else "—",
-                localized_name(area.name, area.name_ko, lang) if area else "—",
-                r.program.ministry.code,
-                badges.get(r.status, ""),
-                format_won(r.allocated_won, lang),
-                rules.format_percent(r.execution_rate, lang)
-                if r.execution_rate is not None
-                else "-",
-                badges.get(r.budget_status, ""),
-                overdue_yes if overdue else no,
-                forecast_yes if r.any_forecast_miss else no,
-                cofogs.get(r.cofog_value, unclassified),
-                components.get(r.component_value, unclassified),
-            )
+            f'<tr><th scope="row"><a href="{href_prefix}{esc(quote(node.code, safe=""))}/'
+            f'{href_query}">{esc(node.code)}</a></th>'
+            f"<td>{esc(localized_name(node.name, node.name_ko, lang))}</td>"
+            f"<td>{node_name(r.pillar_node)}</td><td>{node_name(r.area_node)}</td>"
+            f"<td>{esc(r.program.ministry.code)}</td><td>{badges.get(r.status, '')}</td>"
+            f'<td class="num">{esc(format_won(r.allocated_won, lang))}</td>'
+            f'<td class="num">'
+            f"{esc(rules.format_percent(rate, lang)) if rate is not None else '-'}</td>"
+            f"<td>{badges.get(r.budget_status, '')}</td>"
+            f"<td>{overdue_yes if overdue else no}</td>"
+            f"<td>{forecast_yes if r.any_forecast_miss else no}</td>"
+            f"<td>{cofogs.get(r.cofog_value, unclassified)}</td>"
+            f"<td>{components.get(r.component_value, unclassified)}</td></tr>"
         )
     return mark_safe("".join(out))
