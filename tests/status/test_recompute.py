@@ -206,8 +206,7 @@ def test_a_kpi_measured_in_won_explains_itself_in_amounts(q1):
     row = KPIStatus.objects.select_related("kpi").get(kpi=kpi, as_of=JULY)
     # Expected 1.2T x 181/365 = 595.07B; actual 200 + 500B.
     assert row.explanation("en") == (
-        "Expected 595 billion won by 30 Jun 2026, actual 500 billion won: "
-        "84% of expected progress."
+        "Expected 595 billion won by 30 Jun 2026, actual 500 billion won: 84% of expected progress."
     )
     assert row.explanation("ko").startswith("2026년 6월 30일까지 5,951억 원 예상, 실적 5,000억 원")
     # Without the KPI loaded, the row does not query it: plain figures.
