@@ -40,6 +40,7 @@ os.environ["DATABASE_URL"] = BENCH_URL
 os.environ.setdefault("DEBUG", "1")
 os.environ["CELERY_BROKER_URL"] = ""
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a JSON line per timed request
 
 PREFIX = "BB"
 PER_PAGE = 50
