@@ -359,14 +359,15 @@ def _load_reports(
 # The digests of the approved inputs, computed by PostgreSQL in one aggregate pass each (about the
 # cost of a plain SUM ... GROUP BY): a recompute whose inputs did not change never moves the values
 # themselves into Python. The digest of a programme's values is the XOR of a 64-bit hash of each
-# (KPI, period, value), seeded with the period's day number and the KPI id, and their count: any
+# (KPI, period, value), seeded with the period's day number and the KPI id, and their count (the
+# value hashed as a number: 1.0 and 1.00 hash alike, and the rules give them the same result): any
 # change of a value, a period, a KPI or the set of them changes it (an accidental collision has a
 # chance of 1 in 2**64), and no sort is needed. Each KPI has at most one current value per period,
 # so no hash can cancel another out.
 _VALUE_DIGESTS_SQL = """
 SELECT r.program_id,
-       bit_xor(hashtextextended(
-           v.value::text, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id))::text
+       bit_xor(hash_numeric_extended(
+           v.value, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id))::text
        || ':' || count(*)::text
 FROM reporting_kpivalue v
 JOIN reporting_progressreport r ON r.id = v.report_id
