@@ -196,6 +196,26 @@ class NodeStatus(StoredResult):
         return f"{self.node_id} {self.as_of}: {self.status}"
 
 
+class FullRecompute(models.Model):
+    """A complete, error-free full recompute of a date (every KPI, programme and node stored), with
+    the input version it read first (PostgreSQL only; status/migrations/0004): while no input has
+    changed since, a new date whose come-due periods, starts and target versions are the same takes
+    every row of this one (status/services.py)."""
+
+    as_of = models.DateField(_("as of"), unique=True)
+    input_version = models.BigIntegerField(_("input version"))
+    settings_fingerprint = models.CharField(_("inputs fingerprint"), max_length=64)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["-as_of"]
+        verbose_name = _("full recompute")
+        verbose_name_plural = _("full recomputes")
+
+    def __str__(self) -> str:
+        return f"{self.as_of} (inputs v{self.input_version})"
+
+
 class ProgramState(models.Model):
     """Whether a programme's stored statuses may be out of date.
 

@@ -64,8 +64,16 @@ from budget.models import BudgetNode, FiscalYear
 from kpis import rules
 from kpis.models import KPI, Milestone, TargetRevision
 from programs.models import Program
+from programs.periods import periods_come_due
 from reporting.models import KPIValue, ProgressReport
-from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus, Status
+from status.models import (
+    FullRecompute,
+    KPIStatus,
+    NodeStatus,
+    ProgramState,
+    ProgramStatus,
+    Status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -578,6 +586,7 @@ def _copy(
     upsert: bool,
     others: Sequence[int] | None = None,
     through: tuple[str, str] | None = None,
+    excluded: Sequence[int] | None = None,
 ) -> int:
     """Copy the donor date's rows of the objects ``reuse`` to the date ``to``, server-side
     (INSERT ... SELECT), with ``computed_at`` = now; with ``upsert`` rows already stored for ``to``
@@ -586,8 +595,9 @@ def _copy(
     copied are those whose object has ``column`` in ``reuse``: the KPI rows of programmes
     (``("kpis_kpi", "program_id")``). ``others``, when given, are all the other objects that may
     have rows on the donor date: the rows copied are then all of that date but theirs (the
-    nightly case: all of them, in one plain INSERT ... SELECT). Returns the number of rows
-    copied."""
+    nightly case: all of them, in one plain INSERT ... SELECT). ``excluded`` (PostgreSQL), when
+    given instead, are the objects of the rows not to copy: every other row of the donor date is
+    copied. Returns the number of rows copied."""
     ids = list(reuse)
     if stored.donor_date is None or not ids:
         return 0
@@ -609,6 +619,13 @@ def _copy(
     if not upsert:
         order = ""
     insert = f"INSERT INTO {table} ({quoted}) SELECT {selected} FROM {table} s"
+    if excluded is not None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{insert} WHERE s.as_of = %s AND s.{quote(key)} <> ALL(%s) {order}",
+                [*dated, stored.donor_date, list(excluded)],
+            )
+            return int(cursor.rowcount)
     with connection.cursor() as cursor:
         if others is not None and not others and connection.vendor == "postgresql":
             # Every row of the donor date (the nightly case), with no join.
@@ -643,6 +660,37 @@ def _copy(
             )
             copied += cursor.rowcount
         return copied
+
+
+_MISSING_KPI_ROWS_SQL = """
+SELECT DISTINCT k.program_id
+FROM kpis_kpi k
+JOIN status_programstatus p ON p.program_id = k.program_id AND p.as_of = %s
+LEFT JOIN status_kpistatus s ON s.kpi_id = k.id AND s.as_of = %s
+WHERE s.id IS NULL {programs}
+"""
+
+
+def _missing_kpi_rows(day: date, program_ids: Sequence[int] | None) -> set[int]:
+    """The programmes with a row stored for ``day`` but not a row for each of their KPIs."""
+    params: list[Any] = [day, day]
+    programs = ""
+    if program_ids is not None:
+        programs = "AND k.program_id IN ({})".format(", ".join(["%s"] * len(program_ids)))
+        params.extend(program_ids)
+        if not program_ids:
+            return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_MISSING_KPI_ROWS_SQL.format(programs=programs), params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _count_rows(model: Any, day: date, program_ids: Sequence[int] | None) -> int:
+    """How many rows are stored for ``day`` (of the given programmes' KPIs, when given)."""
+    qs = model.objects.filter(as_of=day)
+    if program_ids is not None:
+        qs = qs.filter(kpi__program_id__in=program_ids)
+    return int(qs.count())
 
 
 def _has_rows(model: Any, as_of: date) -> bool:
@@ -790,6 +838,21 @@ def _recompute_programs(
         )
         fingerprints[pid] = blake2b(text.encode(), digest_size=16).hexdigest()
     unchanged, reuse, changed = stored.plan(fingerprints)
+    # A programme whose KPI rows are not all there (removed by hand) is computed again. Checked
+    # by count first (one index scan): a settled programme stored for a date has a row per KPI.
+    for rows, day, fps in (
+        (unchanged, as_of, stored.current),
+        (reuse, stored.donor_date, stored.donor),
+    ):
+        if not rows or day is None:
+            continue
+        expected = sum(
+            keys[pid][1] for pid, (fp, _status) in fps.items() if pid in keys and fp[-1:] != "!"
+        )
+        if _count_rows(KPIStatus, day, pids) != expected:
+            for pid in _missing_kpi_rows(day, pids) & rows.keys():
+                del rows[pid]
+                changed.append(pid)
     summary.kpis = sum(keys[pid][1] for pid in programs if pid in keys)
 
     # The rules, over the changed programmes' inputs only.
@@ -802,8 +865,8 @@ def _recompute_programs(
         for statuses in (unchanged, reuse)
         for pid, status in statuses.items()
     }
+    definitions_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     if changed:
-        definitions_of: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for row in kpi_rows if kpi_rows is not None else _load_kpis(subset):
             definitions_of[row[1]].append(row)
         values = preloaded_values if preloaded_values is not None else _load_values(subset, as_of)
@@ -887,6 +950,11 @@ def _recompute_programs(
     replace = bool(stored.current) or (bool(changed or reuse) and _has_rows(KPIStatus, as_of))
     # Every programme not reused, when these are all the programmes: the copies take the rest.
     others = [pid for pid in programs if pid not in reuse] if everything else None
+    excluded: list[int] | None = None
+    if others is not None and not unchanged and len(changed) * 2 < len(programs):
+        # The others are the few programmes computed above, whose KPIs are known: their KPI rows
+        # are left out by KPI id, with no join.
+        excluded = [row[0] for pid in others for row in definitions_of.get(pid, ())]
     kpis_copied = _copy(
         KPIStatus,
         "kpi_id",
@@ -898,6 +966,7 @@ def _recompute_programs(
         upsert=replace,
         others=others,
         through=("kpis_kpi", "program_id"),
+        excluded=excluded,
     )
     _upsert(KPIStatus, kpi_write, KPI_FIELDS, replace=replace)
     _copy(
@@ -1093,7 +1162,13 @@ def status_recompute_all(*, as_of: date, fiscal_year: int | None = None) -> Reco
 
 def _recompute_all(*, as_of: date, fiscal_year: int | None) -> RecomputeSummary:
     _lock_as_of(as_of)
+    version = _input_version()  # first: a write committed after this read counts as a change
     stale = _stale_generations(None)
+    if fiscal_year is None and version is not None:
+        quick = _take_unchanged(as_of=as_of, version=version)
+        if quick is not None:
+            _clear_stale(stale, as_of)
+            return quick
     programs, program_result, summary = _recompute_programs(
         as_of=as_of, program_ids=None, fiscal_year=fiscal_year
     )
@@ -1106,7 +1181,120 @@ def _recompute_all(*, as_of: date, fiscal_year: int | None) -> RecomputeSummary:
     )
     _clear_stale({pid: g for pid, g in stale.items() if pid in programs}, as_of)
     summary.program_status_counts = _count(s for _, s in program_result.values())
+    if fiscal_year is None and version is not None and not summary.errors:
+        FullRecompute.objects.update_or_create(
+            as_of=as_of,
+            defaults={
+                "input_version": version,
+                "settings_fingerprint": _settings_fingerprint(global_thresholds()),
+                "computed_at": timezone.now(),
+            },
+        )
     return summary
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing changed: a full recompute that takes a previous one's rows whole
+
+
+def _input_version() -> int | None:
+    """The input version: how many write statements on the engine's input tables have committed
+    (the change log of status/migrations/0004, PostgreSQL only; None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(n), 0) FROM status_input_change")
+        return int(cursor.fetchone()[0])
+
+
+_DATE_WINDOW_SQL = """
+SELECT EXISTS (SELECT 1 FROM reporting_progressreport
+               WHERE is_current AND period_end > %(lo)s AND period_end <= %(hi)s),
+       EXISTS (SELECT 1 FROM kpis_targetrevision
+               WHERE effective_from > %(lo)s AND effective_from <= %(hi)s),
+       EXISTS (SELECT 1 FROM programs_program WHERE start > %(lo)s AND start <= %(hi)s)
+"""
+_CALENDARS_SQL = """
+SELECT DISTINCT p.start, p.frequency, coalesce(k.grace_days, %s)
+FROM programs_program p LEFT JOIN kpis_kpi k ON k.program_id = p.id
+"""
+
+
+def _take_unchanged(*, as_of: date, version: int) -> RecomputeSummary | None:
+    """When no input has changed since a complete full recompute of another date (the input
+    version it read first is the current one, with the same thresholds and rules) and nothing the
+    rules take from the date differs between the two dates (no counted report, target revision or
+    programme start between them, the same number of periods come due for every programme
+    calendar and grace period: rules.as_of_key), every fingerprint is the same on both dates, so
+    this date takes every row of that one, copied server-side. Otherwise None: the recompute runs
+    as usual. Only when nothing is stored for this date yet (or this date is that one)."""
+    settings_fp = _settings_fingerprint(global_thresholds())
+    candidates = FullRecompute.objects.filter(
+        input_version=version, settings_fingerprint=settings_fp
+    ).order_by("as_of")  # few: the dates computed since the last change
+    donor = min(candidates, key=lambda run: abs(run.as_of - as_of), default=None)
+    if donor is None:
+        return None
+    counts = {
+        model: model.objects.filter(as_of=donor.as_of).count()
+        for model in (KPIStatus, ProgramStatus, NodeStatus)
+    }
+    if counts[ProgramStatus] != Program.objects.count() or counts[KPIStatus] != KPI.objects.count():
+        return None  # rows removed since (by hand): compute
+    summary = RecomputeSummary(as_of=as_of)
+    if donor.as_of != as_of:
+        lo, hi = sorted((donor.as_of, as_of))
+        with connection.cursor() as cursor:
+            cursor.execute(_DATE_WINDOW_SQL, {"lo": lo, "hi": hi})
+            if any(cursor.fetchone()):
+                return None
+            cursor.execute(_CALENDARS_SQL, [rules.DEFAULT_GRACE_DAYS])
+            calendars = cursor.fetchall()
+        if any(
+            periods_come_due(start, frequency, grace, lo)
+            != periods_come_due(start, frequency, grace, hi)
+            for start, frequency, grace in calendars
+        ):
+            return None
+        if any(model.objects.filter(as_of=as_of).exists() for model in counts):
+            return None  # part of this date is stored already: compute
+        now = timezone.now()
+        copied = {
+            model: _copy_all(model, fields, source=donor.as_of, to=as_of, now=now)
+            for model, fields in (
+                (KPIStatus, KPI_FIELDS),
+                (ProgramStatus, PROGRAM_FIELDS),
+                (NodeStatus, NODE_FIELDS),
+            )
+        }
+        summary.kpis_written = summary.kpis_reused = copied[KPIStatus]
+        summary.programs_written = summary.programs_reused = copied[ProgramStatus]
+        summary.nodes_written = copied[NodeStatus]
+        FullRecompute.objects.update_or_create(
+            as_of=as_of,
+            defaults={
+                "input_version": version,
+                "settings_fingerprint": settings_fp,
+                "computed_at": now,
+            },
+        )
+    summary.kpis, summary.programs, summary.nodes = (
+        counts[KPIStatus],
+        counts[ProgramStatus],
+        counts[NodeStatus],
+    )
+    summary.program_status_counts = _count(
+        ProgramStatus.objects.filter(as_of=as_of).values_list("status", flat=True)
+    )
+    return summary
+
+
+def _copy_all(model: Any, fields: list[str], *, source: date, to: date, now: Any) -> int:
+    """Every row of the date ``source`` copied to the date ``to`` (which has none), server-side."""
+    stored = _Stored(current={}, donor_date=source)
+    return _copy(
+        model, _fk_attname(model), fields, stored, [0], to=to, now=now, upsert=False, others=[]
+    )
 
 
 @transaction.atomic

@@ -127,7 +127,11 @@ def test_a_new_date_with_nothing_changed_is_copied_server_side(busy):
         summary = status_recompute_all(as_of=date(2026, 11, 6))
     assert (summary.kpis_reused, summary.programs_reused) == (4, 3)
     assert summary.kpis_written == 4 and summary.programs_written == 3
-    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith("INSERT")]
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().startswith("INSERT") and "status_fullrecompute" not in q["sql"]
+    ]
     assert len(writes) == 3 and all("SELECT" in sql for sql in writes)  # no row through Python
     no_date = frozenset({"as_of"})
     assert _rows(date(2026, 11, 6), no_date) == _rows(date(2026, 11, 5), no_date)
@@ -158,3 +162,62 @@ def test_a_programme_with_a_refused_kpi_is_assessed_again_every_time(busy):
         assert not KPIStatus.objects.filter(kpi=busy.kpis["B-ANN"], as_of=day).exists()
     # The other programmes are reused on the new date.
     assert summary.programs_reused == 2
+
+
+def _digested(queries) -> bool:
+    return any("hash_numeric_extended" in q["sql"] for q in queries)
+
+
+# The input change log and the digests are PostgreSQL's (the SQLite demo always computes).
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the input change log is PostgreSQL's"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_nothing_changed_since_a_full_recompute_takes_its_rows_without_digesting(busy):
+    status_recompute_all(as_of=date(2026, 11, 5))
+    with CaptureQueriesContext(connection) as ctx:
+        summary = status_recompute_all(as_of=date(2026, 11, 6))
+    assert not _digested(ctx.captured_queries)
+    assert summary.kpis_reused == 4 and summary.nodes_written == 3
+    with CaptureQueriesContext(connection) as ctx:  # the same date again: nothing to write
+        assert status_recompute_all(as_of=date(2026, 11, 6)).written == 0
+    assert not _digested(ctx.captured_queries)
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Writes that bypass every service: the database's change log still sees them.
+        "UPDATE reporting_kpivalue SET value = value + 1",
+        "UPDATE kpis_kpi SET target = target * 2",
+        "UPDATE budget_budgetnode SET amount_won = amount_won + 1",
+        "DELETE FROM kpis_milestone",  # a statement that changes no row counts too
+    ],
+)
+def test_any_write_to_an_input_makes_the_next_recompute_digest_again(busy, change):
+    status_recompute_all(as_of=date(2026, 11, 5))
+    with connection.cursor() as cursor:
+        cursor.execute(change)
+    with CaptureQueriesContext(connection) as ctx:
+        status_recompute_all(as_of=date(2026, 11, 6))
+    assert _digested(ctx.captured_queries)
+    result = _rows(date(2026, 11, 6))
+    _clear()
+    status_recompute_all(as_of=date(2026, 11, 6))
+    assert _rows(date(2026, 11, 6)) == result
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_rows_removed_by_hand_are_computed_again(busy):
+    status_recompute_all(as_of=date(2026, 11, 5))
+    KPIStatus.objects.filter(kpi=busy.kpis["A-CUM"]).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        summary = status_recompute_all(as_of=date(2026, 11, 5))
+    assert _digested(ctx.captured_queries) and summary.kpis_written == 2  # A's two KPIs
+    assert KPIStatus.objects.filter(as_of=date(2026, 11, 5)).count() == 4
