@@ -422,7 +422,7 @@ def main() -> None:
     _setup_django()
     _time_rules()
     print(f"Database {BENCH_URL}; as of {AS_OF}")
-    results: list[tuple[int, float, float, float, float]] = []
+    results: list[tuple[int, float, float, float, float, float]] = []
     for n in sizes:
         t0 = time.perf_counter()
         info = generate(n)
