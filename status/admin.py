@@ -8,7 +8,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus, TaskRun
+from status.models import (
+    FullRecompute,
+    KPIStatus,
+    NodeStatus,
+    ProgramState,
+    ProgramStatus,
+    TaskRun,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +79,9 @@ class ProgramStateAdmin(ReadOnlyAdmin):
     list_display = ["program", "stale", "reason", "marked_at", "recomputed_at"]
     list_filter = ["stale"]
     list_select_related = ["program__node"]
+
+
+@admin.register(FullRecompute)
+class FullRecomputeAdmin(ReadOnlyAdmin):
+    list_display = ["as_of", "computed_at", "input_version"]
+    date_hierarchy = "as_of"

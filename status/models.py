@@ -197,10 +197,12 @@ class NodeStatus(StoredResult):
 
 
 class FullRecompute(models.Model):
-    """A complete, error-free full recompute of a date (every KPI, programme and node stored), with
-    the input version it read first (PostgreSQL only; status/migrations/0004): while no input has
-    changed since, a new date whose come-due periods, starts and target versions are the same takes
-    every row of this one (status/services.py)."""
+    """A complete, error-free full recompute of a date (every KPI, programme and node stored).
+    When it commits, the input changes it read leave the change log (PostgreSQL only; status
+    migrations 0004-0005; ``input_version``: the last log entry it accounted for), so the log holds
+    the programmes changed since the latest one: the next full recompute copies this one's rows
+    and recomputes only those programmes, when nothing the rules take from the date differs
+    (status/services.py)."""
 
     as_of = models.DateField(_("as of"), unique=True)
     input_version = models.BigIntegerField(_("input version"))

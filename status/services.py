@@ -30,7 +30,15 @@ the same fingerprint. Each programme then falls in one of three cases:
   through COPY into a temporary table and one INSERT ... SELECT ... ON CONFLICT per table.
 
 Nodes follow with Merkle fingerprints over their subtree (no date: a rollup depends on the
-programmes beneath only), reused or rolled up the same way. Recomputes of the same date take a
+programmes beneath only), reused or rolled up the same way.
+
+On PostgreSQL a full recompute first reads the input change log, which triggers on every input
+table fill with the programmes each write touched (status/migrations/0005), and empties what it
+read when it commits (FullRecompute). The next full recompute, when the log names every change
+(no programme, node or year changed) and nothing the rules take from the date differs from the
+latest full recompute's date, copies that recompute's rows and digests and assesses only the
+programmes the log names (``_recompute_changed``); the nightly recompute, with a few approvals a
+day, costs about two plain INSERT ... SELECT of the day before. Recomputes of the same date take a
 transaction-scoped advisory lock, so they run one after the other (the second finds the first's
 rows and writes nothing) and cannot deadlock; rows known to be new are inserted without ON
 CONFLICT ... DO UPDATE under that lock. The recompute's transaction raises work_mem and commits
@@ -1162,12 +1170,13 @@ def status_recompute_all(*, as_of: date, fiscal_year: int | None = None) -> Reco
 
 def _recompute_all(*, as_of: date, fiscal_year: int | None) -> RecomputeSummary:
     _lock_as_of(as_of)
-    version = _input_version()  # first: a write committed after this read counts as a change
+    pending = _pending_changes()  # first: a write committed after this read stays pending
     stale = _stale_generations(None)
-    if fiscal_year is None and version is not None:
-        quick = _take_unchanged(as_of=as_of, version=version)
+    if fiscal_year is None and pending is not None:
+        quick = _recompute_changed(as_of=as_of, pending=pending)
         if quick is not None:
             _clear_stale(stale, as_of)
+            _record_full_recompute(as_of, pending, quick)
             return quick
     programs, program_result, summary = _recompute_programs(
         as_of=as_of, program_ids=None, fiscal_year=fiscal_year
@@ -1181,30 +1190,60 @@ def _recompute_all(*, as_of: date, fiscal_year: int | None) -> RecomputeSummary:
     )
     _clear_stale({pid: g for pid, g in stale.items() if pid in programs}, as_of)
     summary.program_status_counts = _count(s for _, s in program_result.values())
-    if fiscal_year is None and version is not None and not summary.errors:
-        FullRecompute.objects.update_or_create(
-            as_of=as_of,
-            defaults={
-                "input_version": version,
-                "settings_fingerprint": _settings_fingerprint(global_thresholds()),
-                "computed_at": timezone.now(),
-            },
-        )
+    if fiscal_year is None and pending is not None:
+        _record_full_recompute(as_of, pending, summary)
     return summary
 
 
 # --------------------------------------------------------------------------------------------
-# Nothing changed: a full recompute that takes a previous one's rows whole
+# Since the last full recompute: only the programmes whose inputs changed
 
 
-def _input_version() -> int | None:
-    """The input version: how many write statements on the engine's input tables have committed
-    (the change log of status/migrations/0004, PostgreSQL only; None elsewhere)."""
+@dataclass
+class _Pending:
+    """The input change log as read at the start of a full recompute (status/migrations/0005):
+    its rows, the programmes they name, and whether one names none (anything may have changed)."""
+
+    ids: list[int]
+    programs: set[int]
+    anything: bool
+
+
+def _pending_changes() -> _Pending | None:
+    """The changes to inputs since the last full recompute (PostgreSQL only; None elsewhere)."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(sum(n), 0) FROM status_input_change")
-        return int(cursor.fetchone()[0])
+        cursor.execute("SELECT id, program_id FROM status_input_change")
+        rows = cursor.fetchall()
+    return _Pending(
+        ids=[r[0] for r in rows],
+        programs={r[1] for r in rows if r[1] is not None},
+        anything=any(r[1] is None for r in rows),
+    )
+
+
+def _record_full_recompute(as_of: date, pending: _Pending, summary: RecomputeSummary) -> None:
+    """After a complete, error-free full recompute: the changes it read are accounted for (their
+    rows leave the log when it commits) and the date is recorded as the latest full recompute."""
+    if summary.errors:
+        return  # nothing recorded: the next full recompute starts from the previous record
+    settings_fp = _settings_fingerprint(global_thresholds())
+    if pending.ids:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM status_input_change WHERE id = ANY(%s)", [pending.ids])
+    else:
+        latest = FullRecompute.objects.order_by("-computed_at", "-id").first()
+        if latest and latest.as_of == as_of and latest.settings_fingerprint == settings_fp:
+            return  # the same date again with nothing changed: already the latest record
+    FullRecompute.objects.update_or_create(
+        as_of=as_of,
+        defaults={
+            "input_version": max(pending.ids, default=0),
+            "settings_fingerprint": settings_fp,
+            "computed_at": timezone.now(),
+        },
+    )
 
 
 _DATE_WINDOW_SQL = """
@@ -1220,20 +1259,21 @@ FROM programs_program p LEFT JOIN kpis_kpi k ON k.program_id = p.id
 """
 
 
-def _take_unchanged(*, as_of: date, version: int) -> RecomputeSummary | None:
-    """When no input has changed since a complete full recompute of another date (the input
-    version it read first is the current one, with the same thresholds and rules) and nothing the
-    rules take from the date differs between the two dates (no counted report, target revision or
-    programme start between them, the same number of periods come due for every programme
-    calendar and grace period: rules.as_of_key), every fingerprint is the same on both dates, so
-    this date takes every row of that one, copied server-side. Otherwise None: the recompute runs
-    as usual. Only when nothing is stored for this date yet (or this date is that one)."""
+def _recompute_changed(*, as_of: date, pending: _Pending) -> RecomputeSummary | None:
+    """A full recompute from the latest one (the donor): when the change log names every change
+    since it (no change of a programme, node or year), the thresholds and rules are the same, its
+    rows are all there, and nothing the rules take from the date differs between the two dates
+    (no counted report, target revision or programme start between them, the same number of
+    periods come due for every programme calendar and grace period: rules.as_of_key), then every
+    programme the log does not name has the same fingerprint on both dates. Its rows are copied
+    server-side, the named programmes are recomputed, the nodes rolled up. Otherwise None: the
+    recompute digests everything. Only when nothing is stored for this date yet, or this date is
+    the donor's."""
+    if pending.anything:
+        return None
     settings_fp = _settings_fingerprint(global_thresholds())
-    candidates = FullRecompute.objects.filter(
-        input_version=version, settings_fingerprint=settings_fp
-    ).order_by("as_of")  # few: the dates computed since the last change
-    donor = min(candidates, key=lambda run: abs(run.as_of - as_of), default=None)
-    if donor is None:
+    donor = FullRecompute.objects.order_by("-computed_at", "-id").first()
+    if donor is None or donor.settings_fingerprint != settings_fp:
         return None
     counts = {
         model: model.objects.filter(as_of=donor.as_of).count()
@@ -1241,7 +1281,9 @@ def _take_unchanged(*, as_of: date, version: int) -> RecomputeSummary | None:
     }
     if counts[ProgramStatus] != Program.objects.count() or counts[KPIStatus] != KPI.objects.count():
         return None  # rows removed since (by hand): compute
+    changed = sorted(pending.programs & set(Program.objects.values_list("id", flat=True)))
     summary = RecomputeSummary(as_of=as_of)
+    now = timezone.now()
     if donor.as_of != as_of:
         lo, hi = sorted((donor.as_of, as_of))
         with connection.cursor() as cursor:
@@ -1258,42 +1300,55 @@ def _take_unchanged(*, as_of: date, version: int) -> RecomputeSummary | None:
             return None
         if any(model.objects.filter(as_of=as_of).exists() for model in counts):
             return None  # part of this date is stored already: compute
-        now = timezone.now()
-        copied = {
-            model: _copy_all(model, fields, source=donor.as_of, to=as_of, now=now)
-            for model, fields in (
-                (KPIStatus, KPI_FIELDS),
-                (ProgramStatus, PROGRAM_FIELDS),
-                (NodeStatus, NODE_FIELDS),
+        changed_kpis = list(KPI.objects.filter(program_id__in=changed).values_list("id", flat=True))
+        for model, fields, excluded in (
+            (KPIStatus, KPI_FIELDS, changed_kpis),
+            (ProgramStatus, PROGRAM_FIELDS, changed),
+        ):
+            copied = _copy_all(
+                model, fields, source=donor.as_of, to=as_of, now=now, excluded=excluded
             )
-        }
-        summary.kpis_written = summary.kpis_reused = copied[KPIStatus]
-        summary.programs_written = summary.programs_reused = copied[ProgramStatus]
-        summary.nodes_written = copied[NodeStatus]
-        FullRecompute.objects.update_or_create(
-            as_of=as_of,
-            defaults={
-                "input_version": version,
-                "settings_fingerprint": settings_fp,
-                "computed_at": now,
-            },
+            if model is KPIStatus:
+                summary.kpis_written = summary.kpis_reused = copied
+            else:
+                summary.programs_written = summary.programs_reused = copied
+    if changed:
+        _programs, _result, part = _recompute_programs(
+            as_of=as_of, program_ids=changed, fiscal_year=None
         )
-    summary.kpis, summary.programs, summary.nodes = (
-        counts[KPIStatus],
-        counts[ProgramStatus],
-        counts[NodeStatus],
-    )
+        summary.merge(part)  # errors, if any, are reported and the run is not recorded
+    if changed or donor.as_of != as_of:
+        program_result = _existing(ProgramStatus, "program_id", as_of, None)
+        summary.nodes, summary.nodes_written = _recompute_nodes(
+            as_of=as_of,
+            fiscal_year_ids=list(FiscalYear.objects.values_list("id", flat=True)),
+            program_result=program_result,
+        )
+    else:
+        summary.nodes = counts[NodeStatus]
+    summary.kpis, summary.programs = counts[KPIStatus], counts[ProgramStatus]
     summary.program_status_counts = _count(
         ProgramStatus.objects.filter(as_of=as_of).values_list("status", flat=True)
     )
     return summary
 
 
-def _copy_all(model: Any, fields: list[str], *, source: date, to: date, now: Any) -> int:
-    """Every row of the date ``source`` copied to the date ``to`` (which has none), server-side."""
+def _copy_all(
+    model: Any, fields: list[str], *, source: date, to: date, now: Any, excluded: Sequence[int]
+) -> int:
+    """Every row of the date ``source`` but those of the ``excluded`` objects, copied to the date
+    ``to`` (which has none), server-side (PostgreSQL)."""
     stored = _Stored(current={}, donor_date=source)
     return _copy(
-        model, _fk_attname(model), fields, stored, [0], to=to, now=now, upsert=False, others=[]
+        model,
+        _fk_attname(model),
+        fields,
+        stored,
+        [0],
+        to=to,
+        now=now,
+        upsert=False,
+        excluded=excluded,
     )
 
 

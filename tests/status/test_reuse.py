@@ -196,7 +196,7 @@ def test_nothing_changed_since_a_full_recompute_takes_its_rows_without_digesting
         "UPDATE reporting_kpivalue SET value = value + 1",
         "UPDATE kpis_kpi SET target = target * 2",
         "UPDATE budget_budgetnode SET amount_won = amount_won + 1",
-        "DELETE FROM kpis_milestone",  # a statement that changes no row counts too
+        "UPDATE reporting_progressreport SET executed_won = executed_won + 1",
     ],
 )
 def test_any_write_to_an_input_makes_the_next_recompute_digest_again(busy, change):
@@ -221,3 +221,23 @@ def test_rows_removed_by_hand_are_computed_again(busy):
         summary = status_recompute_all(as_of=date(2026, 11, 5))
     assert _digested(ctx.captured_queries) and summary.kpis_written == 2  # A's two KPIs
     assert KPIStatus.objects.filter(as_of=date(2026, 11, 5)).count() == 4
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_change_recomputes_only_its_programme_and_the_rest_is_copied(busy):
+    status_recompute_all(as_of=date(2026, 11, 5))
+    approve(busy, busy.c, date(2026, 9, 30), {"C-CUM": 9}, 10_000_000)  # a correction of C
+    with CaptureQueriesContext(connection) as ctx:
+        summary = status_recompute_all(as_of=date(2026, 11, 6))
+    # A and B copied whole; C assessed again (its inputs digested alone).
+    assert (summary.programs_reused, summary.kpis_reused) == (2, 3)
+    digests = [q["sql"] for q in ctx.captured_queries if "hash_numeric_extended" in q["sql"]]
+    assert len(digests) == 1 and "ANY" in digests[0]
+    result = _rows(date(2026, 11, 6))
+    _clear()
+    status_recompute_all(as_of=date(2026, 11, 6))
+    assert _rows(date(2026, 11, 6)) == result
+    assert KPIStatus.objects.get(kpi=busy.kpis["C-CUM"], as_of=date(2026, 11, 6)).actual == 9
+    # The log was consumed: the next night copies everything.
+    assert status_recompute_all(as_of=date(2026, 11, 7)).programs_reused == 3
