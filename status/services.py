@@ -1312,13 +1312,16 @@ def _recompute_changed(*, as_of: date, pending: _Pending) -> RecomputeSummary | 
                 summary.kpis_written = summary.kpis_reused = copied
             else:
                 summary.programs_written = summary.programs_reused = copied
+    changed_result: dict[int, tuple[str, str]] = {}
     if changed:
-        _programs, _result, part = _recompute_programs(
+        _programs, changed_result, part = _recompute_programs(
             as_of=as_of, program_ids=changed, fiscal_year=None
         )
         summary.merge(part)  # errors, if any, are reported and the run is not recorded
     if changed or donor.as_of != as_of:
-        program_result = _existing(ProgramStatus, "program_id", as_of, None)
+        # The stored rows, and the computed ones (a programme whose budget the rules refused
+        # has no row, but its KPIs' status still rolls up).
+        program_result = _existing(ProgramStatus, "program_id", as_of, None) | changed_result
         summary.nodes, summary.nodes_written = _recompute_nodes(
             as_of=as_of,
             fiscal_year_ids=list(FiscalYear.objects.values_list("id", flat=True)),

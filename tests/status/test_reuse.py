@@ -241,3 +241,19 @@ def test_a_change_recomputes_only_its_programme_and_the_rest_is_copied(busy):
     assert KPIStatus.objects.get(kpi=busy.kpis["C-CUM"], as_of=date(2026, 11, 6)).actual == 9
     # The log was consumed: the next night copies everything.
     assert status_recompute_all(as_of=date(2026, 11, 7)).programs_reused == 3
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_change_the_rules_refuse_after_a_full_recompute_is_reported_and_rolled_up(busy):
+    status_recompute_all(as_of=date(2026, 12, 1))  # complete: recorded
+    # A value for a day that ends no quarter: the KPI's and the budget's rules refuse it.
+    approve(busy, busy.b, date(2026, 11, 15), {"B-ANN": 10}, 1)
+    summary = status_recompute_all(as_of=date(2026, 12, 2))
+    assert any(e.startswith("KPI B-ANN: ") for e in summary.errors)
+    assert any(e.startswith(f"programme {busy.b.id}: ") for e in summary.errors)
+    assert summary.programs_reused == 2  # A and C copied
+    assert NodeStatus.objects.filter(as_of=date(2026, 12, 2)).count() == 3
+    # Not recorded: the next full recompute assesses B again and reports it again.
+    again = status_recompute_all(as_of=date(2026, 12, 3))
+    assert any(e.startswith("KPI B-ANN: ") for e in again.errors)
