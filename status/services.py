@@ -72,7 +72,6 @@ from budget.models import BudgetNode, FiscalYear
 from kpis import rules
 from kpis.models import KPI, Milestone, TargetRevision
 from programs.models import Program
-from programs.periods import periods_come_due
 from reporting.models import KPIValue, ProgressReport
 from status.models import (
     FullRecompute,
@@ -607,7 +606,7 @@ def _copy(
     given instead, are the objects of the rows not to copy: every other row of the donor date is
     copied. Returns the number of rows copied."""
     ids = list(reuse)
-    if stored.donor_date is None or not ids:
+    if stored.donor_date is None or (not ids and excluded is None):
         return 0
     table = model._meta.db_table
     quote = connection.ops.quote_name
@@ -1250,11 +1249,10 @@ _DATE_WINDOW_SQL = """
 SELECT EXISTS (SELECT 1 FROM reporting_progressreport
                WHERE is_current AND period_end > %(lo)s AND period_end <= %(hi)s),
        EXISTS (SELECT 1 FROM kpis_targetrevision
-               WHERE effective_from > %(lo)s AND effective_from <= %(hi)s),
-       EXISTS (SELECT 1 FROM programs_program WHERE start > %(lo)s AND start <= %(hi)s)
+               WHERE effective_from > %(lo)s AND effective_from <= %(hi)s)
 """
 _CALENDARS_SQL = """
-SELECT DISTINCT p.start, p.frequency, coalesce(k.grace_days, %s)
+SELECT DISTINCT p.start, p."end", p.frequency, coalesce(k.grace_days, %s)
 FROM programs_program p LEFT JOIN kpis_kpi k ON k.program_id = p.id
 """
 
@@ -1263,8 +1261,8 @@ def _recompute_changed(*, as_of: date, pending: _Pending) -> RecomputeSummary | 
     """A full recompute from the latest one (the donor): when the change log names every change
     since it (no change of a programme, node or year), the thresholds and rules are the same, its
     rows are all there, and nothing the rules take from the date differs between the two dates
-    (no counted report, target revision or programme start between them, the same number of
-    periods come due for every programme calendar and grace period: rules.as_of_key), then every
+    (no counted report or target revision between them, and the same rules.as_of_key on both
+    dates for every programme calendar and grace period), then every
     programme the log does not name has the same fingerprint on both dates. Its rows are copied
     server-side, the named programmes are recomputed, the nodes rolled up. Otherwise None: the
     recompute digests everything. Only when nothing is stored for this date yet, or this date is
@@ -1292,12 +1290,14 @@ def _recompute_changed(*, as_of: date, pending: _Pending) -> RecomputeSummary | 
                 return None
             cursor.execute(_CALENDARS_SQL, [rules.DEFAULT_GRACE_DAYS])
             calendars = cursor.fetchall()
-        if any(
-            periods_come_due(start, frequency, grace, lo)
-            != periods_come_due(start, frequency, grace, hi)
-            for start, frequency, grace in calendars
-        ):
-            return None
+        # The rest of rules.as_of_key, per programme calendar and grace period (the version in
+        # force is covered by the revisions checked above).
+        for start, end, frequency, grace in calendars:
+            facts = rules.ProgramFacts(start=start, end=end, frequency=frequency)
+            if rules.as_of_key(facts, grace_days=grace, as_of=lo) != rules.as_of_key(
+                facts, grace_days=grace, as_of=hi
+            ):
+                return None
         if any(model.objects.filter(as_of=as_of).exists() for model in counts):
             return None  # part of this date is stored already: compute
         changed_kpis = list(KPI.objects.filter(program_id__in=changed).values_list("id", flat=True))
@@ -1347,7 +1347,7 @@ def _copy_all(
         _fk_attname(model),
         fields,
         stored,
-        [0],
+        (),
         to=to,
         now=now,
         upsert=False,
