@@ -134,6 +134,7 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext, gettext_lazy, gettext_noop, override
 
 from budget.formatting import base_language, format_won, format_won_short
+from budget.formatting import format_number as _format_number
 from programs.periods import Period, is_period_end, periods_come_due, reporting_periods
 
 RULES_VERSION = 1
@@ -501,12 +502,8 @@ def _explain(key: str, **params: Any) -> Explanation:
 
 
 def format_number(value: Number, language: str) -> str:
-    """Thousands grouped, at most two decimals (half up), trailing zeros cut: "1,210", "12.5"."""
-    rounded = _to_decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        return "0"
-    text = f"{rounded:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """At reading precision (``budget.formatting.format_number``): "1,210", "12.5", "2.8"."""
+    return _format_number(_to_decimal(value), language)
 
 
 def format_percent(ratio: Number, language: str) -> str:
