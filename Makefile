@@ -29,10 +29,10 @@ demo-data: install ## Migrate, load the 2026 budget and the demo data, compute s
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_budget data/ai_budget_2026.yaml
-	$(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py recompute_status
 
-run: demo-data ## Everything for the demo (logins printed), then serve on http://127.0.0.1:8000
+run: demo-data ## Everything for the demo (logins printed), then serve on http://$(HOST):$(PORT) (make run PORT=8123)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install ## Run the whole suite against PostgreSQL and Redis

@@ -3,6 +3,7 @@ shipped 2026 budget (domain.md 5). Refuses to run with DEBUG off unless given --
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -44,4 +45,7 @@ class Command(BaseCommand):
         for login in result.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
         self.stdout.write("")
-        self.stdout.write(_("Open http://127.0.0.1:8000/ and log in with one of them."))
+        self.stdout.write(
+            _("Open http://%(host)s:%(port)s/ and log in with one of them.")
+            % {"host": os.environ.get("HOST", "127.0.0.1"), "port": os.environ.get("PORT", "8000")}
+        )
