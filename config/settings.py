@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes, under a translated name
     "accounts",
     "budget",
     "programs",
