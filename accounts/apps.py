@@ -1,7 +1,6 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-from axes.apps import AppConfig as AxesAppConfig
 
 
 class AccountsConfig(AppConfig):
