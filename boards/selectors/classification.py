@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from budget.models import BudgetNode, FiscalYear
-from kpis import rules
+from status import rules
 from status.models import Status
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def classification(*, fiscal_year: FiscalYear) -> Classification:
     """The AI budget by COFOG division, by AI component, and crossed (one query).
 
     Money is counted where it is stated most specifically: each node's own money is its amount
-    minus what its children state (``kpis.rules.program_own_amounts`` with every node counted),
+    minus what its children state (``status.rules.program_own_amounts`` with every node counted),
     classified by the node's own division/component, else its nearest ancestor's ("" =
     unclassified). Where children state more than their parent (reconciliation reports it) the sum
     exceeds the budget total; both are shown."""

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from boards.selectors.common import SEVERITY, board_tree
 from budget.models import BudgetNode, FiscalYear
-from kpis import rules
 from kpis.models import KPI
 from kpis.selectors import kpi_target_as_of
 from programs.models import Program
 from reporting.models import ProgressReport
+from status import rules
 from status.models import KPIStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kpis import rules
+from status import rules
 from status.engine.fingerprints import UNSETTLED
 from status.engine.loading import (
     KPIDefinition,

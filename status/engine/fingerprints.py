@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import connection
 
-from kpis import rules
+from status import rules
 from status.engine.loading import Milestones, ProgramInputs, Revisions
 
 # Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.

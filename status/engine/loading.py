@@ -18,10 +18,10 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from kpis import rules
 from kpis.models import KPI, Milestone, TargetRevision
 from programs.models import Program
 from reporting.models import ProgressReport
+from status import rules
 
 
 @dataclass

@@ -31,8 +31,8 @@ from django.db import connection
 from django.utils import timezone
 
 from budget.models import BudgetNode, FiscalYear
-from kpis import rules
 from programs.models import Program
+from status import rules
 from status.engine import stale, storing
 from status.engine.assessing import Assessed, assess_programs
 from status.engine.fingerprints import (

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection, models
 
-from kpis import rules
+from status import rules
 from status.models import KPIStatus
 
 KPI_FIELDS = [
