@@ -23,10 +23,10 @@ from audit.services import audit_export
 from boards import charts, selectors
 from boards.exports import EXPORT_COLUMNS, export_rows
 from boards.filters import ProgramFilter
-from boards.services import board_results
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language
 from budget.models import FiscalYear, Ministry
+from status.services import status_results
 
 PER_PAGE = 50
 
@@ -44,7 +44,7 @@ def _boards_view(view: Any) -> Any:
         # A date with nothing stored (the dates listed have results): computed for this request
         # only, never stored.
         known_stored = as_of.day in as_of.dates
-        with board_results(as_of=as_of.day, known_stored=known_stored) as recomputed:
+        with status_results(as_of=as_of.day, known_stored=known_stored) as recomputed:
             as_of.recomputed = recomputed
             request.board_as_of = as_of  # type: ignore[attr-defined]
             try:

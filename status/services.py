@@ -7,14 +7,18 @@
 - ``status_enqueue_recompute(*, program_id, reason)`` (the hook for approvals and revisions: the
   stale mark now, in the caller's transaction; the enqueue after commit)
 - ``status_sweep_stale(*, as_of=None) -> list[int]`` (recomputes every stale programme)
+- ``status_results(*, as_of)`` (a context: the results of a date to read inside it, the stored
+  ones, else computed from today's approvals and rolled back at its end: never stored)
 
 How the engine works is told in status/engine/ (loading, fingerprints, assessing, storing,
-recompute, stale) and docs/status-engine.md. Only these services, run by the scheduled and
-triggered tasks (status.tasks) and the management commands, store results.
+recompute, stale) and docs/status-engine.md. Only the scheduled and triggered recomputes
+(status.tasks) and the ``recompute_status`` command store results.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from django.db import transaction
@@ -28,6 +32,7 @@ from status.engine.recompute import (
     recompute_program,
     without_cyclic_gc,
 )
+from status.selectors import board_exists
 
 __all__ = [
     "RecomputeSummary",
@@ -36,6 +41,7 @@ __all__ = [
     "status_mark_stale",
     "status_recompute_all",
     "status_recompute_program",
+    "status_results",
     "status_sweep_stale",
 ]
 
@@ -81,3 +87,18 @@ def status_sweep_stale(*, as_of: date | None = None) -> list[int]:
     for pid in pids:
         status_recompute_program(program_id=pid, as_of=day)
     return pids
+
+
+@contextmanager
+def status_results(*, as_of: date, known_stored: bool = False) -> Iterator[bool]:
+    """The results of ``as_of``, to read inside the block. Yields False when they are stored (or
+    the caller knows they are: ``known_stored``, no query); else True: they were computed from
+    today's approvals for this block only, in a transaction rolled back when the block ends, so a
+    date is never stored by a reader (a board page, an export)."""
+    if known_stored or board_exists(as_of):
+        yield False
+        return
+    with transaction.atomic():
+        status_recompute_all(as_of=as_of)
+        yield True
+        transaction.set_rollback(True)
