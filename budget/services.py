@@ -130,7 +130,7 @@ MODEL_LABELS = [
 
 # The fields the loader owns, per model (attribute names: foreign keys as ``<field>_id``).
 MINISTRY_FIELDS = ("code", "name", "name_ko")
-FISCAL_YEAR_FIELDS = ("year", "currency", "title")
+FISCAL_YEAR_FIELDS = ("year", "currency", "title", "title_ko")
 NODE_FIELDS = (
     "fiscal_year_id",
     "parent_id",
@@ -523,7 +523,12 @@ class _BudgetLoader:
         year = self.upsert(
             FiscalYear,
             self.fiscal_year,
-            {"year": spec.fiscal_year, "currency": spec.currency, "title": spec.title},
+            {
+                "year": spec.fiscal_year,
+                "currency": spec.currency,
+                "title": spec.title,
+                "title_ko": spec.title_ko,
+            },
             str(spec.fiscal_year),
         )
 
@@ -751,13 +756,17 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
             keep=("amount_won",),
         )
 
-    return {
-        "fiscal_year": fiscal_year.year,
-        "currency": fiscal_year.currency,
-        "title": fiscal_year.title,
-        "ministries": ministries,
-        "nodes": [export_node(node) for node in children.get(None, [])],
-    }
+    return _compact(
+        {
+            "fiscal_year": fiscal_year.year,
+            "currency": fiscal_year.currency,
+            "title": fiscal_year.title,
+            "title_ko": fiscal_year.title_ko,
+            "ministries": ministries,
+            "nodes": [export_node(node) for node in children.get(None, [])],
+        },
+        keep=("ministries", "nodes"),
+    )
 
 
 def _optional_number(value: Decimal | None) -> int | Decimal | None:
