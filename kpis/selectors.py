@@ -13,22 +13,6 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def kpi_has_data(kpi: KPI) -> bool:
-    """Whether a submitted or approved report gives a value for this KPI."""
-    from reporting.models import KPIValue, ReportStatus
-
-    return KPIValue.objects.filter(
-        kpi=kpi, report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED]
-    ).exists()
-
-
-def kpi_has_any_value(kpi: KPI) -> bool:
-    """Whether any report, even a draft, gives a value for this KPI."""
-    from reporting.models import KPIValue
-
-    return KPIValue.objects.filter(kpi=kpi).exists()
-
-
 def kpi_target_snapshot(kpi: KPI, milestones: list[Any] | None = None) -> dict[str, Any]:
     """The KPI's target, target date, baseline and milestones as stored in a revision (JSON:
     decimals and dates as strings)."""
