@@ -236,7 +236,7 @@ def test_validate_report_input_never_crashes(
         assert all(e.field and e.message for e in exc.errors)
 
 
-# -- reporting/spreadsheet.py parse_upload ------------------------------------------------------
+# -- reporting/spreadsheet parse_upload ------------------------------------------------------
 
 KEYS = [key for key, _width in COLUMNS]
 
