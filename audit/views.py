@@ -19,10 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
-from audit import selectors
+from audit import presentation, selectors
 from audit.exporting import csv_response, xlsx_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
@@ -69,6 +70,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": entry_filter,
             "page": page,
+            "views": presentation.describe(page.object_list, get_language() or "ko"),
             "querystring": _querystring(request),
         },
     )
@@ -76,12 +78,22 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 @auditor_required
 def object_history(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
-    entries = list(selectors.audit_object_history(object_type=object_type, object_id=object_id))
-    rows = [(e, changes(e)) for e in entries]
+    entries = selectors.audit_entry_list().filter(
+        presentation.report_history_q(object_type, object_id)
+    )
+    language = get_language() or "ko"
+    views = presentation.describe(entries.order_by("seq"), language)
+    own = [v for v in views if v.entry.object_type == object_type]
     return render(
         request,
         "audit/object.html",
-        {"object_type": object_type, "object_id": object_id, "rows": rows},
+        {
+            "object_type": object_type,
+            "object_id": object_id,
+            "type_label": presentation.type_label(object_type),
+            "object_label": own[-1].object_label if own else object_id,
+            "views": views,
+        },
     )
 
 
@@ -94,10 +106,15 @@ def _board_for(day: dt.date) -> Any:
     return board_for(day)
 
 
+def _labelled(state: Any) -> Any:
+    presentation.label_report_states(state.reports)
+    return state
+
+
 @auditor_required
 def day_view(request: HttpRequest) -> HttpResponse:
     day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
-    entries = [(e, changes(e)) for e in selectors.audit_entries_on(day)]
+    entries = presentation.describe(selectors.audit_entries_on(day), get_language() or "ko")
     return render(
         request,
         "audit/day.html",
@@ -107,7 +124,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "next_day": day + dt.timedelta(days=1),
             "entries": entries,
             "board": _board_for(day),
-            "state": selectors.replay_state(day=day),
+            "state": _labelled(selectors.replay_state(day=day)),
         },
     )
 

@@ -258,7 +258,7 @@ class KPIAdmin(admin.ModelAdmin):
         fields = list(super().get_fields(request, obj))
         if obj is not None:
             shown = {"target": "target_display", "baseline": "baseline_display"}
-            fields = [shown.get(name, name) for name in fields]
+            fields = [shown.get(str(name), name) for name in fields]
             fields = [f for i, f in enumerate(fields) if f not in fields[:i]]
         return fields
 

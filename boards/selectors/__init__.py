@@ -20,6 +20,9 @@ from boards.selectors.board import (
     board_page,
 )
 from boards.selectors.classification import Classification, classification
+
+# Importing the submodule ``ministries`` above rebinds the package attribute of that name to the
+# module: bind the function again.
 from boards.selectors.common import (
     ATTENTION_LIMIT,
     ATTENTION_STATUSES,
