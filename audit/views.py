@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
@@ -129,6 +129,8 @@ def day_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The exported columns; people read them under translated headers (EXPORT_LABELS). The before,
+# after and extra columns keep the recorded JSON: they are the record the hashes cover.
 EXPORT_HEADER = (
     "seq",
     "at",
@@ -148,6 +150,30 @@ EXPORT_HEADER = (
     "prev_hash",
     "hash",
 )
+EXPORT_LABELS = {
+    "seq": gettext_lazy("Seq"),
+    "at": gettext_lazy("When"),
+    "actor": gettext_lazy("Who"),
+    "actor_ministry": gettext_lazy("Their ministry"),
+    "source": gettext_lazy("Source"),
+    "action": gettext_lazy("Action"),
+    "object_type": gettext_lazy("Kind of object"),
+    "object_id": gettext_lazy("Object id"),
+    "object": gettext_lazy("Object"),
+    "ministry": gettext_lazy("Ministry"),
+    "before": gettext_lazy("Before"),
+    "after": gettext_lazy("After"),
+    "extra": gettext_lazy("Details"),
+    "request_id": gettext_lazy("Request"),
+    "client_address": gettext_lazy("Address"),
+    "prev_hash": gettext_lazy("Previous hash"),
+    "hash": gettext_lazy("Hash"),
+}
+EXPORT_WIDTHS = (8, 20, 14, 10, 18, 10, 20, 8, 50, 10, 60, 60, 30, 34, 16, 66, 66)
+
+
+def export_header() -> list[str]:
+    return [str(EXPORT_LABELS[key]) for key in EXPORT_HEADER]
 
 
 def _json(value: Any) -> str:
@@ -158,12 +184,12 @@ def _export_rows(entries: list[AuditEntry]) -> Iterator[list[Any]]:
     for e in entries:
         yield [
             e.seq,
-            timezone.localtime(e.at).isoformat(),
+            presentation.local_time(e.at),
             e.actor_username,
             e.actor_ministry.code if e.actor_ministry else "",
-            e.source,
-            e.action,
-            e.object_type,
+            presentation.source_label(e.source),
+            e.get_action_display(),
+            presentation.type_label(e.object_type) if e.object_type else "",
             e.object_id,
             e.object_repr,
             e.ministry.code if e.ministry else "",
@@ -188,9 +214,12 @@ def _export(request: HttpRequest, file_format: str) -> HttpResponse:
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     name = f"audit-trail-{stamp}.{file_format}"
+    header = export_header()
     if file_format == "xlsx":
-        return xlsx_response(name, EXPORT_HEADER, _export_rows(entries), title="audit trail")
-    return csv_response(name, EXPORT_HEADER, _export_rows(entries))
+        return xlsx_response(
+            name, header, _export_rows(entries), title="audit trail", widths=EXPORT_WIDTHS
+        )
+    return csv_response(name, header, _export_rows(entries))
 
 
 @auditor_required

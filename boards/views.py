@@ -22,7 +22,7 @@ from django_tables2 import RequestConfig
 from audit.exporting import csv_response, xlsx_response
 from audit.services import audit_export
 from boards import charts, selectors
-from boards.exports import EXPORT_COLUMNS, export_rows
+from boards.exports import export_formats, export_header, export_rows, export_widths
 from boards.filters import ProgramFilter
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language, format_value
@@ -183,9 +183,17 @@ def programs_export(request: HttpRequest, file_format: str) -> HttpResponse:
     )
     data = list(export_rows(rows, tree=filterset.tree, language=_lang()))
     name = f"programmes-{as_of.day.isoformat()}"
+    header = export_header()
     if file_format == "xlsx":
-        return xlsx_response(f"{name}.xlsx", EXPORT_COLUMNS, data, title=name)
-    return csv_response(f"{name}.csv", EXPORT_COLUMNS, data)
+        return xlsx_response(
+            f"{name}.xlsx",
+            header,
+            data,
+            title=name,
+            formats=export_formats(),
+            widths=export_widths(),
+        )
+    return csv_response(f"{name}.csv", header, data)
 
 
 def _kpi_tick(kpi: Any, language: str, value: Decimal) -> str:

@@ -11,6 +11,7 @@ programmes (pinned in tests/boards/). Scoping: every role may read the boards; t
 table and its exports are scoped with ``programs.selectors.program_scope_q``.
 """
 
+from boards.selectors import common
 from boards.selectors.board import (
     Attention,
     AttentionLine,
@@ -20,9 +21,6 @@ from boards.selectors.board import (
     board_page,
 )
 from boards.selectors.classification import Classification, classification
-
-# Importing the submodule ``ministries`` above rebinds the package attribute of that name to the
-# module: bind the function again.
 from boards.selectors.common import (
     ATTENTION_LIMIT,
     ATTENTION_STATUSES,
@@ -63,6 +61,10 @@ from boards.selectors.reporting import (
     reporting_by_ministry,
     reporting_rows,
 )
+
+# Importing the submodule ``ministries`` above rebinds the package attribute of that name to the
+# module: bind the function again.
+ministries = common.ministries  # noqa: F811
 
 __all__ = [
     "ATTENTION_LIMIT",

@@ -133,12 +133,12 @@ def test_csv_export_is_audited_and_neutralised(client, users, program):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "seq"
-    repr_col = rows[0].index("object")
+    assert rows[0][0] == "Seq"  # people's headers, in the request's language
+    repr_col = rows[0].index("Object")
     kpi_rows = rows[1:]
     assert len(kpi_rows) == 1
     assert kpi_rows[0][repr_col].startswith("K")  # "<code> =HYPERLINK" starts with the code
-    after_col = rows[0].index("after")
+    after_col = rows[0].index("After")
     assert "=HYPERLINK" in kpi_rows[0][after_col]
 
     (export,) = entries(action="export", seq__gt=before)
@@ -156,7 +156,7 @@ def test_xlsx_export_is_audited_and_neutralised(client, users, ministry):
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     header = values[0]
-    reprs = [row[header.index("object")] for row in values[1:]]
+    reprs = [row[header.index("Object")] for row in values[1:]]
     assert "'=1+1" in reprs
     assert "MSIT" in reprs
     (export,) = entries(action="export", seq__gt=before)
@@ -190,7 +190,7 @@ def test_export_json_columns_are_valid_json(client, users, ministry):
     client.force_login(users["auditor"])
     response = client.get(reverse("audit:export_csv"), {"object_type": "budget.ministry"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert json.loads(rows[0]["after"])["code"] == "MSIT"
+    assert json.loads(rows[0]["After"])["code"] == "MSIT"
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(client, users):
@@ -199,7 +199,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client, users):
     client.force_login(users["auditor"])
     response = client.get(reverse("audit:export_csv"), {"object_type": "budget.ministry"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    reprs = {r["object"] for r in rows}
+    reprs = {r["Object"] for r in rows}
     assert {"'@SUM(1)", "'-2+3"} <= reprs
 
 
