@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from budget.formatting import unit_label
+from budget.formatting import format_won, format_won_exact, unit_label
 from kpis.models import KPI, Milestone, RevisionReason, TargetRevision
 from kpis.services import DEFINITION_FIELDS, kpi_change_definition, kpi_revise_target
 
@@ -39,6 +39,19 @@ def _quantity(value: Any) -> str:
         return "-"
     text = f"{Decimal(str(value)).normalize():,f}"
     return "0" if text in {"-0", ""} else text
+
+
+def _amount_or_quantity(kpi: KPI, value: Any) -> str:
+    """A KPI measured in won reads as an amount (exact as its tooltip); others as numbers."""
+    if not kpi.is_money or value is None:
+        return _quantity(value)
+    language = translation.get_language() or "ko"
+    whole = int(Decimal(str(value)))
+    return format_html(
+        '<span title="{}">{}</span>',
+        format_won_exact(whole, language),
+        format_won(whole, language),
+    )
 
 
 def _snapshot_html(snapshot: Any, unit: str) -> str:
@@ -288,11 +301,11 @@ class KPIAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("baseline"), ordering="baseline")
     def baseline_display(self, obj: KPI) -> str:
-        return _quantity(obj.baseline)
+        return _amount_or_quantity(obj, obj.baseline)
 
     @admin.display(description=_("target"), ordering="target")
     def target_display(self, obj: KPI) -> str:
-        return _quantity(obj.target)
+        return _amount_or_quantity(obj, obj.target)
 
     @admin.display(description=_("target revision"))
     def revise_link(self, obj: KPI) -> str:
