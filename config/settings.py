@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "axes",
+    "pgtrigger",
     "accounts",
     "budget",
     "programs",
@@ -57,6 +58,11 @@ INSTALLED_APPS = [
     "boards",
     "ops",
 ]
+
+# django-pgtrigger: triggers declared in code (boards.triggers) are installed by ``migrate``, not
+# written into migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
