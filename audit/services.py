@@ -47,10 +47,8 @@ class EntrySpec:
 
 
 def _lock_chain(using: str) -> None:
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
 def _append_many(specs: Sequence[EntrySpec], *, using: str) -> list[AuditEntry]:

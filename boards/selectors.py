@@ -28,7 +28,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Min,
     Q,
     QuerySet,
     Sum,
@@ -37,7 +36,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, NullIf
-from django.utils import timezone
 
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
@@ -420,10 +418,6 @@ def _reporting_query(
         scope += " AND (n.path = %(path)s OR n.path LIKE %(path_prefix)s)"
         params["path"] = node.path
         params["path_prefix"] = node.path.replace("%", r"\%").replace("_", r"\_") + "/%"
-    if connection.vendor != "postgresql":
-        return _reporting_query_portable(
-            as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=aggregate
-        )
     sql = REPORTING_SQL.format(
         end_cases=" ".join(end_cases), start_cases=" ".join(start_cases), scope=scope
     )
@@ -441,66 +435,6 @@ def _reporting_query(
             return [tuple(row) for row in cursor.fetchall()]
 
     return cached("reporting", (sql, sorted(params.items())), compute)
-
-
-def _reporting_query_portable(
-    *,
-    as_of: date,
-    fiscal_year: FiscalYear,
-    ministry: Ministry | None,
-    node: BudgetNode | None,
-    aggregate: bool,
-) -> list[tuple[Any, ...]]:
-    """The same rows as :data:`REPORTING_SQL`, computed in Python from two ORM queries, for the
-    databases other than PostgreSQL (the SQLite demo). PostgreSQL uses the single SQL query; a test
-    (tests/boards/test_reporting_portable.py) checks that both give the same rows."""
-    periods = current_periods(as_of)
-    programs = Program.objects.filter(node__fiscal_year=fiscal_year)
-    if ministry is not None:
-        programs = programs.filter(ministry=ministry)
-    if node is not None:
-        programs = programs.filter(
-            Q(node__path=node.path) | Q(node__path__startswith=node.path + "/")
-        )
-    program_rows = list(
-        programs.annotate(grace=Min("kpis__grace_days")).values_list(
-            "id", "ministry_id", "start", "end", "frequency", "grace"
-        )
-    )
-    ends = sorted({p.end for p in periods.values()})
-    by_key: dict[tuple[int, date], list[tuple[str, Any, Any]]] = defaultdict(list)
-    for pid, end, status, submitted_at, approved_at in ProgressReport.objects.filter(
-        program_id__in=[row[0] for row in program_rows], period_end__in=ends
-    ).values_list("program_id", "period_end", "status", "submitted_at", "approved_at"):
-        by_key[(pid, end)].append((status, submitted_at, approved_at))
-
-    def local_day(moment: Any) -> date:
-        return timezone.localtime(moment).date()
-
-    rows: list[tuple[Any, ...]] = []
-    for pid, mid, start, end, frequency, grace in program_rows:
-        period = periods[frequency]
-        if not (start <= period.end and end >= period.start):
-            continue
-        due = period.end + timedelta(days=grace if grace is not None else DEFAULT_GRACE_DAYS)
-        reports = by_key.get((pid, period.end), [])
-        approved = any(
-            status == ReportStatus.APPROVED and approved_at and local_day(approved_at) <= as_of
-            for status, _, approved_at in reports
-        )
-        firsts = [sub or app for _, sub, app in reports if (sub or app) is not None]
-        timely = bool(firsts) and local_day(min(firsts)) <= min(due, as_of)
-        rows.append((pid, mid, period.end, due, approved, timely))
-    if not aggregate:
-        return rows
-    counts: dict[Any, list[int]] = {}
-    for _, mid, _, due, approved, timely in rows:
-        c = counts.setdefault(mid, [0, 0, 0, 0])
-        c[0] += 1
-        c[1] += approved
-        c[2] += timely
-        c[3] += (not approved) and due <= as_of
-    return [(mid, *c) for mid, c in counts.items()]
 
 
 def reporting_rows(
@@ -624,28 +558,17 @@ SELECT k.program_id, s.overdue, s.forecast_miss
 
 def kpi_flags(as_of: date, program_ids: Iterable[int] | None = None) -> dict[int, set[str]]:
     """Programme id -> the flags ("overdue", "forecast_miss") any of its KPIs carries on
-    ``as_of`` (one query; all programmes when ``program_ids`` is None). On PostgreSQL in plain
-    SQL with the ids as one array parameter: for a page of the table, building the ORM query cost
+    ``as_of`` (one query; all programmes when ``program_ids`` is None). In plain SQL with the ids
+    as one array parameter: for a page of the table, building the ORM query cost
     more than running it."""
-    flagged: Iterable[tuple[int, bool, bool]]
-    if connection.vendor == "postgresql":
-        sql = KPI_FLAGS_SQL
-        params: list[Any] = [as_of]
-        if program_ids is not None:
-            sql += " AND k.program_id = ANY(%s)"
-            params.append(list(program_ids))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            flagged = cursor.fetchall()
-    else:
-        qs = (
-            KPIStatus.objects.filter(as_of=as_of)
-            .filter(Q(overdue=True) | Q(forecast_miss=True))
-            .order_by()
-        )
-        if program_ids is not None:
-            qs = qs.filter(kpi__program_id__in=list(program_ids))
-        flagged = qs.values_list("kpi__program_id", "overdue", "forecast_miss")
+    sql = KPI_FLAGS_SQL
+    params: list[Any] = [as_of]
+    if program_ids is not None:
+        sql += " AND k.program_id = ANY(%s)"
+        params.append(list(program_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        flagged: list[tuple[int, bool, bool]] = cursor.fetchall()
     out: dict[int, set[str]] = defaultdict(set)
     for program_id, overdue, forecast_miss in flagged:
         if overdue:
