@@ -281,7 +281,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "ops.logs.RequestContextFilter"}},
     "formatters": {
-        "json": {"()": "ops.logs.JSONFormatter"},
+        "json": {"()": "ops.logs.json_formatter"},  # python-json-logger
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

@@ -17,8 +17,6 @@ def analyze(*tables: type[models.Model] | str, using: str = "default") -> None:
     """ANALYZE the tables of these models (or table names) in one statement; with none, every
     table of the database (for a database just filled from nothing)."""
     connection = connections[using]
-    names = sorted(
-        {table if isinstance(table, str) else table._meta.db_table for table in tables}
-    )
+    names = sorted({table if isinstance(table, str) else table._meta.db_table for table in tables})
     with connection.cursor() as cursor:
         cursor.execute(" ".join(["ANALYZE", ", ".join(map(connection.ops.quote_name, names))]))

@@ -49,6 +49,4 @@ class Command(BaseCommand):
         for login in result.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
         self.stdout.write("")
-        self.stdout.write(
-            _("Open %(url)s and log in with one of them.") % {"url": options["url"]}
-        )
+        self.stdout.write(_("Open %(url)s and log in with one of them.") % {"url": options["url"]})
