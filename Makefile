@@ -82,13 +82,13 @@ bench-board: install ## Benchmark the board pages at 10,000 programmes against m
 	BENCH_DATABASE_URL=$(if $(filter environment command line,$(origin BENCH_DATABASE_URL)),$(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker_bench_board) \
 		$(BIN)/python benchmarks/bench_board.py $(BENCH_ARGS)
 
-# -- Production stack and operations (gunicorn + Celery worker + beat under honcho, DEBUG=0) ------
+# -- Production stack and operations (gunicorn + Celery worker + beat under supervisord, DEBUG=0) -
 SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_serve
 SERVE_BROKER_URL ?= redis://127.0.0.1:6379/4
 LOAD_TIME ?= 3m
 .PHONY: serve load faults fuzz
 
-serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat (worker and beat restarted by ops/supervise.py if they exit)
+serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat under supervisord (ops/supervisord.conf: whichever exits is started again)
 	SERVE_DATABASE_URL=$(SERVE_DATABASE_URL) SERVE_BROKER_URL=$(SERVE_BROKER_URL) PORT=$(PORT) \
 		$(BIN)/python loadtest/stack.py serve
 
