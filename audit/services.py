@@ -9,9 +9,9 @@ it). Call the functions here directly only for what signals cannot see:
   needs nothing: Django sends the delete signals for audited models);
 * :func:`audit_export` in every export view or command.
 
-Appending takes a chain lock for the rest of the caller's transaction (PostgreSQL: an advisory
-transaction lock; SQLite: the database write lock), reads the last entry and links to it, so the
-chain stays linear under concurrent writers and an entry commits or rolls back with its change.
+Appending takes a chain lock for the rest of the caller's transaction (a PostgreSQL advisory
+transaction lock), reads the last entry and links to it, so the chain stays linear under
+concurrent writers and an entry commits or rolls back with its change.
 """
 
 from __future__ import annotations
