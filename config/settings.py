@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "audit",
     "boards",
     "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [
