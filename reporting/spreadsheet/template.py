@@ -34,6 +34,7 @@ from reporting.spreadsheet.layout import (
     column_labels,
     what_to_enter,
 )
+from reporting.validation import period_has_ended
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -67,10 +68,11 @@ def template_ministries(*, user: User) -> list[Ministry]:
 
 
 def template_period_ends(*, user: User, ministry: Ministry) -> list[date]:
-    """Every period end of the ministry's programmes, sorted."""
+    """Every period end of the ministry's programmes that has ended, sorted: an upload submits
+    its reports, and a report for a period that has not ended cannot be submitted."""
     ends: set[date] = set()
     for program in programs_for_user(user).filter(ministry=ministry):
-        ends.update(p.end for p in program_reporting_periods(program))
+        ends.update(p.end for p in program_reporting_periods(program) if period_has_ended(p.end))
     return sorted(ends)
 
 
