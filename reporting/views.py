@@ -319,7 +319,11 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             program=program,
             period_end=report.period_end,
             values={codes[v.kpi_id]: v.value for v in report.values.all() if v.kpi_id in codes},
-            last={kpi_id: items[0] for kpi_id, items in previous.items() if items},
+            last={
+                k: (items[0][0], Decimal(str(items[0][1])))
+                for k, items in previous.items()
+                if items
+            },
         )
     return render(
         request,
