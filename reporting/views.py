@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import Role, has_role
 from kpis.models import KPI, KPIKind
 from programs.selectors import program_by_code, programs_for_user
 from reporting import permissions, selectors, services
@@ -69,6 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "editable": editable,
             "today": _today(),
             "perms_review": permissions.is_reviewer_anywhere(request.user),
+            "can_upload": has_role(request.user, Role.OFFICER, Role.ADMINISTRATOR),
         },
     )
 
@@ -506,10 +508,19 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         if isinstance(response, HttpResponse):
             return response
         return_form = response
+    ministries = selectors.review_queue_ministries(queue)
+    chosen = request.GET.get("ministry", "")
+    shown = queue.filter(program__ministry__code=chosen) if chosen else queue
     return render(
         request,
         "reporting/review.html",
-        {"queue": list(queue), "return_form": return_form},
+        {
+            "queue": selectors.review_queue_rows(shown, today=_today()),
+            "ministries": ministries,
+            "chosen_ministry": chosen,
+            "return_form": return_form,
+            "today": _today(),
+        },
     )
 
 
