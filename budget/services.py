@@ -1,6 +1,6 @@
 """Writes of the budget: loading a budget file (domain.md 4.1) and exporting it back (4.5).
 
-:func:`budget_load` checks the whole file first (:func:`budget.schema.parse_budget`: every error,
+:func:`budget_load` checks the whole file first (:func:`budget.spec.parse_budget`: every error,
 with its key path) and saves nothing when anything is wrong. A valid file is applied in one
 transaction, matched to what is stored by code:
 
@@ -13,7 +13,8 @@ Objects whose values already match are not written at all, so loading the same f
 no INSERT, UPDATE or DELETE. Nodes, programmes, KPIs, milestones and conflicts of the year that are
 no longer in the file are deleted, except that the loader refuses (again saving nothing) to remove,
 or redefine the meaning of, anything that has progress data: see
-:func:`objects_with_progress_data`, the one place that says what "has progress data" means.
+:func:`kpis.progress_data.objects_with_progress_data`, the one place that says what "has progress
+data" means.
 
 Every write is returned as a :class:`Change` (object, before, after) in :class:`LoadResult`, the
 seam through which the audit trail records budget loads.
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -36,16 +37,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
-from budget.schema import (
-    DEFAULT_GRACE_DAYS,
-    BudgetError,
-    BudgetFileError,
-    BudgetSpec,
-    KPISpec,
-    NodeSpec,
-    parse_budget,
-)
+from budget.schema import DEFAULT_GRACE_DAYS, BudgetError, BudgetFileError
+from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
 from kpis.models import KPI, Milestone
+from kpis.progress_data import objects_with_progress_data
 from programs.models import Program
 
 __all__ = [
@@ -56,7 +51,6 @@ __all__ = [
     "LoadResult",
     "budget_export",
     "budget_load",
-    "objects_with_progress_data",
 ]
 
 
@@ -137,7 +131,7 @@ MODEL_LABELS = [
 
 # The fields the loader owns, per model (attribute names: foreign keys as ``<field>_id``).
 MINISTRY_FIELDS = ("code", "name", "name_ko")
-FISCAL_YEAR_FIELDS = ("year", "currency", "title")
+FISCAL_YEAR_FIELDS = ("year", "currency", "title", "title_ko")
 NODE_FIELDS = (
     "fiscal_year_id",
     "parent_id",
@@ -200,49 +194,13 @@ def _exact_number(value: Decimal) -> int | Decimal:
 
 
 # --------------------------------------------------------------------------------------------
-# The progress-data hook
-# --------------------------------------------------------------------------------------------
-
-
-def objects_with_progress_data(
-    *, program_ids: Collection[int], kpi_ids: Collection[int]
-) -> tuple[set[int], set[int]]:
-    """Of the programmes and KPIs given, those that carry progress data, which a budget file may
-    neither remove nor redefine: a programme with any progress report (whatever its status); a
-    KPI with any reported value or any target revision. Returns ``(program_ids, kpi_ids)``.
-
-    The one place that says what "has progress data" means for the budget loader.
-    """
-    from kpis.models import TargetRevision
-    from reporting.models import KPIValue, ProgressReport
-
-    programs: set[int] = set()
-    kpis: set[int] = set()
-    if program_ids:
-        programs = set(
-            ProgressReport.objects.filter(program_id__in=program_ids)
-            .values_list("program_id", flat=True)
-            .distinct()
-        )
-    if kpi_ids:
-        kpis = set(
-            KPIValue.objects.filter(kpi_id__in=kpi_ids).values_list("kpi_id", flat=True).distinct()
-        ) | set(
-            TargetRevision.objects.filter(kpi_id__in=kpi_ids)
-            .values_list("kpi_id", flat=True)
-            .distinct()
-        )
-    return programs, kpis
-
-
-# --------------------------------------------------------------------------------------------
 # Loading
 # --------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def budget_load(*, data: Any, source: str) -> LoadResult:
-    """Load a budget file's data (as :func:`budget.schema.read_budget_file` reads it).
+    """Load a budget file's data (as :func:`budget.io.read_budget_file` reads it).
 
     Raises :class:`BudgetFileError` with every error found, saving nothing, when the file is
     invalid or would remove or redefine something that has progress data. Otherwise creates,
@@ -530,7 +488,12 @@ class _BudgetLoader:
         year = self.upsert(
             FiscalYear,
             self.fiscal_year,
-            {"year": spec.fiscal_year, "currency": spec.currency, "title": spec.title},
+            {
+                "year": spec.fiscal_year,
+                "currency": spec.currency,
+                "title": spec.title,
+                "title_ko": spec.title_ko,
+            },
             str(spec.fiscal_year),
         )
 
@@ -662,7 +625,7 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
     ``grace_days: 30``, no thresholds); a programme's ``kpis`` list is always written, even
     empty. Dates are ``date`` objects; numbers are ``int`` where
     whole, else exact ``Decimal``. Ministries are every ministry known, in the order they were
-    first loaded (ministries are shared between years). :func:`budget.schema.dump_budget` writes
+    first loaded (ministries are shared between years). :func:`budget.io.dump_budget` writes
     the result as YAML or JSON.
     """
     ministries = [
@@ -758,13 +721,17 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
             keep=("amount_won",),
         )
 
-    return {
-        "fiscal_year": fiscal_year.year,
-        "currency": fiscal_year.currency,
-        "title": fiscal_year.title,
-        "ministries": ministries,
-        "nodes": [export_node(node) for node in children.get(None, [])],
-    }
+    return _compact(
+        {
+            "fiscal_year": fiscal_year.year,
+            "currency": fiscal_year.currency,
+            "title": fiscal_year.title,
+            "title_ko": fiscal_year.title_ko,
+            "ministries": ministries,
+            "nodes": [export_node(node) for node in children.get(None, [])],
+        },
+        keep=("ministries", "nodes"),
+    )
 
 
 def _optional_number(value: Decimal | None) -> int | Decimal | None:

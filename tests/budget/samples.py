@@ -9,7 +9,7 @@ from typing import Any
 
 from django.apps import apps
 
-from budget.schema import parse_budget_text
+from budget.io import parse_budget_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_BUDGET = ROOT / "data" / "ai_budget_2026.yaml"
@@ -20,6 +20,7 @@ SMALL_BUDGET_YAML = """\
 fiscal_year: 2026
 currency: KRW
 title: "Test AI budget 2026"
+title_ko: "시험용 2026년 AI 예산"
 ministries:
   - {code: MSIT, name: "Ministry of Science and ICT", name_ko: "과학기술정보통신부"}
   - {code: MOE, name: "Ministry of Education"}
