@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -114,9 +114,10 @@ def previous_approved_values(
     return dict(out)
 
 
-def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, Any]]:
-    """For each KPI id of the programme, the approved values of the periods before
-    ``period_end``: ``total`` (all years), ``year`` (the same calendar year) and ``latest``."""
+def approved_so_far(program: Program, period_end: date) -> dict[int, list[tuple[date, Decimal]]]:
+    """For each KPI id of the programme, the approved ``(period_end, value)`` of the periods
+    before ``period_end``, in order (``status.rules.actual_so_far`` turns them into the actual so
+    far by the KPI's kind)."""
     rows = (
         KPIValue.objects.filter(
             report__program_id=program.pk,
@@ -126,13 +127,9 @@ def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, A
         .order_by("report__period_end")
         .values_list("kpi_id", "report__period_end", "value")
     )
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, list[tuple[date, Decimal]]] = {}
     for kpi_id, end, value in rows:
-        entry = out.setdefault(kpi_id, {"total": Decimal(0), "year": Decimal(0), "latest": None})
-        entry["total"] += value
-        if end.year == period_end.year:
-            entry["year"] += value
-        entry["latest"] = value
+        out.setdefault(kpi_id, []).append((end, value))
     return out
 
 

@@ -40,7 +40,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kpis.models import KPI, KPIKind
+from kpis.kinds import kind_of
+from kpis.models import KPI
 from programs.models import Program
 from programs.periods import Period
 from programs.selectors import program_reporting_periods, programs_for_user
@@ -122,11 +123,7 @@ def column_labels() -> dict[str, str]:
 
 
 def what_to_enter(kind: str) -> str:
-    if kind == KPIKind.LEVEL:
-        return _("value at period end")
-    if kind == KPIKind.ANNUAL:
-        return _("amount achieved this period (counts toward the calendar year)")
-    return _("amount achieved this period")
+    return str(kind_of(kind).sheet_help)
 
 
 def _number(value: Decimal | int | None) -> str:

@@ -117,8 +117,9 @@ at most two decimals; ratios as percentages with at most one decimal; money with
 
 Modules
 -------
-``arithmetic`` exact numbers, ``tau`` and the calendar counts; ``inputs`` statuses, kinds,
-thresholds, target versions and facts; ``targets`` the version in force and the expected value;
+``actual`` the actual so far by the kind's rule; ``arithmetic`` exact numbers, ``tau`` and the
+calendar counts; ``inputs`` statuses, thresholds, target versions and facts (the kinds themselves
+are the table of ``kpis.kinds``); ``targets`` the version in force and the expected value;
 ``ratio`` the progress ratio and thresholds; ``forecast``; ``kpi_status`` (:func:`assess_kpi`,
 :func:`as_of_key`); ``budget`` (:func:`assess_budget`); ``rollup`` (programme and node);
 ``explanations`` (:class:`Explanation`, :func:`render_explanation`, formatting). Callers write
@@ -127,7 +128,10 @@ thresholds, target versions and facts; ``targets`` the version in force and the 
 
 from __future__ import annotations
 
-from status.rules.arithmetic import DECREASE, INCREASE, day_of_year, days_in_year, tau
+from kpis.kinds import ANNUAL, CUMULATIVE, DECREASE, INCREASE, LEVEL
+from programs.periods import DEFAULT_GRACE_DAYS
+from status.rules.actual import actual_so_far
+from status.rules.arithmetic import day_of_year, days_in_year, tau
 from status.rules.budget import BudgetAssessment, assess_budget
 from status.rules.explanations import (
     MESSAGES,
@@ -139,11 +143,7 @@ from status.rules.explanations import (
 )
 from status.rules.forecast import Forecast, linear_forecast
 from status.rules.inputs import (
-    ANNUAL,
-    CUMULATIVE,
-    DEFAULT_GRACE_DAYS,
     DEFAULT_THRESHOLDS,
-    LEVEL,
     RULES_VERSION,
     STATUS_LABELS,
     STATUSES,
@@ -196,6 +196,7 @@ __all__ = [
     "Status",
     "TargetVersion",
     "Thresholds",
+    "actual_so_far",
     "as_of_key",
     "assess_budget",
     "assess_kpi",

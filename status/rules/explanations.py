@@ -14,14 +14,8 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop, override
 
 from budget.formatting import base_language, format_won, format_won_short
-from status.rules.arithmetic import (
-    Number,
-    _dec,
-    _to_decimal,
-)
-from status.rules.inputs import (
-    STATUSES,
-)
+from status.rules.arithmetic import Number, _dec, _to_decimal
+from status.rules.inputs import STATUSES
 
 
 def _jsonable(value: Any) -> Any:

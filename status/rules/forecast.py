@@ -10,18 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from status.rules.arithmetic import (
-    INCREASE,
-    Number,
-    _dec_pair,
-    _pair,
-    _reached_pair,
-    _scaled,
-    tau,
-)
-from status.rules.explanations import (
-    _AsDict,
-)
+from kpis.kinds import INCREASE
+from status.rules.arithmetic import Number, _dec_pair, _pair, _reached_pair, _scaled, tau
+from status.rules.explanations import _AsDict
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,11 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy
 
-from status.rules.arithmetic import (
-    DIRECTIONS,
-    INCREASE,
-    _to_decimal,
-)
+from kpis.kinds import DIRECTIONS, KIND_TABLE, KINDS
+from programs.periods import DEFAULT_GRACE_DAYS
+from status.rules.arithmetic import _to_decimal
 
 RULES_VERSION = 1
-
-
-DEFAULT_GRACE_DAYS = 30
-
-
-CUMULATIVE, LEVEL, ANNUAL = "cumulative", "level", "annual"
-KINDS = (CUMULATIVE, LEVEL, ANNUAL)
 
 
 class Status(StrEnum):
@@ -133,14 +124,14 @@ class KPIFacts:
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
         where = f"KPI {self.code}" if self.code else "KPI"
-        if self.kind not in KINDS:
+        if self.kind not in KIND_TABLE:
             raise ValueError(f"{where}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.direction not in DIRECTIONS:
             raise ValueError(
                 f"{where}: direction {self.direction!r} is not one of {', '.join(DIRECTIONS)}"
             )
-        if self.kind == ANNUAL and self.direction != INCREASE:
-            raise ValueError(f"{where}: an annual KPI must have direction increase")
+        if self.direction not in KIND_TABLE[self.kind].directions:
+            raise ValueError(f"{where}: an {self.kind} KPI must have direction increase")
         if not self.versions:
             raise ValueError(f"{where}: at least one target version is needed")
         if self.grace_days < 0:

@@ -8,18 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from status.rules.arithmetic import (
-    _dec,
-)
-from status.rules.explanations import (
-    Explanation,
-    _AsDict,
-    _explain,
-)
-from status.rules.inputs import (
-    STATUSES,
-    Status,
-)
+from status.rules.arithmetic import _dec
+from status.rules.explanations import Explanation, _AsDict, _explain
+from status.rules.inputs import STATUSES, Status
 
 _STATUS_BY_VALUE: dict[str, Status] = {s.value: s for s in Status}
 
