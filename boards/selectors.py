@@ -66,6 +66,7 @@ STATUS_ORDER: tuple[str, ...] = (
     Status.ON_TRACK,
     Status.ACHIEVED,
     Status.NOT_STARTED,
+    Status.NO_KPI,
 )
 SEVERITY = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 ATTENTION_STATUSES = (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA)
@@ -258,6 +259,20 @@ class StatusMix:
     def good_share(self) -> Decimal | None:
         total = self.total_won
         return Decimal(self.good_won) / total if total else None
+
+    @property
+    def no_kpi_won(self) -> int:
+        """The money of the programmes without any KPI (the headline says how much)."""
+        return self.amounts.get(Status.NO_KPI, 0)
+
+    @property
+    def no_kpi_count(self) -> int:
+        return self.counts.get(Status.NO_KPI, 0)
+
+    @property
+    def no_kpi_share(self) -> Decimal | None:
+        total = self.total_won
+        return Decimal(self.no_kpi_won) / total if total else None
 
     def rows(self) -> list[MixRow]:
         total_count, total_won = self.total_count, self.total_won
@@ -983,10 +998,10 @@ def _changes(rows: Sequence[ProgramStatus]) -> list[StatusChange]:
             change = "first"
         else:
             before, after = SEVERITY.get(previous.status, 99), SEVERITY.get(row.status, 99)
-            # not_started is last in display order but is not "better" than a status with data
+            # not_started and no_kpi come last in display order but are not "better" than data
             if row.status == previous.status:
                 change = "same"
-            elif Status.NOT_STARTED in (row.status, previous.status):
+            elif {Status.NOT_STARTED, Status.NO_KPI} & {row.status, previous.status}:
                 change = "changed"
             else:
                 change = "better" if after > before else "worse"

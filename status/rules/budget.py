@@ -54,7 +54,7 @@ def assess_budget(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> BudgetAssessment:
-    """Budget execution status of a programme in ``fiscal_year`` (domain.md 3)."""
+    """Budget execution status of a programme in ``fiscal_year`` (docs/status-rules.md)."""
     if allocated_won < 0:
         raise ValueError(f"budget: allocated_won must be >= 0, got {allocated_won}")
     reports = list(reports)

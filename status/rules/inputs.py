@@ -16,11 +16,11 @@ from kpis.kinds import DIRECTIONS, KIND_TABLE, KINDS
 from programs.periods import DEFAULT_GRACE_DAYS
 from status.rules.arithmetic import _to_decimal
 
-RULES_VERSION = 1
+RULES_VERSION = 2  # 2: no_kpi; a node that is a programme rolls itself up
 
 
 class Status(StrEnum):
-    """The statuses of domain.md 3, as their lower-case words (same values as status.models)."""
+    """The statuses, as their lower-case words (same values as status.models)."""
 
     NOT_STARTED = "not_started"
     NO_DATA = "no_data"
@@ -28,6 +28,7 @@ class Status(StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
+    NO_KPI = "no_kpi"  # a programme without KPIs (a node: every programme beneath)
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)
@@ -38,6 +39,7 @@ STATUS_LABELS = {
     Status.ON_TRACK: gettext_lazy("On track"),
     Status.AT_RISK: gettext_lazy("At risk"),
     Status.OFF_TRACK: gettext_lazy("Off track"),
+    Status.NO_KPI: gettext_lazy("No KPI"),
 }
 
 

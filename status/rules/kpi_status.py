@@ -103,7 +103,7 @@ def assess_kpi(
     as_of: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> KPIAssessment:
-    """The status of one KPI as of ``as_of`` from its approved period values (domain.md 3):
+    """The status of one KPI as of ``as_of`` from its approved period values (docs/status-rules.md):
     :class:`PeriodValue` items or plain ``(period_end, value)`` tuples."""
     where = f"KPI {kpi.code}" if kpi.code else "KPI"
     for version in kpi.versions:

@@ -94,6 +94,6 @@ def _expected_pair(kind: str, version: TargetVersion, start: date, day: date) ->
 
 
 def expected_value(kind: str, version: TargetVersion, start: date, day: date) -> Decimal:
-    """``E`` at ``day`` (see the module docstring)."""
+    """``E`` at ``day`` (docs/status-rules.md, one KPI)."""
     _check_version(version, kind, start, "KPI")
     return _dec(_expected(kind, version, start, day))
