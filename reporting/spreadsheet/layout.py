@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from kpis.kinds import kind_of
+from reporting.parsing import is_percent_unit
 
 FORMAT_NAME = "ai-budget-tracker/progress-template"
 FORMAT_VERSION = 1
@@ -69,5 +70,8 @@ def column_labels() -> dict[str, str]:
     }
 
 
-def what_to_enter(kind: str) -> str:
-    return str(kind_of(kind).sheet_help)
+def what_to_enter(kind: str, *, unit: str = "") -> str:
+    text = str(kind_of(kind).sheet_help)
+    if is_percent_unit(unit):
+        text += " " + _("(a percentage: 80 or 80% for 80%)")
+    return text
