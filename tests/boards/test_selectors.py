@@ -70,6 +70,7 @@ def test_headline_figures():
         "on_track": 2,
         "achieved": 2,
         "not_started": 0,
+        "no_kpi": 0,
     }
     assert page.mix.good_won == sum(
         p.node.amount_won for k, p in enumerate(data.programs) if k % 5 in (0, 3)
