@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.roles import Role, user_roles
 from programs.periods import Period
@@ -19,6 +19,7 @@ from programs.selectors import (
     programs_for_user,
 )
 from reporting.models import (
+    EDIT_ACTIONS,
     OPEN_STATUSES,
     EvidenceFile,
     KPIValue,
@@ -65,7 +66,7 @@ def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
 
 def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
     """Submitted reports the user may approve or return, oldest submission first. Reports the
-    user created or submitted are left out (nobody reviews their own)."""
+    user created, edited or submitted are left out (the four-eyes rule)."""
     roles = user_roles(user)
     qs = (
         _base()
@@ -81,7 +82,10 @@ def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
             qs = qs.filter(program__ministry_id=ministry_id)
     else:
         return qs.none()
-    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk))
+    edited = ReportTransition.objects.filter(
+        report=OuterRef("pk"), actor_id=user.pk, action__in=EDIT_ACTIONS
+    )
+    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk)).exclude(Exists(edited))
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,12 @@ def _require_review(user: User, report: ProgressReport) -> None:
     if not permissions.can_review_program(user, report.program):
         raise _deny(_("You may not review reports of this programme."))
     if permissions.is_own_report(user, report):
-        raise _deny(_("You may not approve or return a report you created or submitted."))
+        raise _deny(
+            _(
+                "You may not approve or return a report you created, edited or submitted: "
+                "another reviewer must (four-eyes rule)."
+            )
+        )
 
 
 def _lock(report: ProgressReport, expected_version: int | None) -> ProgressReport:
@@ -174,9 +179,10 @@ def _record(
     )
 
 
-def _apply_values(report: ProgressReport, clean: CleanReportInput) -> None:
+def _apply_values(report: ProgressReport, clean: CleanReportInput) -> bool:
+    """Write the given values; whether anything changed."""
     if not clean.values:
-        return
+        return False
     existing = {v.kpi_id: v for v in report.values.all()}
     to_create: list[KPIValue] = []
     to_update: list[KPIValue] = []
@@ -200,11 +206,12 @@ def _apply_values(report: ProgressReport, clean: CleanReportInput) -> None:
         before = audit_snapshot(to_update)
         KPIValue.objects.bulk_update(to_update, ["value"])
         audit_bulk(action="update", instances=to_update, before=before)
+    return bool(to_delete or to_create or to_update)
 
 
 def _apply_money(report: ProgressReport, clean: CleanReportInput) -> list[str]:
     fields = []
-    if clean.executed_won is not NOT_GIVEN:
+    if clean.executed_won is not NOT_GIVEN and clean.executed_won != report.executed_won:
         report.executed_won = clean.executed_won  # type: ignore[assignment]
         fields.append("executed_won")
     if report.over_execution_confirmed != clean.over_execution_confirmed:
@@ -333,7 +340,9 @@ def report_update(
 ) -> ProgressReport:
     """Change a draft or returned report. ``values`` merges: a code given sets its value, a code
     given with ``None`` or ``""`` clears it, codes not given keep theirs. ``executed_won=None``
-    leaves it unchanged, ``""`` clears it. ``narrative=None`` leaves it unchanged."""
+    leaves it unchanged, ``""`` clears it. ``narrative=None`` leaves it unchanged. A change that
+    changes nothing (an empty PATCH, a form saved as it was) records nothing: the version, the
+    transitions and the editors stay as they were."""
     _require_edit(user, report.program)
     locked = _lock(report, expected_version)
     if locked.status not in EDITABLE_STATUSES:
@@ -354,7 +363,9 @@ def report_update(
     if narrative is not None and narrative != locked.narrative:
         locked.narrative = narrative
         fields.append("narrative")
-    _apply_values(locked, clean)
+    if not _apply_values(locked, clean) and not fields:
+        _sync(report, locked)
+        return locked  # nothing changed: no new version, no transition, no editor
     _record(
         locked,
         action=ReportAction.UPDATED,
