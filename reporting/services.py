@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -603,6 +604,37 @@ def report_start_correction(*, user: User, report: ProgressReport) -> ProgressRe
 
 _TEXT_SNIFF_BYTES = 64 * 1024
 
+# The accepted evidence types (decided by the content, :func:`_sniff`) and the extension each is
+# stored and downloaded with, whatever the uploaded name said.
+EVIDENCE_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "text/csv": ".csv",
+    "text/plain": ".txt",
+}
+# Markup a browser would run if it ever rendered the file: a PDF or an image that also carries
+# it (a polyglot) is refused. Compressed streams (PDF, XLSX, DOCX, image data) are random-like:
+# each pattern is long enough (five bytes or more) not to occur in them by chance.
+_MARKUP = re.compile(
+    rb"<(?:!doctype\s|html[\s>]|body[\s>]|script|iframe|object|embed|svg[\s>/]|meta\s)",
+    re.IGNORECASE,
+)
+
+
+def evidence_download_name(evidence: EvidenceFile) -> tuple[str, str]:
+    """(file name, content type) to serve an evidence file with: the uploaded name's stem and the
+    extension of the type its content was validated as (``x.html`` holding a PDF is ``x.pdf``);
+    an unknown stored type is served as ``application/octet-stream``."""
+    content_type = evidence.content_type
+    extension = EVIDENCE_EXTENSIONS.get(content_type)
+    if extension is None:
+        content_type, extension = "application/octet-stream", ".bin"
+    stem = os.path.splitext(os.path.basename(evidence.original_name))[0] or "evidence"
+    return f"{stem}{extension}", content_type
+
 
 def _sniff(head: bytes, data_file: Any) -> tuple[str, str] | None:
     """(content type, extension) from the content's magic bytes, or None when not allowed."""
@@ -706,6 +738,14 @@ def evidence_attach(
             )
         )
     content_type, extension = kind
+    if content_type not in ("text/plain", "text/csv") and _MARKUP.search(data):
+        raise fail(
+            _(
+                "the file carries HTML or script markup besides its %(type)s content; "
+                "export it again from the program that made it"
+            )
+            % {"type": extension.lstrip(".").upper()}
+        )
     stem = os.path.splitext(name)[0] or "evidence"
     evidence = EvidenceFile(
         report=locked,
