@@ -41,7 +41,6 @@ from django.utils import timezone
 
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
-from kpis import rules
 from kpis.models import KPI
 from kpis.selectors import kpi_target_as_of
 from programs.models import Frequency, Program
@@ -49,6 +48,7 @@ from programs.periods import Period, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS, program_scope_q
 from reporting.models import ProgressReport, ReportStatus
 from reporting.selectors import ReportHistoryRow, program_report_history
+from status import rules
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 from status.selectors_board import board_dates
 

@@ -11,7 +11,7 @@ import pytest
 from accounts.roles import Role, user_roles
 from boards import charts, selectors
 from budget.models import BudgetNode
-from kpis import rules
+from status import rules
 from status.models import Status
 from tests.boards.data import AS_OF, PAST, build_board_data
 from tests.factories import user_with_role
