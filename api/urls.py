@@ -10,6 +10,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("v1/", views.ApiRootView.as_view(), name="root"),
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("v1/auth/token/revoke/", views.RevokeTokenView.as_view(), name="token-revoke"),
     path("v1/programs/", views.ProgramListView.as_view(), name="program-list"),
     path("v1/programs/<str:code>/", views.ProgramDetailView.as_view(), name="program-detail"),
     path(
