@@ -207,7 +207,18 @@ class ObtainTokenView(ApiView):
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: ERRORS, 403: ERRORS},
+        responses={
+            200: TokenResponseSerializer,
+            400: ERRORS,
+            403: ERRORS,
+            429: OpenApiResponse(
+                ERRORS,
+                description=_(
+                    "Too many failed sign-ins: the account (from this address) or the address is "
+                    "locked for a while; Retry-After says how long."
+                ),
+            ),
+        },
         auth=[],
         tags=["auth"],
     )

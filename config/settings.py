@@ -200,10 +200,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tracker@localhost")
 # Login throttling.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The username-and-address pair is locked after AXES_FAILURE_LIMIT failures; an address after
+# LOGIN_FAILURE_LIMIT_PER_ADDRESS failures over every username (accounts/lockout.py).
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # One rule for the client address (axes and the audit trail): REMOTE_ADDR, or, behind
-# TRUSTED_PROXY_COUNT reverse proxies, the address the outermost trusted proxy saw.
+# TRUSTED_PROXY_COUNT reverse proxies, the address the outermost trusted proxy saw. This is the
+# setting for a deployment behind a proxy (docs/security.md): axes' own AXES_IPWARE_PROXY_COUNT
+# has no effect here, as the address comes from AXES_CLIENT_IP_CALLABLE.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "audit.context.client_address"
 
