@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",  # API tokens, hashed and expiring (see the security block below)
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served as our own static files
+    "csp",
     "axes",
     "accounts",
     "budget",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -237,7 +240,35 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AI Budget Tracker API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for signed-in users (a session or an API token); the docs'
+    # Swagger UI comes from drf-spectacular-sidecar, never a CDN.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# Content-Security-Policy (django-csp 4) on every response: scripts, styles, fonts and images
+# from our own origin only; no inline scripts, styles or style attributes (templates use static
+# files and classes: static/css/widths.css for bar widths); no plugins, no framing, forms post
+# only to us. Swagger UI's icons are data: images. CSP_REPORT_ONLY=1 sends it as
+# Content-Security-Policy-Report-Only instead (to try a change on a deployment first).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 

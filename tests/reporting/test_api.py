@@ -562,7 +562,8 @@ def test_submit_incomplete_is_400(world):
 
 
 def test_schema_is_served_and_valid(world):
-    response = _client().get("/api/schema/?format=json")
+    assert _client().get("/api/schema/?format=json").status_code == 401  # signed-in users only
+    response = _client(world.director).get("/api/schema/?format=json")
     assert response.status_code == 200
     schema = json.loads(response.content)
     validate_schema(schema)
@@ -596,7 +597,8 @@ def test_spectacular_validate_reports_no_errors(capsys):
 
 
 def test_docs_page(world):
-    response = _client().get("/api/docs/")
+    assert _client().get("/api/docs/").status_code == 401  # signed-in users only
+    response = _client(world.officer).get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
 
