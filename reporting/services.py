@@ -55,6 +55,7 @@ from reporting.validation import (
     InputError,
     ReportInputError,
     parse_period_end,
+    refuse_unended_period,
     validate_report_input,
 )
 
@@ -440,6 +441,7 @@ def report_approve(
     locked = _lock(report, expected_version)
     _require_review(user, locked)
     _require_submitted(locked, _("approved"))
+    refuse_unended_period(locked.program, locked.period_end, approving=True)
     now = timezone.now()
     audit_update(
         ProgressReport.objects.filter(

@@ -21,9 +21,6 @@ from tests.factories import user_with_role
 @pytest.mark.parametrize("size", [5, 30])
 def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
     data = build_board_data(size)
-    # the data's version (boards.cache), then (first read) the reporting figures, cached
-    with django_assert_num_queries(6):
-        selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
     with django_assert_num_queries(5):
         page = selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
         assert page.attention.lines
@@ -37,9 +34,7 @@ def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
 @pytest.mark.parametrize("size", [5, 30])
 def test_ministry_lines_and_classification_queries(django_assert_num_queries, size):
     data = build_board_data(size)
-    with django_assert_num_queries(4):  # the data's version, then the reporting figures
-        selectors.ministry_lines(as_of=AS_OF, fiscal_year=data.year)
-    with django_assert_num_queries(3):  # the figures cached
+    with django_assert_num_queries(3):
         lines = selectors.ministry_lines(as_of=AS_OF, fiscal_year=data.year)
     assert {line.ministry.code for line in lines} == {"MSIT", "MOE"}
     with django_assert_num_queries(1):
@@ -52,9 +47,6 @@ def test_program_detail_queries(django_assert_num_queries, size):
     data = build_board_data(size)
     director = user_with_role(Role.DIRECTOR, username="detail-director")
     user_roles(director)  # read once per request (the role cache), as the page does
-    # the data's version (boards.cache), then (first read) the budget tree, cached
-    with django_assert_num_queries(9):
-        selectors.program_detail(code="PG00001", as_of=AS_OF, fiscal_year=data.year, user=director)
     with django_assert_num_queries(8):
         detail = selectors.program_detail(
             code="PG00001", as_of=AS_OF, fiscal_year=data.year, user=director

@@ -1,5 +1,5 @@
 """`manage.py seed_demo`: demo users for every role and ministry, and sample progress for the
-shipped 2026 budget (domain.md 5). Refuses to run with DEBUG off unless given --force."""
+shipped 2026 budget. Refuses to run with DEBUG off unless given --force."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts.demo import DEMO_PASSWORD, demo_seed
+from demo.services import DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):
@@ -21,6 +21,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="Create the users only, no sample progress."
+        )
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="Where the demo is served, printed with the logins (default: %(default)s).",
         )
         parser.add_argument(
             "--password",
@@ -44,4 +49,4 @@ class Command(BaseCommand):
         for login in result.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
         self.stdout.write("")
-        self.stdout.write(_("Open http://127.0.0.1:8000/ and log in with one of them."))
+        self.stdout.write(_("Open %(url)s and log in with one of them.") % {"url": options["url"]})
