@@ -462,11 +462,9 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     evidence = EvidenceFile.objects.filter(report=report, pk=evidence_pk).first()
     if evidence is None:
         raise Http404(_("No such file."))
+    filename, content_type = services.evidence_download_name(evidence)
     response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+        evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
