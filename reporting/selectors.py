@@ -356,7 +356,9 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
                 actual = sum((v for e, v in before if e.year == year), Decimal(0)) + value
             else:
                 actual = value
-            expected = expected_value(kpi, report.period_end, start=report.program.start)
+            expected = reading_precision(
+                expected_value(kpi, report.period_end, start=report.program.start)
+            )
             variance = progress = None
             if expected is not None:
                 variance = actual - expected
@@ -373,6 +375,16 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
             )
         )
     return rows
+
+
+def reading_precision(number: Decimal | None) -> Decimal | None:
+    """At most two decimal places, as a reviewer reads an expected value."""
+    if number is None:
+        return None
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return number.quantize(Decimal("0.01"))
+    return number
 
 
 def review_queue_ministries(queue: QuerySet[ProgressReport]) -> list[tuple[str, str, str]]:

@@ -165,7 +165,9 @@ def _rows(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=_what_to_enter(kpi),
-                expected=expected_value(kpi, period_end, start=program.start),
+                expected=selectors.reading_precision(
+                    expected_value(kpi, period_end, start=program.start)
+                ),
                 expected_note=_expected_note(kpi),
                 so_far=_so_far(kpi, sums),
                 previous=previous.get(kpi.pk, []),
