@@ -1,8 +1,10 @@
-"""Settings, all read from the environment (see .env.example).
+"""Settings, all read from the environment (see .env.example and docs/operations.md).
 
-The defaults serve the local demo: a SQLite file and Celery tasks run in-process. Production sets
-DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), SECRET_KEY, ALLOWED_HOSTS and DEBUG=0; with
-DEBUG off the application refuses to start without a SECRET_KEY.
+PostgreSQL is the only database. ``make run`` and ``make test`` set DATABASE_URL themselves (to an
+embedded PostgreSQL under var/ when no other server answers, see ops/embedded_db.py); with no
+broker configured, Celery tasks run in-process (demo). Production sets DATABASE_URL,
+CELERY_BROKER_URL (Redis), SECRET_KEY, ALLOWED_HOSTS and DEBUG=0; with DEBUG off the application
+refuses to start without a SECRET_KEY or a DATABASE_URL.
 """
 
 from pathlib import Path
@@ -95,11 +97,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# -- Database: PostgreSQL only ---------------------------------------------------------------------
+# With DEBUG on and no DATABASE_URL, a PostgreSQL on this machine (what the linters and a bare
+# `manage.py` see); `make run` and `make test` always set DATABASE_URL. Persistent connections:
+# a process keeps its connection CONN_MAX_AGE seconds instead of opening one per request, and
+# checks it before reuse (CONN_HEALTH_CHECKS), so a restarted PostgreSQL costs no failed request.
+if not DEBUG and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Set it to the PostgreSQL database, e.g. "
+        "postgres://tracker@db.example:5432/tracker (see docs/operations.md)."
+    )
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tracker"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 
 # Django's cache: per process (LocMemCache) unless CACHE_URL names a shared one, e.g.
 # redis://127.0.0.1:6379/2. The boards cache what they read besides the rows under a version of the
@@ -152,6 +165,16 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
+
+# -- Limits and thresholds the apps read (each also has the same fallback where it is read) --------
+# Largest evidence file a progress report may attach (reporting/services.py).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest progress spreadsheet upload, in bytes and in data rows (reporting/spreadsheet.py).
+REPORT_UPLOAD_MAX_BYTES = env.int("REPORT_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+REPORT_UPLOAD_MAX_ROWS = env.int("REPORT_UPLOAD_MAX_ROWS", default=5000)
+# Global status thresholds as JSON, e.g. {"on_track": 0.9, "at_risk": 0.75}; empty: the rules'
+# defaults (0.90 and 0.75). Changing them makes the next recompute rewrite every status.
+STATUS_THRESHOLDS: dict[str, float] = env.json("STATUS_THRESHOLDS", default={})
 
 # Celery: Redis in production; with no broker configured, tasks run in-process (demo).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -259,7 +282,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "ops.logs.RequestContextFilter"}},
     "formatters": {
-        "json": {"()": "ops.logs.JSONFormatter"},
+        "json": {"()": "ops.logs.json_formatter"},  # python-json-logger
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

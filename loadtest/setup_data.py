@@ -76,6 +76,10 @@ def main() -> None:
         "directors": [user(f"load-director-{i:02d}", Role.DIRECTOR) for i in range(DIRECTORS)],
         "kpis": {"CUM": "cumulative", "LVL": "level"},
     }
+    # The database was filled from nothing: statistics now, not after autovacuum's next pass.
+    from ops.db import analyze
+
+    analyze()
     args.plan.write_text(json.dumps(plan, indent=1))
     slots = sum(len(o["slots"]) for o in officers)
     print(f"load data: {args.programs:,} programmes, {slots:,} open report slots, plan {args.plan}")

@@ -284,3 +284,104 @@ def officer_dashboard(user: AnyUser, today: date) -> OfficerDashboard:
     board.overdue.sort(key=lambda s: (s.due_date, s.program.code))
     board.due.sort(key=lambda s: (s.due_date, s.program.code))
     return board
+
+
+# The review queue, with what a reviewer checks ---------------------------------------------------
+
+
+@dataclass
+class ValueCheck:
+    """One reported KPI value against what was expected by the end of its period."""
+
+    kpi: Any
+    value: Decimal
+    actual: Decimal | None  # in the terms of the expected value (cumulative total, year total)
+    expected: Decimal | None
+    variance: Decimal | None  # actual - expected
+    progress: Decimal | None  # share of the expected progress (the status rule's ratio)
+
+
+@dataclass
+class ReviewRow:
+    report: ProgressReport
+    checks: list[ValueCheck]
+    has_evidence: bool
+    period_open: bool  # the period has not ended: the report cannot be approved yet
+
+
+def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[ReviewRow]:
+    """The queue's reports with their values against expected, whether evidence is attached and
+    whether the period has ended: three queries whatever the queue's length."""
+    from django.db.models import Exists, OuterRef
+
+    from kpis.models import KPIKind
+    from reporting.expected import expected_value
+
+    reports = list(
+        queue.annotate(
+            has_evidence=Exists(EvidenceFile.objects.filter(report_id=OuterRef("pk")))
+        ).prefetch_related(
+            Prefetch(
+                "values",
+                queryset=KPIValue.objects.select_related("kpi")
+                .prefetch_related("kpi__milestones")
+                .order_by("kpi__position", "kpi__code"),
+            )
+        )
+    )
+    if not reports:
+        return []
+    approved: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for kpi_id, end, value in KPIValue.objects.filter(
+        report__is_current=True,
+        report__program_id__in={r.program_id for r in reports},
+        report__period_end__lt=max(r.period_end for r in reports),
+    ).values_list("kpi_id", "report__period_end", "value"):
+        approved[kpi_id].append((end, value))
+
+    rows = []
+    for report in reports:
+        checks = []
+        for item in report.values.all():
+            kpi = item.kpi
+            before = [(end, v) for end, v in approved[kpi.pk] if end < report.period_end]
+            value = item.value
+            if value is None:
+                continue
+            actual: Decimal
+            if kpi.kind == KPIKind.CUMULATIVE:
+                actual = kpi.baseline + sum((v for _e, v in before), Decimal(0)) + value
+            elif kpi.kind == KPIKind.ANNUAL:
+                year = report.period_end.year
+                actual = sum((v for e, v in before if e.year == year), Decimal(0)) + value
+            else:
+                actual = value
+            expected = expected_value(kpi, report.period_end, start=report.program.start)
+            variance = progress = None
+            if expected is not None:
+                variance = actual - expected
+                base = Decimal(0) if kpi.kind == KPIKind.ANNUAL else kpi.baseline
+                if expected != base:
+                    progress = (actual - base) / (expected - base)
+            checks.append(ValueCheck(kpi, value, actual, expected, variance, progress))
+        rows.append(
+            ReviewRow(
+                report=report,
+                checks=checks,
+                has_evidence=bool(getattr(report, "has_evidence", False)),
+                period_open=report.period_end > today,
+            )
+        )
+    return rows
+
+
+def review_queue_ministries(queue: QuerySet[ProgressReport]) -> list[tuple[str, str, str]]:
+    """(code, name, Korean name) of the ministries with reports in the queue, for its filter."""
+    return list(
+        queue.order_by()
+        .values_list(
+            "program__ministry__code", "program__ministry__name", "program__ministry__name_ko"
+        )
+        .distinct()
+        .order_by("program__ministry__code")
+    )

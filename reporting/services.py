@@ -54,6 +54,7 @@ from reporting.validation import (
     InputError,
     ReportInputError,
     parse_period_end,
+    refuse_unended_period,
     validate_report_input,
 )
 
@@ -428,6 +429,7 @@ def report_approve(
     locked = _lock(report, expected_version)
     _require_review(user, locked)
     _require_submitted(locked, _("approved"))
+    refuse_unended_period(locked.program, locked.period_end, approving=True)
     now = timezone.now()
     audit_update(
         ProgressReport.objects.filter(

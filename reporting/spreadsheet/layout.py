@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from kpis.models import KPIKind
+from reporting.parsing import is_percent_unit
 
 FORMAT_NAME = "ai-budget-tracker/progress-template"
 FORMAT_VERSION = 1
@@ -69,9 +70,13 @@ def column_labels() -> dict[str, str]:
     }
 
 
-def what_to_enter(kind: str) -> str:
+def what_to_enter(kind: str, *, unit: str = "") -> str:
     if kind == KPIKind.LEVEL:
-        return _("value at period end")
-    if kind == KPIKind.ANNUAL:
-        return _("amount achieved this period (counts toward the calendar year)")
-    return _("amount achieved this period")
+        text = _("value at period end")
+    elif kind == KPIKind.ANNUAL:
+        text = _("amount achieved this period (counts toward the calendar year)")
+    else:
+        text = _("amount achieved this period")
+    if is_percent_unit(unit):
+        text += " " + _("(a percentage: 80 or 80% for 80%)")
+    return text
