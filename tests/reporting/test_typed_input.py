@@ -1,4 +1,4 @@
-"""Numbers, money and dates as people type them, read by one module (reporting/parsing.py) for the
+"""Numbers, money and dates as people type them, read by one module (budget/parsing.py) for the
 form, the upload, the API and import_progress; and reports for periods that have not ended."""
 
 from __future__ import annotations
