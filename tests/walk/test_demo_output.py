@@ -14,13 +14,12 @@ from budget.models import Ministry
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_prints_the_port_and_one_language(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_prints_the_url_and_one_language(settings) -> None:  # type: ignore[no-untyped-def]
     settings.DEBUG = True
     Ministry.objects.create(code="MOE", name="Ministry of Education", name_ko="교육부")
-    monkeypatch.setenv("PORT", "8123")
     out = io.StringIO()
     with translation.override("ko"):
-        call_command("seed_demo", "--no-progress", stdout=out)
+        call_command("seed_demo", "--no-progress", "--url", "http://127.0.0.1:8123/", stdout=out)
     text = out.getvalue()
     assert "http://127.0.0.1:8123/" in text
     assert "교육부(MOE) 담당자" in text

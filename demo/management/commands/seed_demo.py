@@ -3,7 +3,6 @@ shipped 2026 budget. Refuses to run with DEBUG off unless given --force."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="Create the users only, no sample progress."
+        )
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="Where the demo is served, printed with the logins (default: %(default)s).",
         )
         parser.add_argument(
             "--password",
@@ -45,7 +49,4 @@ class Command(BaseCommand):
         for login in result.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
         self.stdout.write("")
-        self.stdout.write(
-            _("Open http://%(host)s:%(port)s/ and log in with one of them.")
-            % {"host": os.environ.get("HOST", "127.0.0.1"), "port": os.environ.get("PORT", "8000")}
-        )
+        self.stdout.write(_("Open %(url)s and log in with one of them.") % {"url": options["url"]})
