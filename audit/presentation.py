@@ -23,10 +23,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
-from budget.formatting import base_language, format_number, format_won, localized_name
+from budget.formatting import (
+    MONEY_UNITS,
+    base_language,
+    format_number,
+    format_won,
+    localized_name,
+)
 
 # Objects recorded with a report: shown in the report's own history.
 REPORT_PARTS = ("reporting.kpivalue", "reporting.evidencefile", "reporting.reporttransition")
@@ -88,6 +95,7 @@ RELATED = {
     "reporting.evidencefile": ("report__program__node",),
     "reporting.reporttransition": ("report__program__node",),
     "programs.program": ("node",),
+    "budget.budgetconflict": ("node",),
 }
 
 
@@ -97,6 +105,7 @@ class _Names:
     def __init__(self) -> None:
         self.wanted: dict[type[models.Model], set[str]] = {}
         self.cache: dict[tuple[type[models.Model], str], str] = {}
+        self.money_kpis: dict[str, bool] = {}
 
     def want(self, model: type[models.Model] | None, pk: Any) -> None:
         if model is not None and pk not in (None, "") and not isinstance(pk, (dict, list)):
@@ -116,6 +125,8 @@ class _Names:
             )
             for obj in manager.filter(pk__in=keys_typed):
                 self.cache[(model, str(obj.pk))] = object_name(obj, language)
+                if model._meta.label_lower == "kpis.kpi":
+                    self.money_kpis[str(obj.pk)] = bool(getattr(obj, "is_money", False))
             for pk in keys:
                 self.cache.setdefault((model, pk), f"#{pk}")
         self.wanted.clear()
@@ -159,6 +170,9 @@ def object_name(obj: models.Model, language: str) -> str:
     if label in ("kpis.kpi", "budget.budgetnode", "budget.ministry"):
         code = getattr(obj, "code", "")
         return f"{code} {localized_name(obj.name, obj.name_ko, language)}"  # type: ignore[attr-defined]
+    if label == "budget.budgetconflict":
+        node = obj.node  # type: ignore[attr-defined]
+        return f"{node.code}: {format_won(obj.amount_won, language)}"  # type: ignore[attr-defined]
     if label == "programs.program":
         node = obj.node  # type: ignore[attr-defined]
         return f"{node.code} {localized_name(node.name, node.name_ko, language)}"
@@ -168,8 +182,10 @@ def object_name(obj: models.Model, language: str) -> str:
     return str(obj)
 
 
-def value_text(object_type: str, name: str, value: Any, language: str, names: _Names) -> str:
-    """A recorded value as a person reads it."""
+def value_text(
+    object_type: str, name: str, value: Any, language: str, names: _Names, money: bool = False
+) -> str:
+    """A recorded value as a person reads it (``money``: a figure of a KPI measured in won)."""
     if value is None or value == "":
         return "—"
     found = _field(_model(object_type), name)
@@ -190,6 +206,8 @@ def value_text(object_type: str, name: str, value: Any, language: str, names: _N
             return str(value)
     if isinstance(found, models.DecimalField):
         try:
+            if money:
+                return format_won(int(Decimal(str(value))), language)
             return format_number(Decimal(str(value)), language)
         except InvalidOperation:
             return str(value)
@@ -206,6 +224,13 @@ def _status_words() -> dict[str, Any]:
         if found is not None and found.choices:
             words.update(dict(found.flatchoices))
     return words
+
+
+def source_html(source: str) -> str:
+    """:func:`source_label` for a page: a command's name as code."""
+    if source.startswith("command:"):
+        return format_html("{} <code>{}</code>", _("command"), source.split(":", 1)[1])
+    return source_label(source)
 
 
 def source_label(source: str) -> str:
@@ -250,6 +275,8 @@ def describe(entries: Iterable[AuditEntry], language: str) -> list[EntryView]:
                 found = _field(model, key)
                 if isinstance(found, models.ForeignKey):
                     names.want(found.related_model, value)  # type: ignore[arg-type]
+        if entry.object_type == "kpis.kpi" and model is not None:
+            names.want(model, entry.object_id)
     names.load(lang)
     views = []
     for entry in entries:
@@ -261,13 +288,18 @@ def describe(entries: Iterable[AuditEntry], language: str) -> list[EntryView]:
         before = entry.before or {}
         after = entry.after or {}
         keys = [k for k in dict.fromkeys([*after, *before]) if k not in HIDDEN_FIELDS]
+        unit = str(after.get("unit") or before.get("unit") or "").strip().lower()
+        kpi_id = after.get("kpi") or before.get("kpi")
+        if entry.object_type == "kpis.kpi":
+            kpi_id = entry.object_id
+        money = unit in MONEY_UNITS or names.money_kpis.get(str(kpi_id), False)
         changes = [
             Change(
                 field_label(entry.object_type, key),
-                value_text(entry.object_type, key, before.get(key), lang, names)
+                value_text(entry.object_type, key, before.get(key), lang, names, money)
                 if key in before
                 else "—",
-                value_text(entry.object_type, key, after.get(key), lang, names)
+                value_text(entry.object_type, key, after.get(key), lang, names, money)
                 if key in after
                 else "—",
             )
@@ -280,7 +312,7 @@ def describe(entries: Iterable[AuditEntry], language: str) -> list[EntryView]:
                 entry=entry,
                 type_label=type_label(entry.object_type) if entry.object_type else "",
                 object_label=label,
-                source=source_label(entry.source),
+                source=source_html(entry.source),
                 at=local_time(entry.at),
                 changes=changes,
                 extra=extra,
