@@ -13,12 +13,11 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
@@ -27,6 +26,7 @@ from audit.exporting import csv_response, xlsx_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.services import audit_export
+from ops.dates import parse_optional_day
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -71,6 +71,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "querystring": _querystring(request),
         },
+        status=400 if entry_filter.is_bound and not entry_filter.is_valid() else 200,
     )
 
 
@@ -96,7 +97,7 @@ def _board_for(day: dt.date) -> Any:
 
 @auditor_required
 def day_view(request: HttpRequest) -> HttpResponse:
-    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    day = parse_optional_day(request.GET.get("date"), name="date") or timezone.localdate()
     entries = [(e, changes(e)) for e in selectors.audit_entries_on(day)]
     return render(
         request,
@@ -162,6 +163,8 @@ def _export_rows(entries: list[AuditEntry]) -> Iterator[list[Any]]:
 
 def _export(request: HttpRequest, file_format: str) -> HttpResponse:
     entry_filter = AuditEntryFilter(request.GET or None, queryset=selectors.audit_entry_list())
+    if entry_filter.is_bound and not entry_filter.is_valid():
+        raise BadRequest(" ".join(str(e) for errs in entry_filter.errors.values() for e in errs))
     entries = list(entry_filter.qs[:EXPORT_LIMIT])
     audit_export(
         what="audit.auditentry",

@@ -28,6 +28,7 @@ from boards.services import board_ensure_results
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language
 from budget.models import FiscalYear, Ministry
+from ops.dates import DateParameterError, parse_day
 
 PER_PAGE = 50
 
@@ -73,9 +74,9 @@ def _as_of(request: HttpRequest) -> AsOf:
     day, error = today, ""
     if raw:
         try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            error = _("“%(value)s” is not a date (YYYY-MM-DD): showing today.") % {"value": raw}
+            day = parse_day(raw, name="as_of")
+        except DateParameterError as exc:
+            error = _("%(problem)s Showing today.") % {"problem": exc}
         if day > today:
             day = today
             error = _("%(value)s is after today: showing today.") % {"value": raw}
