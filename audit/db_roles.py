@@ -23,19 +23,25 @@ from psycopg import sql
 AUDIT_TABLE = "audit_auditentry"
 
 
-def app_grant_statements(app_role: str, schema: str = "public") -> list[sql.Composed]:
+def app_grant_statements(
+    app_role: str, schema: str = "public", *, trail_exists: bool = True
+) -> list[sql.Composed]:
     role = sql.Identifier(app_role)
     sch = sql.Identifier(schema)
-    return [
+    statements = [
         sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sch, role),
         sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {} TO {}").format(
             sch, role
         ),
         sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sch, role),
-        sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {} FROM {}").format(
-            sql.Identifier(AUDIT_TABLE), role
-        ),
     ]
+    if trail_exists:  # before the first migrate there is nothing to restrict yet
+        statements.append(
+            sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {} FROM {}").format(
+                sql.Identifier(AUDIT_TABLE), role
+            )
+        )
+    return statements
 
 
 def role_exists(cursor: Any, name: str) -> bool:
@@ -56,7 +62,12 @@ def app_grants_apply(*, app_role: str, using: str = "default") -> bool:
 
 
 def roles_create_statements(
-    *, owner: str, app: str, database: str, owned_by_others: list[tuple[str, str]]
+    *,
+    owner: str,
+    app: str,
+    database: str,
+    owned_by_others: list[tuple[str, str]],
+    trail_exists: bool = True,
 ) -> list[sql.Composed]:
     """The SQL (for a superuser) that creates both roles and hands the database to the owner.
     ``owned_by_others``: (kind, name) of tables, sequences and views not yet the owner's."""
@@ -77,7 +88,7 @@ def roles_create_statements(
                 sql.SQL(kind), sql.Identifier(name), own
             )
         )
-    out.extend(app_grant_statements(app))
+    out.extend(app_grant_statements(app, trail_exists=trail_exists))
     return out
 
 
@@ -104,8 +115,14 @@ def roles_create(
     connection = connections[using]
     database = connection.settings_dict["NAME"]
     with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [AUDIT_TABLE])
+        trail_exists = bool(cursor.fetchone()[0])
         statements = roles_create_statements(
-            owner=owner, app=app, database=database, owned_by_others=_owned_by_others(cursor, owner)
+            owner=owner,
+            app=app,
+            database=database,
+            owned_by_others=_owned_by_others(cursor, owner),
+            trail_exists=trail_exists,
         )
         texts = [s.as_string(cursor.connection) for s in statements]
         if execute:
