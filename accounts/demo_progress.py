@@ -20,7 +20,6 @@ from accounts.models import User
 from audit.context import audit_context
 from budget.models import FiscalYear
 from kpis.models import KPI, KPIKind
-from kpis.rules import day_of_year, days_in_year
 from programs.models import Program
 from programs.selectors import program_reporting_periods
 from reporting.expected import expected_value
@@ -31,6 +30,7 @@ from reporting.services import (
     report_return,
     report_submit,
 )
+from status.rules import day_of_year, days_in_year
 
 SHIPPED_YEAR = 2026
 SHIPPED_ROOT = "AI-2026"

@@ -350,8 +350,8 @@ RULES_TIME = [0.0]
 
 
 def _time_rules() -> None:
-    """Count the time spent inside the pure rules (kpis/rules.py), to tell it from the engine's."""
-    from kpis import rules
+    """Count the time spent inside the pure rules (status/rules/), to tell it from the engine's."""
+    from status import rules
 
     for name in ("assess_kpi", "assess_budget", "program_status", "rollup_nodes"):
         original = getattr(rules, name)
@@ -470,7 +470,7 @@ def main() -> None:
             f"  ({summary.written:,} rows computed and written)"
         )
         print(
-            f"    of which in kpis/rules   {in_rules:8.3f} s  "
+            f"    of which in status/rules {in_rules:8.3f} s  "
             f"({in_rules / info['kpis'] * 1e6:.0f} us per KPI); "
             f"the engine itself {engine:.3f} s = {engine / floor:.1f} x floor"
         )

@@ -3,7 +3,7 @@
 A chart is a :class:`LineChart` (KPI actual against the expected trajectory, milestones, forecast)
 or a :class:`BarChart` (budget execution); the templates in boards/templates/boards/_chart_*.html
 draw them as inline SVG with a title, a description and a data table as text alternatives.
-Expected values come from ``kpis.rules.expected_value`` (the rule), sampled at the points where
+Expected values come from ``status.rules.expected_value`` (the rule), sampled at the points where
 the trajectory bends, so the straight segments drawn between them are the rule itself.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from kpis import rules
+from status import rules
 
 WIDTH = 640
 HEIGHT = 260

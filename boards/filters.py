@@ -20,8 +20,8 @@ from boards.selectors import (
 )
 from budget.formatting import base_language, localized_name
 from budget.models import COFOG, AIComponent, Ministry
-from kpis.rules import STATUS_LABELS, Status
 from status.models import ProgramStatus
+from status.rules import STATUS_LABELS, Status
 
 YES_NO = (("true", _("Yes")), ("false", _("No")))
 UNCLASSIFIED = "none"

@@ -41,13 +41,13 @@ from django.utils import timezone
 
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
-from kpis import rules
 from kpis.models import KPI
 from kpis.selectors import kpi_target_as_of
 from programs.models import Frequency, Program
 from programs.periods import Period, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS, program_scope_q
 from reporting.models import ProgressReport, ReportStatus
+from status import rules
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 from status.selectors_board import board_dates
 

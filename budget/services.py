@@ -1,6 +1,6 @@
 """Writes of the budget: loading a budget file (domain.md 4.1) and exporting it back (4.5).
 
-:func:`budget_load` checks the whole file first (:func:`budget.schema.parse_budget`: every error,
+:func:`budget_load` checks the whole file first (:func:`budget.spec.parse_budget`: every error,
 with its key path) and saves nothing when anything is wrong. A valid file is applied in one
 transaction, matched to what is stored by code:
 
@@ -36,15 +36,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
-from budget.schema import (
-    DEFAULT_GRACE_DAYS,
-    BudgetError,
-    BudgetFileError,
-    BudgetSpec,
-    KPISpec,
-    NodeSpec,
-    parse_budget,
-)
+from budget.schema import DEFAULT_GRACE_DAYS, BudgetError, BudgetFileError
+from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
 from kpis.models import KPI, Milestone
 from programs.models import Program
 
@@ -242,7 +235,7 @@ def objects_with_progress_data(
 
 @transaction.atomic
 def budget_load(*, data: Any, source: str) -> LoadResult:
-    """Load a budget file's data (as :func:`budget.schema.read_budget_file` reads it).
+    """Load a budget file's data (as :func:`budget.io.read_budget_file` reads it).
 
     Raises :class:`BudgetFileError` with every error found, saving nothing, when the file is
     invalid or would remove or redefine something that has progress data. Otherwise creates,
@@ -662,7 +655,7 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
     ``grace_days: 30``, no thresholds); a programme's ``kpis`` list is always written, even
     empty. Dates are ``date`` objects; numbers are ``int`` where
     whole, else exact ``Decimal``. Ministries are every ministry known, in the order they were
-    first loaded (ministries are shared between years). :func:`budget.schema.dump_budget` writes
+    first loaded (ministries are shared between years). :func:`budget.io.dump_budget` writes
     the result as YAML or JSON.
     """
     ministries = [

@@ -1,5 +1,5 @@
 """The expected value shown next to each KPI in the report form: one helper, delegating to the
-status engine's rule (kpis/rules.py, domain.md 3), so the form and the board agree."""
+status engine's rule (status/rules/, domain.md 3), so the form and the board agree."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from kpis import rules
+from status import rules
 
 if TYPE_CHECKING:
     from kpis.models import KPI

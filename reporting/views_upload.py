@@ -1,7 +1,7 @@
 """Bulk progress entry from a spreadsheet: /reports/upload/ (template download and file upload),
 the preview of every row with its errors, and the confirmation that saves all or nothing.
 
-Thin: reporting/spreadsheet.py reads, checks and saves. Between the preview and the confirmation
+Thin: reporting/spreadsheet/ reads, checks and saves. Between the preview and the confirmation
 the rows read from the file are kept in the session (never the file itself), and everything is
 checked again on confirmation.
 """

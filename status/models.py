@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kpis.rules import render_explanation
+from status.rules import render_explanation
 
 # Values as kpis.models.VALUE_DIGITS (24, 4); ratios with 6 places.
 

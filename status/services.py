@@ -69,10 +69,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from budget.models import BudgetNode, FiscalYear
-from kpis import rules
 from kpis.models import KPI, Milestone, TargetRevision
 from programs.models import Program
 from reporting.models import KPIValue, ProgressReport
+from status import rules
 from status.models import (
     FullRecompute,
     KPIStatus,

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from accounts.models import User
 from accounts.roles import Role
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
-from budget.schema import node_path
+from budget.spec import node_path
 from kpis.models import KPI, Milestone
 from programs.models import Program
 from reporting.models import ProgressReport

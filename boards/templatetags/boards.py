@@ -1,6 +1,6 @@
 """Template helpers for the boards: status word + icon + colour class, explanations rendered in
-the active language (``kpis.rules.render_explanation``), dates, numbers and percentages in the
-language's conventions (``kpis.rules`` formatting, ``budget.formatting`` for money)."""
+the active language (``status.rules.render_explanation``), dates, numbers and percentages in the
+language's conventions (``status.rules`` formatting, ``budget.formatting`` for money)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from budget.formatting import base_language
 from budget.models import COFOG, AIComponent
-from kpis import rules
+from status import rules
 
 register = template.Library()
 

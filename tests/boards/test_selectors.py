@@ -10,7 +10,7 @@ import pytest
 
 from boards import charts, selectors
 from budget.models import BudgetNode
-from kpis import rules
+from status import rules
 from status.models import Status
 from tests.boards.data import AS_OF, PAST, build_board_data
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.apps import apps
 
-from budget.schema import parse_budget_text
+from budget.io import parse_budget_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_BUDGET = ROOT / "data" / "ai_budget_2026.yaml"

@@ -15,8 +15,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from budget.io import dump_budget, parse_budget_text, read_budget_file
 from budget.models import FiscalYear
-from budget.schema import dump_budget, parse_budget_text, read_budget_file
 from budget.services import budget_export, budget_load
 from kpis.models import KPI
 from tests.budget.samples import (

@@ -16,8 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
+from budget.checks import validate_budget
+from budget.io import parse_budget_text
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
-from budget.schema import BudgetError, BudgetFileError, parse_budget_text, validate_budget
+from budget.schema import BudgetError, BudgetFileError
 from budget.services import ChangeAction, budget_load
 from kpis.models import KPI, Milestone
 from programs.models import Program
@@ -615,7 +617,7 @@ def test_invalid_json_names_the_line() -> None:
 
 
 def test_read_budget_file_names_a_missing_file(tmp_path: Path) -> None:
-    from budget.schema import read_budget_file
+    from budget.io import read_budget_file
 
     missing = tmp_path / "nope.yaml"
     with pytest.raises(BudgetFileError) as caught:

@@ -23,15 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.roles import Role
+from budget.checks import validate_budget
+from budget.io import parse_budget_text, read_budget_file
 from budget.models import BudgetNode, FiscalYear, Ministry
-from budget.schema import (
-    BudgetFileError,
-    parse_budget,
-    parse_budget_text,
-    read_budget_file,
-    validate_budget,
-)
+from budget.schema import BudgetFileError
 from budget.services import budget_load
+from budget.spec import parse_budget
 from kpis.models import KPI
 from programs.models import Program
 from reporting.models import KPIValue, ProgressReport
@@ -93,7 +90,7 @@ def _counts() -> tuple[int, ...]:
     )
 
 
-# -- budget/schema.py, budget/services.py -------------------------------------------------------
+# -- budget/ (schema, checks, spec, io), budget/services.py ----------------------------------
 
 
 @FUZZ
@@ -239,7 +236,7 @@ def test_validate_report_input_never_crashes(
         assert all(e.field and e.message for e in exc.errors)
 
 
-# -- reporting/spreadsheet.py parse_upload ------------------------------------------------------
+# -- reporting/spreadsheet parse_upload ------------------------------------------------------
 
 KEYS = [key for key, _width in COLUMNS]
 

@@ -18,7 +18,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.roles import Role
 from reporting import spreadsheet as ss
 from reporting.models import ProgressReport, ReportStatus
-from reporting.services import report_approve, report_create_draft, report_submit
+from reporting.services import (
+    InvalidTransitionError,
+    report_approve,
+    report_create_draft,
+    report_submit,
+)
+from reporting.spreadsheet import checking
 from tests.factories import KPIFactory, MinistryFactory, ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -342,17 +348,17 @@ def test_confirm_is_all_or_none(world):
 def test_confirm_failure_in_a_later_service_call_rolls_back_earlier_ones(world, monkeypatch):
     preview = ss.parse_upload(user=world.officer, file=_filled(world), file_name="q1.xlsx")
     calls = []
-    real_submit = ss.report_submit
+    real_submit = checking.report_submit
 
     def flaky_submit(**kwargs):
         calls.append(kwargs["report"].program.code)
         if len(calls) == 2:
-            raise ss.InvalidTransitionError("refused for the test")
+            raise InvalidTransitionError("refused for the test")
         return real_submit(**kwargs)
 
     # The preview passed; the failure happens while the confirmation saves.
     assert preview.is_valid
-    monkeypatch.setattr(ss, "report_submit", flaky_submit)
+    monkeypatch.setattr(checking, "report_submit", flaky_submit)
     with pytest.raises(ss.UploadRejected) as caught:
         ss.upload_confirm(user=world.officer, preview=preview)
     assert calls == ["NACC", "FAB"]

@@ -1,6 +1,6 @@
 """``manage.py export_budget [--format yaml|json] [--year YEAR] [--output FILE]``: write a loaded
 fiscal year back out as a budget file (domain.md 4.5). Thin: the work is in
-budget.services.budget_export and budget.schema.dump_budget."""
+budget.services.budget_export and budget.io.dump_budget."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from audit.services import audit_export
+from budget.io import dump_budget
 from budget.models import FiscalYear
-from budget.schema import dump_budget
 from budget.selectors import fiscal_year_get, fiscal_year_latest
 from budget.services import budget_export
 

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from audit.context import audit_context
+from budget.io import read_budget_file
 from budget.reconciliation import reconcile_fiscal_year
-from budget.schema import BudgetFileError, read_budget_file
+from budget.schema import BudgetFileError
 from budget.services import budget_load
 
 

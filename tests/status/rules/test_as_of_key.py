@@ -10,7 +10,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpis.rules import (
+from programs.periods import MONTHS_PER_PERIOD, periods_come_due, reporting_periods
+from status.rules import (
     KPIFacts,
     ProgramFacts,
     TargetVersion,
@@ -18,7 +19,6 @@ from kpis.rules import (
     assess_budget,
     assess_kpi,
 )
-from programs.periods import MONTHS_PER_PERIOD, periods_come_due, reporting_periods
 
 FREQUENCIES = sorted(MONTHS_PER_PERIOD)
 days = st.dates(min_value=date(2023, 1, 1), max_value=date(2029, 12, 31))

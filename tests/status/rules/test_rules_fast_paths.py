@@ -1,4 +1,4 @@
-"""Entry points the status engine uses for speed (kpis/rules.py): same results as the plain ones."""
+"""Entry points the status engine uses for speed (status/rules/): same results as the plain ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.rules import (
+from status.rules import (
     KPIFacts,
     NodeInput,
     PeriodValue,

@@ -1,4 +1,4 @@
-"""The status rules of domain.md section 3 (kpis/rules.py): pure, no database.
+"""The status rules of domain.md section 3 (status/rules/): pure, no database.
 
 Day counts used throughout, for a programme starting s = 2026-01-01 (tau(x) = (x - s).days + 1):
 tau(2026-03-31) = 31 + 28 + 31 = 90, tau(2026-06-30) = 90 + 30 + 31 + 30 = 181,
@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 from django.utils.translation import get_language, gettext, override
 
-from kpis import rules
-from kpis.rules import (
+from status import rules
+from status.rules import (
     DEFAULT_THRESHOLDS,
     MESSAGES,
     BudgetReport,
@@ -115,7 +115,7 @@ def korean_catalog(monkeypatch):
     def fake_gettext(message):
         return KO.get(message, message) if get_language() == "ko" else message
 
-    monkeypatch.setattr(rules, "gettext", fake_gettext)
+    monkeypatch.setattr(rules.explanations, "gettext", fake_gettext)
 
 
 # ------------------------------------------------------------------------------------------

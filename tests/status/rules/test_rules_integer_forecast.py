@@ -1,4 +1,4 @@
-"""The forecast's integer least squares (kpis/rules.py) against the textbook formula in Fractions.
+"""The forecast's integer least squares (status/rules/) against the textbook formula in Fractions.
 
 The rules compute the least-squares line from exact integer sums with one division per result; the
 reference below is the mean-centred formula over Fractions (what the rules computed before). Both
@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import pytest
 
-from kpis.rules import linear_forecast, tau
+from status.rules import linear_forecast, tau
 
 START = date(2024, 1, 1)
 QUARTER_ENDS = [

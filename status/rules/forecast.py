@@ -1,0 +1,123 @@
+"""Forecast: the least-squares line of the actual against ``tau(period end)``, exactly over
+integer sums, and what it says about the target."""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from status.rules.arithmetic import (
+    INCREASE,
+    Number,
+    _dec_pair,
+    _pair,
+    _reached_pair,
+    _scaled,
+    tau,
+)
+from status.rules.explanations import (
+    _AsDict,
+)
+
+
+@dataclass(frozen=True)
+class Forecast(_AsDict):
+    """The least-squares line ``A = intercept + slope * tau`` and what it says about the target."""
+
+    slope: Decimal
+    intercept: Decimal
+    value: Decimal
+    date: date | None
+    miss: bool
+
+
+@functools.lru_cache(maxsize=4096)
+def _x_sums(start: date, days: tuple[date, ...]) -> tuple[tuple[int, ...], int, int]:
+    """For points on ``days`` (distinct, increasing): ``x = tau(day)`` for each, ``sum x`` and
+    ``K = n * sum(x^2) - sum(x)^2``; the KPIs of a programme share them."""
+    xs = tuple((day - start).days + 1 for day in days)  # tau
+    sum_x = sum(xs)
+    return xs, sum_x, len(xs) * sum(map(operator.mul, xs, xs)) - sum_x * sum_x
+
+
+def _forecast(
+    x_sums: tuple[tuple[int, ...], int, int],
+    ys: Sequence[int],
+    scale: int,
+    *,
+    start: date,
+    goal: tuple[int, int],
+    target_x: int,
+    direction: str,
+) -> Forecast:
+    """The forecast from the points ``(xs[i], ys[i] / scale)`` (``x_sums`` from :func:`_x_sums`:
+    distinct ``xs`` in increasing order, at least two): the least-squares line computed exactly
+    over integer sums (n, sum x, sum y, sum xy, sum x squared), each result divided once at the
+    end. With
+    ``K = n * sum(x^2) - sum(x)^2`` and ``N = n * sum(xy) - sum(x) * sum(y)``: slope
+    ``N / (scale * K)``, intercept ``(sum(y) * K - N * sum(x)) / (n * scale * K)``."""
+    xs, sum_x, k = x_sums
+    n = len(xs)
+    sum_y = sum(ys)
+    num = n * sum(map(operator.mul, xs, ys)) - sum_x * sum_y
+    inter = sum_y * k - num * sum_x
+    den = n * scale * k
+    value = inter + num * n * target_x  # the line at the target date: value / den
+    goal_num, goal_den = goal
+    first_x = xs[0]
+    towards = num > 0 if direction == INCREASE else num < 0
+    reach_x: int | None
+    if towards:
+        # ceil((goal - intercept) / slope) = ceil((goal * den - inter) / (n * num)), in integers
+        above = goal_num * den - goal_den * inter
+        below = goal_den * n * num
+        reach_x = max(-(-above // below), first_x)
+    elif num == 0 and _reached_pair(inter, den, goal_num, goal_den, direction):
+        reach_x = first_x
+    else:
+        reach_x = None
+    reach_date: date | None = None
+    if reach_x is not None:
+        try:
+            reach_date = start + timedelta(days=reach_x - 1)
+        except OverflowError:
+            reach_date = None
+    reached = _reached_pair(value, den, goal_num, goal_den, direction)
+    return Forecast(
+        slope=_dec_pair(num, scale * k),
+        intercept=_dec_pair(inter, den),
+        value=_dec_pair(value, den),
+        date=reach_date,
+        miss=not reached,
+    )
+
+
+def linear_forecast(
+    points: Sequence[tuple[date, Number]],
+    *,
+    start: date,
+    target: Number,
+    target_date: date,
+    direction: str,
+) -> Forecast | None:
+    """The forecast from ``(period end, A)`` points (see the module docstring); ``None`` with
+    fewer than two points."""
+    if len(points) < 2:
+        return None
+    ordered = sorted(points, key=lambda p: p[0])
+    if len({day for day, _ in ordered}) != len(ordered):
+        raise ValueError("forecast: two points on the same day")
+    ys, scale = _scaled([_pair(value) for _, value in ordered])
+    return _forecast(
+        _x_sums(start, tuple(day for day, _ in ordered)),
+        ys,
+        scale,
+        start=start,
+        goal=_pair(target),
+        target_x=tau(target_date, start),
+        direction=direction,
+    )
