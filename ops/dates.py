@@ -29,17 +29,15 @@ def parse_day(raw: str, *, name: str = "date") -> dt.date:
     """The date in ``raw`` or :class:`DateParameterError` naming the parameter."""
     text = (raw or "").strip()
     shown = text[:40]
+    not_a_date = DateParameterError(
+        _("“%(value)s” is not a date (YYYY-MM-DD) in %(name)s.") % {"value": shown, "name": name}
+    )
     if not _FORMAT.match(text):
-        raise DateParameterError(
-            _("“%(value)s” is not a date (YYYY-MM-DD) in %(name)s.")
-            % {"value": shown, "name": name}
-        )
+        raise not_a_date
     try:
-        day = dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)  # also refuses a day the calendar does not have
     except ValueError:
-        raise DateParameterError(
-            _("%(value)s is not a day of the calendar (%(name)s).") % {"value": shown, "name": name}
-        ) from None
+        raise not_a_date from None
     if not EARLIEST <= day <= LATEST:
         raise DateParameterError(
             _("%(value)s is outside the dates this service handles (%(first)s to %(last)s).")
