@@ -26,6 +26,7 @@ from audit.exporting import csv_response, xlsx_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.services import audit_export
+from audit.verification import verify_chain
 from ops.dates import parse_optional_day
 
 PAGE_SIZE = 50
@@ -111,6 +112,18 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "state": selectors.replay_state(day=day),
         },
     )
+
+
+@auditor_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """The verify button: walk the chain (as ``manage.py verify_audit``) and show the result and
+    the head; optionally check a head recorded earlier (``SEQ:HASH``)."""
+    verdict = None
+    expect_head = ""
+    if request.method == "POST":
+        expect_head = (request.POST.get("expect_head") or "").strip()[:200]
+        verdict = verify_chain(expect_head=expect_head)
+    return render(request, "audit/verify.html", {"verdict": verdict, "expect_head": expect_head})
 
 
 EXPORT_HEADER = (
