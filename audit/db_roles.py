@@ -67,6 +67,7 @@ def roles_create_statements(
     app: str,
     database: str,
     owned_by_others: list[tuple[str, str]],
+    functions: tuple[str, ...] | list[str] = (),
     trail_exists: bool = True,
 ) -> list[sql.Composed]:
     """The SQL (for a superuser) that creates both roles and hands the database to the owner.
@@ -88,6 +89,8 @@ def roles_create_statements(
                 sql.SQL(kind), sql.Identifier(name), own
             )
         )
+    for signature in functions:  # already quoted by format('%I(...)')
+        out.append(sql.SQL("ALTER FUNCTION public.{} OWNER TO {}").format(sql.SQL(signature), own))
     out.extend(app_grant_statements(app, trail_exists=trail_exists))
     return out
 
@@ -107,6 +110,21 @@ def _owned_by_others(cursor: Any, owner: str) -> list[tuple[str, str]]:
     return [(kind, name) for kind, name in cursor.fetchall()]
 
 
+def _functions_owned_by_others(cursor: Any, owner: str) -> list[str]:
+    """``name(argument types)`` of the functions in public (the trigger functions of the
+    migrations) that the owner does not own yet: a later migration must be able to replace them."""
+    cursor.execute(
+        """
+        SELECT format('%%I(%%s)', p.proname, pg_get_function_identity_arguments(p.oid))
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s
+        ORDER BY 1
+        """,
+        [owner],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def roles_create(
     *, owner: str, app: str, using: str = "default", execute: bool = True
 ) -> list[str]:
@@ -122,6 +140,7 @@ def roles_create(
             app=app,
             database=database,
             owned_by_others=_owned_by_others(cursor, owner),
+            functions=_functions_owned_by_others(cursor, owner),
             trail_exists=trail_exists,
         )
         texts = [s.as_string(cursor.connection) for s in statements]

@@ -59,8 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "ops.guard.RequestGuardMiddleware",  # size, NUL and JSON limits, before anything reads a body
     "django.middleware.security.SecurityMiddleware",
+    "ops.guard.RequestGuardMiddleware",  # size, NUL and JSON limits, before anything reads a body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
