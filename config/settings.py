@@ -306,3 +306,8 @@ CELERY_BEAT_SCHEDULE["audit-publish-head"] = {
 # migrate, run as the owner (MIGRATE_DATABASE_URL), grants it SELECT/INSERT/UPDATE/DELETE on the
 # tables but only SELECT and INSERT on the audit trail (audit/db_roles.py). Empty: no grants.
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+# The request guard's 400 and 413 answers, documented on every API operation.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "api.schema_hooks.document_request_guard",
+]
