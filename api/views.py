@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -34,6 +35,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import PreconditionRequired, StaleVersion, api_exception_handler
+from api.filters import KPIFilter, ReportFilter
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import run_idempotent
 from api.schema import ApiAutoSchema
@@ -50,16 +52,18 @@ from api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
-from kpis.models import KPI, Milestone
+from kpis.models import KPI
+from kpis.selectors import kpis_for_user
 from programs.models import Program
 from programs.selectors import (
     program_by_code,
     program_grace_days,
     program_reporting_periods,
     programs_for_user,
+    programs_with_kpis_for_user,
 )
-from reporting.models import KPIValue, ProgressReport
-from reporting.selectors import reports_for_user
+from reporting.models import ProgressReport
+from reporting.selectors import reports_with_values_for_user
 from reporting.services import (
     StaleReportError,
     report_approve,
@@ -117,18 +121,6 @@ class ApiView(APIView):
 
     def get_exception_handler(self) -> Any:
         return api_exception_handler
-
-
-def _report_queryset(user: Any) -> QuerySet[ProgressReport]:
-    return (
-        reports_for_user(user)
-        .select_related("reviewed_by")
-        .prefetch_related(
-            Prefetch(
-                "values", queryset=KPIValue.objects.select_related("kpi").order_by("kpi__position")
-            )
-        )
-    )
 
 
 def _report_response(
@@ -220,21 +212,6 @@ class ObtainTokenView(ApiView):
 # Programmes, KPIs, periods -----------------------------------------------------------------------
 
 
-def _programs(user: Any) -> QuerySet[Program]:
-    return (
-        programs_for_user(user)
-        .prefetch_related(
-            Prefetch(
-                "kpis",
-                queryset=KPI.objects.order_by("position", "id").prefetch_related(
-                    Prefetch("milestones", queryset=Milestone.objects.order_by("date"))
-                ),
-            )
-        )
-        .order_by("node__path", "pk")
-    )
-
-
 @extend_schema_view(
     get=extend_schema(summary=_("Programmes in your scope, with their KPIs"), tags=["programmes"])
 )
@@ -242,7 +219,7 @@ class ProgramListView(ApiView, generics.ListAPIView):
     serializer_class = ProgramSerializer
 
     def get_queryset(self) -> QuerySet[Program]:
-        return _programs(self.request.user)
+        return programs_with_kpis_for_user(self.request.user)
 
 
 @extend_schema_view(
@@ -257,7 +234,9 @@ class ProgramDetailView(ApiView, generics.RetrieveAPIView):
     lookup_url_kwarg = "code"
 
     def get_object(self) -> Program:
-        program = program_by_code(self.kwargs["code"], queryset=_programs(self.request.user))
+        program = program_by_code(
+            self.kwargs["code"], queryset=programs_with_kpis_for_user(self.request.user)
+        )
         if program is None:
             raise Http404
         return program
@@ -284,21 +263,17 @@ class ProgramPeriodsView(ApiView):
 @extend_schema_view(
     get=extend_schema(
         summary=_("KPIs of the programmes in your scope"),
-        parameters=[
-            OpenApiParameter("program", OpenApiTypes.STR, description=_("A programme code"))
-        ],
+        responses={200: KPISerializer(many=True), 400: ERRORS},
         tags=["kpis"],
     )
 )
 class KPIListView(ApiView, generics.ListAPIView):
     serializer_class = KPISerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = KPIFilter
 
     def get_queryset(self) -> QuerySet[KPI]:
-        qs = _kpis(self.request.user)
-        code = self.request.query_params.get("program")
-        if code:
-            qs = qs.filter(program__node__code=code)
-        return qs
+        return kpis_for_user(self.request.user)
 
 
 @extend_schema_view(
@@ -310,16 +285,7 @@ class KPIDetailView(ApiView, generics.RetrieveAPIView):
     serializer_class = KPISerializer
 
     def get_queryset(self) -> QuerySet[KPI]:
-        return _kpis(self.request.user)
-
-
-def _kpis(user: Any) -> QuerySet[KPI]:
-    return (
-        KPI.objects.filter(program__in=programs_for_user(user).values("pk"))
-        .select_related("program__node")
-        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("date")))
-        .order_by("program__node__path", "position", "id")
-    )
+        return kpis_for_user(self.request.user)
 
 
 # Reports -----------------------------------------------------------------------------------------
@@ -327,38 +293,19 @@ def _kpis(user: Any) -> QuerySet[KPI]:
 
 class ReportListCreateView(ApiView, generics.GenericAPIView):
     serializer_class = ReportSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReportFilter
 
     def get_queryset(self) -> QuerySet[ProgressReport]:
-        qs = _report_queryset(self.request.user).order_by(
-            "-period_end", "program__node__path", "-revision"
-        )
-        params = self.request.query_params
-        if params.get("program"):
-            qs = qs.filter(program__node__code=params["program"])
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("period_end"):
-            qs = (
-                qs.filter(period_end=params["period_end"])
-                if _is_iso(params["period_end"])
-                else qs.none()
-            )
-        return qs
+        return reports_with_values_for_user(self.request.user)
 
     @extend_schema(
         summary=_("Reports in your scope"),
-        parameters=[
-            OpenApiParameter("program", OpenApiTypes.STR, description=_("A programme code")),
-            OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=["draft", "submitted", "returned", "approved"]
-            ),
-            OpenApiParameter("period_end", OpenApiTypes.DATE),
-        ],
-        responses={200: ReportSerializer(many=True)},
+        responses={200: ReportSerializer(many=True), 400: ERRORS},
         tags=["reports"],
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         data = ReportSerializer(page, many=True).data
         return self.get_paginated_response(data)
 
@@ -407,18 +354,10 @@ class ReportListCreateView(ApiView, generics.GenericAPIView):
             confirm_over_execution=data["confirm_over_execution"],
         )
         return _report_response(
-            _report_queryset(request.user).get(pk=report.pk), status_code=201, location=True
+            reports_with_values_for_user(request.user).get(pk=report.pk),
+            status_code=201,
+            location=True,
         )
-
-
-def _is_iso(text: str) -> bool:
-    from datetime import date
-
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _versioned_write_schema(summary: str, serializer: type[serializers.Serializer]) -> Any:
@@ -445,7 +384,7 @@ def _versioned_write_schema(summary: str, serializer: type[serializers.Serialize
 
 class _ReportObjectView(ApiView):
     def get_report(self, request: Request, pk: int) -> ProgressReport:
-        return get_object_or_404(_report_queryset(request.user), pk=pk)
+        return get_object_or_404(reports_with_values_for_user(request.user), pk=pk)
 
     def fresh(self, request: Request, pk: int) -> Response:
         return _report_response(self.get_report(request, pk))

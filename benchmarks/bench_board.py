@@ -13,9 +13,7 @@ in the same run, signed in as a director:
   sorted page) against a minimal view that renders the same 50 rows from one query;
 
 and prints the median server times and the ratios (target: at most 2), with the queries of a
-first visit and of the next ones. The boards cache what they read besides the rows (boards.cache,
-under the version of the data); two more lines, not in the target, time ``/`` and the first
-``/programs/`` page with the cache emptied before every request (a first visit after a change).
+request. The boards cache nothing: every request reads what it shows.
 
 Usage: python benchmarks/bench_board.py [--programs 10000] [--repeat 7]
 """
@@ -259,7 +257,7 @@ def main() -> int:
     worst = 0.0
     for label, url, minimal in pairs:
         visits: list[int] = []
-        for _visit in range(2):  # queries of a first visit / of the next ones (cache filled)
+        for _visit in range(2):  # queries of a first visit / of the next one
             counted: list[str] = []
 
             def count(execute: Any, sql: str, *rest: Any, _seen: list[str] = counted) -> Any:
@@ -276,18 +274,6 @@ def main() -> int:
         worst = max(worst, ratio)
         print(
             f"{label:36} {queries:>7} {page_s * 1000:>9.1f} {minimal_s * 1000:>11.1f} {ratio:>6.2f}"
-        )
-    # Measurement detail, not in the target: the boards cache what they read besides the rows
-    # (boards.cache: reporting figures, tree, ministries, dates, counts, under the version of the
-    # data); a page with the cache emptied before every request shows a first visit after a change.
-    from django.core.cache import cache
-
-    for label, url, minimal in pairs[:2]:
-        cold_s = _time(client, url, args.repeat, before=cache.clear)
-        minimal_s = _time(client, minimal, args.repeat)
-        print(
-            f"{label + ', cache emptied':36} {'':>7} {cold_s * 1000:>9.1f} "
-            f"{minimal_s * 1000:>11.1f} {cold_s / minimal_s:>6.2f}  (not in the target)"
         )
     print(f"\nworst ratio {worst:.2f} (target: at most 2.00)")
     return 0 if worst <= 2.0 else 1

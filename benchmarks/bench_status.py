@@ -19,8 +19,8 @@ For each size it times, in the same run:
 - a warm full recompute (the same date again, best of three: fingerprints match, nothing is
   written);
 - three more nights, each after one approved value was corrected during the day (best of three):
-  the input change log names that programme, so it alone is digested and assessed by the rules
-  and the others' rows are copied;
+  that programme's fingerprint differs, so it alone is assessed by the rules and the others' rows
+  are copied;
 and prints the times, the ratios to the floor, and how each grows with size.
 
 Usage: python benchmarks/bench_status.py [--sizes 1000,10000] [--repeat 1]
@@ -450,9 +450,8 @@ def main() -> None:
                 warm, warm_summary, _ = time_recompute(AS_OF + timedelta(days=NIGHTS - 1))
                 assert warm_summary.written == 0, "a second recompute wrote rows"
                 warms.append(warm)
-            # Three more nights, each after a day in which one approved value was corrected: the
-            # change log names that programme, which is digested and assessed alone; the others
-            # are copied.
+            # Three more nights, each after a day in which one approved value was corrected: that
+            # programme's fingerprint differs and it is assessed alone; the others are copied.
             for night in range(NIGHTS, 2 * NIGHTS):
                 correct_one_value(night)
                 busy, busy_summary, _ = time_recompute(AS_OF + timedelta(days=night))
@@ -486,7 +485,7 @@ def main() -> None:
         )
         print(
             f"  nightly, one value changed {busy:8.3f} s  = {busy / floor:6.1f} x floor"
-            f"  (that programme digested and assessed, the others copied; best of {len(busies)}: "
+            f"  (that programme assessed, the others copied; best of {len(busies)}: "
             f"{', '.join(f'{t:.2f}' for t in busies)} s)"
         )
         print(

@@ -19,7 +19,7 @@ from status.models import ProgramStatus
 
 
 class CountedPaginator(Paginator):
-    """A paginator given its count (``boards.selectors.program_count``, cached) instead of
+    """A paginator given its count (``boards.selectors.program_count``) instead of
     counting the rows itself (``RequestConfig(paginate={"paginator_class": ..., "count": n})``)."""
 
     def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:

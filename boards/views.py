@@ -20,15 +20,14 @@ from django_tables2 import RequestConfig
 
 from audit.exporting import csv_response, xlsx_response
 from audit.services import audit_export
-from boards import cache as board_cache
 from boards import charts, selectors
 from boards.exports import EXPORT_COLUMNS, export_rows
 from boards.filters import ProgramFilter
-from boards.services import board_ensure_results
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language
 from budget.models import FiscalYear, Ministry
 from ops.dates import DateParameterError, parse_day
+from status.services import status_results
 
 PER_PAGE = 50
 
@@ -42,8 +41,13 @@ def _boards_view(view: Any) -> Any:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # One read of the data's version for all the request caches (``boards.cache``).
-        with board_cache.pinned_version():
+        as_of = _as_of(request)
+        # A date with nothing stored (the dates listed have results): computed for this request
+        # only, never stored.
+        known_stored = as_of.day in as_of.dates
+        with status_results(as_of=as_of.day, known_stored=known_stored) as recomputed:
+            as_of.recomputed = recomputed
+            request.board_as_of = as_of  # type: ignore[attr-defined]
             try:
                 return view(request, *args, **kwargs)
             except NoBudget:
@@ -58,6 +62,8 @@ class AsOf:
     today: date
     error: str
     dates: list[date]
+    # Nothing is stored for the date: computed for this request from today's approvals.
+    recomputed: bool = False
 
     @property
     def query(self) -> str:
@@ -81,12 +87,6 @@ def _as_of(request: HttpRequest) -> AsOf:
             day = today
             error = _("%(value)s is after today: showing today.") % {"value": raw}
     dates = selectors.as_of_dates()
-    # A date in the list has stored results (its root node rows), so only a date outside it
-    # needs the existence check (and, with nothing stored, the computation: a write, so the
-    # version of the data is read again).
-    if day not in dates and board_ensure_results(as_of=day):
-        board_cache.repin()
-        dates = selectors.as_of_dates()
     return AsOf(day, today, error, dates)
 
 
@@ -106,7 +106,7 @@ def _lang() -> str:
 
 
 def _base(request: HttpRequest) -> tuple[AsOf, FiscalYear, dict[str, Any]]:
-    as_of = _as_of(request)
+    as_of: AsOf = request.board_as_of  # type: ignore[attr-defined]
     fy, only_year = _fiscal_year(request)
     return as_of, fy, {"as_of": as_of, "fiscal_year": fy, "only_year": only_year}
 

@@ -31,8 +31,8 @@ def _won(amount: int | None) -> str:
 
 @admin.register(FiscalYear)
 class FiscalYearAdmin(admin.ModelAdmin):
-    list_display = ("year", "title", "currency", "node_count", "total")
-    search_fields = ("title",)
+    list_display = ("year", "title", "title_ko", "currency", "node_count", "total")
+    search_fields = ("title", "title_ko")
     ordering = ("-year",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FiscalYear]:

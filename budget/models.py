@@ -34,6 +34,7 @@ class FiscalYear(models.Model):
     year = models.PositiveSmallIntegerField(_("fiscal year"), unique=True)
     currency = models.CharField(_("currency"), max_length=3, default="KRW")
     title = models.CharField(_("title"), max_length=200)
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-year"]

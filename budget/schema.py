@@ -120,6 +120,7 @@ BUDGET_SCHEMA: dict[str, Any] = {
         "fiscal_year": {"type": "integer", "minimum": 1900, "maximum": 9999},
         "currency": {"type": "string", "pattern": CURRENCY_PATTERN},
         "title": _string(200, required=True),
+        "title_ko": _string(200),
         "ministries": {"type": "array", "items": {"$ref": "#/$defs/ministry"}},
         "nodes": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/node"}},
     },

@@ -13,7 +13,8 @@ Objects whose values already match are not written at all, so loading the same f
 no INSERT, UPDATE or DELETE. Nodes, programmes, KPIs, milestones and conflicts of the year that are
 no longer in the file are deleted, except that the loader refuses (again saving nothing) to remove,
 or redefine the meaning of, anything that has progress data: see
-:func:`objects_with_progress_data`, the one place that says what "has progress data" means.
+:func:`kpis.progress_data.objects_with_progress_data`, the one place that says what "has progress
+data" means.
 
 Every write is returned as a :class:`Change` (object, before, after) in :class:`LoadResult`, the
 seam through which the audit trail records budget loads.
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -39,6 +40,7 @@ from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
 from budget.schema import DEFAULT_GRACE_DAYS, BudgetError, BudgetFileError
 from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
 from kpis.models import KPI, Milestone
+from kpis.progress_data import objects_with_progress_data
 from programs.models import Program
 
 __all__ = [
@@ -49,7 +51,6 @@ __all__ = [
     "LoadResult",
     "budget_export",
     "budget_load",
-    "objects_with_progress_data",
 ]
 
 
@@ -130,7 +131,7 @@ MODEL_LABELS = [
 
 # The fields the loader owns, per model (attribute names: foreign keys as ``<field>_id``).
 MINISTRY_FIELDS = ("code", "name", "name_ko")
-FISCAL_YEAR_FIELDS = ("year", "currency", "title")
+FISCAL_YEAR_FIELDS = ("year", "currency", "title", "title_ko")
 NODE_FIELDS = (
     "fiscal_year_id",
     "parent_id",
@@ -190,42 +191,6 @@ def _exact_number(value: Decimal) -> int | Decimal:
     if value == value.to_integral_value():
         return int(value)
     return value.normalize()
-
-
-# --------------------------------------------------------------------------------------------
-# The progress-data hook
-# --------------------------------------------------------------------------------------------
-
-
-def objects_with_progress_data(
-    *, program_ids: Collection[int], kpi_ids: Collection[int]
-) -> tuple[set[int], set[int]]:
-    """Of the programmes and KPIs given, those that carry progress data, which a budget file may
-    neither remove nor redefine: a programme with any progress report (whatever its status); a
-    KPI with any reported value or any target revision. Returns ``(program_ids, kpi_ids)``.
-
-    The one place that says what "has progress data" means for the budget loader.
-    """
-    from kpis.models import TargetRevision
-    from reporting.models import KPIValue, ProgressReport
-
-    programs: set[int] = set()
-    kpis: set[int] = set()
-    if program_ids:
-        programs = set(
-            ProgressReport.objects.filter(program_id__in=program_ids)
-            .values_list("program_id", flat=True)
-            .distinct()
-        )
-    if kpi_ids:
-        kpis = set(
-            KPIValue.objects.filter(kpi_id__in=kpi_ids).values_list("kpi_id", flat=True).distinct()
-        ) | set(
-            TargetRevision.objects.filter(kpi_id__in=kpi_ids)
-            .values_list("kpi_id", flat=True)
-            .distinct()
-        )
-    return programs, kpis
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,7 +488,12 @@ class _BudgetLoader:
         year = self.upsert(
             FiscalYear,
             self.fiscal_year,
-            {"year": spec.fiscal_year, "currency": spec.currency, "title": spec.title},
+            {
+                "year": spec.fiscal_year,
+                "currency": spec.currency,
+                "title": spec.title,
+                "title_ko": spec.title_ko,
+            },
             str(spec.fiscal_year),
         )
 
@@ -751,13 +721,17 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
             keep=("amount_won",),
         )
 
-    return {
-        "fiscal_year": fiscal_year.year,
-        "currency": fiscal_year.currency,
-        "title": fiscal_year.title,
-        "ministries": ministries,
-        "nodes": [export_node(node) for node in children.get(None, [])],
-    }
+    return _compact(
+        {
+            "fiscal_year": fiscal_year.year,
+            "currency": fiscal_year.currency,
+            "title": fiscal_year.title,
+            "title_ko": fiscal_year.title_ko,
+            "ministries": ministries,
+            "nodes": [export_node(node) for node in children.get(None, [])],
+        },
+        keep=("ministries", "nodes"),
+    )
 
 
 def _optional_number(value: Decimal | None) -> int | Decimal | None:

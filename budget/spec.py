@@ -99,6 +99,7 @@ class BudgetSpec:
     fiscal_year: int
     currency: str
     title: str
+    title_ko: str
     ministries: tuple[MinistrySpec, ...]
     nodes: tuple[NodeSpec, ...] = field(default_factory=tuple)
 
@@ -129,6 +130,7 @@ def parse_budget(data: object, *, source: str = "") -> BudgetSpec:
         fiscal_year=normalised["fiscal_year"],
         currency=normalised["currency"],
         title=normalised["title"],
+        title_ko=normalised.get("title_ko", ""),
         ministries=tuple(
             MinistrySpec(
                 code=item["code"],

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "audit",
     "boards",
     "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 VALUE_DIGITS: dict[str, Any] = {"max_digits": 24, "decimal_places": 4}
+# What a person may give as a KPI value, target, baseline or milestone: below this in magnitude,
+# with at most this many decimal places.
+VALUE_MAX = Decimal("1e15")
+VALUE_DECIMAL_PLACES = 4
 
 
 class KPIKind(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Reads of KPIs: whether data exists, the target history, the target in force on a date."""
+"""Reads of KPIs: who may see which, the target history, the target in force on a date."""
 
 from __future__ import annotations
 
@@ -7,26 +7,26 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kpis.models import KPI, TargetRevision
+from django.db.models import Prefetch, QuerySet
+
+from kpis.models import KPI, Milestone, TargetRevision
+from programs.selectors import programs_for_user
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 
-def kpi_has_data(kpi: KPI) -> bool:
-    """Whether a submitted or approved report gives a value for this KPI."""
-    from reporting.models import KPIValue, ReportStatus
-
-    return KPIValue.objects.filter(
-        kpi=kpi, report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED]
-    ).exists()
-
-
-def kpi_has_any_value(kpi: KPI) -> bool:
-    """Whether any report, even a draft, gives a value for this KPI."""
-    from reporting.models import KPIValue
-
-    return KPIValue.objects.filter(kpi=kpi).exists()
+def kpis_for_user(user: User | AnonymousUser) -> QuerySet[KPI]:
+    """The KPIs of the programmes the user may see, in tree order, with their programme's node and
+    their milestones (by date)."""
+    return (
+        KPI.objects.filter(program__in=programs_for_user(user).values("pk"))
+        .select_related("program__node")
+        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("date")))
+        .order_by("program__node__path", "position", "id")
+    )
 
 
 def kpi_target_snapshot(kpi: KPI, milestones: list[Any] | None = None) -> dict[str, Any]:

@@ -21,18 +21,13 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role, has_role
 from audit.services import audit_bulk
 from kpis.models import KPI, Direction, KPIKind, Milestone, RevisionReason, TargetRevision
-from kpis.selectors import kpi_has_any_value, kpi_has_data, kpi_target_snapshot, number_text
+from kpis.progress_data import kpi_has_any_value, kpi_has_data
+from kpis.selectors import kpi_target_snapshot, number_text
+from kpis.signals import target_revised
+from kpis.values import kpi_value_parse
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-
-def _on_target_revised(kpi: KPI) -> None:
-    """Called once per target revision, inside its transaction: the status engine marks the
-    programme stale (in this transaction) and enqueues its recompute after commit."""
-    from status.services import status_enqueue_recompute
-
-    status_enqueue_recompute(program_id=kpi.program_id, reason="target_revised")
 
 
 def _require_admin(user: User) -> None:
@@ -41,12 +36,10 @@ def _require_admin(user: User) -> None:
 
 
 def _number(raw: object, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    from reporting.validation import ReportInputError, parse_value
-
     try:
-        return parse_value(raw, field=field, money=False)
-    except ReportInputError as exc:
-        errors.setdefault(field, []).extend(e.message for e in exc.errors)
+        return kpi_value_parse(raw)
+    except ValueError as exc:
+        errors.setdefault(field, []).append(str(exc))
         return None
 
 
@@ -181,7 +174,8 @@ def kpi_revise_target(
         reason_text=reason_text,
         created_by=user,
     )
-    _on_target_revised(kpi)
+    # The status engine (a higher layer, which this one never imports) listens and recomputes.
+    target_revised.send(sender=KPI, kpi=kpi)
     return revision
 
 

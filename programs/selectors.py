@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 
 from accounts.roles import Role, sees_all_ministries, user_roles
 from programs.models import Program
@@ -30,6 +30,25 @@ def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
         latest_target_date=Max("kpis__target_date"), min_grace_days=Min("kpis__grace_days")
     )
     return qs.filter(program_scope_q(user))
+
+
+def programs_with_kpis_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
+    """:func:`programs_for_user` in tree order, with their KPIs (by position) and the KPIs'
+    milestones (by date) prefetched: what the API lists."""
+    from kpis.models import KPI, Milestone
+
+    return (
+        programs_for_user(user)
+        .prefetch_related(
+            Prefetch(
+                "kpis",
+                queryset=KPI.objects.order_by("position", "id").prefetch_related(
+                    Prefetch("milestones", queryset=Milestone.objects.order_by("date"))
+                ),
+            )
+        )
+        .order_by("node__path", "pk")
+    )
 
 
 def program_by_code(code: str, *, queryset: QuerySet[Program] | None = None) -> Program | None:

@@ -47,6 +47,21 @@ def reports_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
     return _base().filter(program_scope_q(user, prefix="program__"))
 
 
+def reports_with_values_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
+    """:func:`reports_for_user` with the reviewer and the values (by KPI position, with their
+    KPI) loaded, newest period first: what the API lists and returns."""
+    return (
+        reports_for_user(user)
+        .select_related("reviewed_by")
+        .prefetch_related(
+            Prefetch(
+                "values", queryset=KPIValue.objects.select_related("kpi").order_by("kpi__position")
+            )
+        )
+        .order_by("-period_end", "program__node__path", "-revision")
+    )
+
+
 def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
     """One report with what its page shows, or None when it does not exist or is out of scope
     (callers answer 404 either way, so nothing tells another ministry's reports apart)."""

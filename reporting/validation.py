@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from kpis.models import VALUE_DECIMAL_PLACES, VALUE_MAX
 from programs.periods import Period, is_period_end
 
 if TYPE_CHECKING:
@@ -50,9 +51,9 @@ if TYPE_CHECKING:
     from programs.models import Program
     from reporting.models import ProgressReport
 
-MAX_VALUE = Decimal("1e15")
+MAX_VALUE = VALUE_MAX
 MAX_MONEY = Decimal("1e16")
-MAX_DECIMAL_PLACES = 4
+MAX_DECIMAL_PLACES = VALUE_DECIMAL_PLACES
 MONEY_FIELD = "executed_won"
 
 # Digits with optional thousands separators in the usual 3-digit groups, optional decimals.

@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from status.models import (
-    FullRecompute,
     KPIStatus,
     NodeStatus,
     ProgramState,
@@ -79,9 +78,3 @@ class ProgramStateAdmin(ReadOnlyAdmin):
     list_display = ["program", "stale", "reason", "marked_at", "recomputed_at"]
     list_filter = ["stale"]
     list_select_related = ["program__node"]
-
-
-@admin.register(FullRecompute)
-class FullRecomputeAdmin(ReadOnlyAdmin):
-    list_display = ["as_of", "computed_at", "input_version"]
-    date_hierarchy = "as_of"

@@ -196,28 +196,6 @@ class NodeStatus(StoredResult):
         return f"{self.node_id} {self.as_of}: {self.status}"
 
 
-class FullRecompute(models.Model):
-    """A complete, error-free full recompute of a date (every KPI, programme and node stored).
-    When it commits, the input changes it read leave the change log (PostgreSQL only; status
-    migrations 0004-0005; ``input_version``: the last log entry it accounted for), so the log holds
-    the programmes changed since the latest one: the next full recompute copies this one's rows
-    and recomputes only those programmes, when nothing the rules take from the date differs
-    (status/services.py)."""
-
-    as_of = models.DateField(_("as of"), unique=True)
-    input_version = models.BigIntegerField(_("input version"))
-    settings_fingerprint = models.CharField(_("inputs fingerprint"), max_length=64)
-    computed_at = models.DateTimeField(_("computed at"))
-
-    class Meta:
-        ordering = ["-as_of"]
-        verbose_name = _("full recompute")
-        verbose_name_plural = _("full recomputes")
-
-    def __str__(self) -> str:
-        return f"{self.as_of} (inputs v{self.input_version})"
-
-
 class ProgramState(models.Model):
     """Whether a programme's stored statuses may be out of date.
 

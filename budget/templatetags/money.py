@@ -73,6 +73,18 @@ def quantity(value: Decimal | int | None) -> str:
 
 
 @register.filter
+def local_title(fiscal_year: Any) -> str:
+    """A fiscal year's ``title_ko`` in Korean when present, else its ``title``."""
+    if fiscal_year is None:
+        return ""
+    return localized_name(
+        getattr(fiscal_year, "title", "") or "",
+        getattr(fiscal_year, "title_ko", "") or "",
+        _language(),
+    )
+
+
+@register.filter
 def local_name(obj: Any) -> str:
     """``name_ko`` in Korean when present, else ``name``."""
     if obj is None:

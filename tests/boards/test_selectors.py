@@ -19,9 +19,6 @@ from tests.boards.data import AS_OF, PAST, build_board_data
 @pytest.mark.parametrize("size", [5, 30])
 def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
     data = build_board_data(size)
-    # the data's version (boards.cache), then (first read) the reporting figures, cached
-    with django_assert_num_queries(6):
-        selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
     with django_assert_num_queries(5):
         page = selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
         assert page.attention.lines
@@ -35,9 +32,7 @@ def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
 @pytest.mark.parametrize("size", [5, 30])
 def test_ministry_lines_and_classification_queries(django_assert_num_queries, size):
     data = build_board_data(size)
-    with django_assert_num_queries(4):  # the data's version, then the reporting figures
-        selectors.ministry_lines(as_of=AS_OF, fiscal_year=data.year)
-    with django_assert_num_queries(3):  # the figures cached
+    with django_assert_num_queries(3):
         lines = selectors.ministry_lines(as_of=AS_OF, fiscal_year=data.year)
     assert {line.ministry.code for line in lines} == {"MSIT", "MOE"}
     with django_assert_num_queries(1):
@@ -48,9 +43,6 @@ def test_ministry_lines_and_classification_queries(django_assert_num_queries, si
 @pytest.mark.parametrize("size", [5, 30])
 def test_program_detail_queries(django_assert_num_queries, size):
     data = build_board_data(size)
-    # the data's version (boards.cache), then (first read) the budget tree, cached
-    with django_assert_num_queries(9):
-        selectors.program_detail(code="PG00001", as_of=AS_OF, fiscal_year=data.year)
     with django_assert_num_queries(8):
         detail = selectors.program_detail(code="PG00001", as_of=AS_OF, fiscal_year=data.year)
         assert detail is not None

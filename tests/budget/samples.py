@@ -20,6 +20,7 @@ SMALL_BUDGET_YAML = """\
 fiscal_year: 2026
 currency: KRW
 title: "Test AI budget 2026"
+title_ko: "시험용 2026년 AI 예산"
 ministries:
   - {code: MSIT, name: "Ministry of Science and ICT", name_ko: "과학기술정보통신부"}
   - {code: MOE, name: "Ministry of Education"}

@@ -47,7 +47,7 @@ def test_export_equals_the_input_structure() -> None:
     exported = export()
     assert exported == small_budget()
     # Same keys in the same order as the file, not only equal values.
-    assert list(exported) == ["fiscal_year", "currency", "title", "ministries", "nodes"]
+    assert list(exported) == ["fiscal_year", "currency", "title", "title_ko", "ministries", "nodes"]
     assert list(get(exported, GPU)) == list(get(small_budget(), GPU))
     assert list(get(exported, GPU_KPI)) == list(get(small_budget(), GPU_KPI))
 

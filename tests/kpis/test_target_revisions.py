@@ -14,7 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.roles import Role
 from kpis.models import TargetRevision
-from kpis.selectors import kpi_has_data, kpi_target_as_of, kpi_target_history
+from kpis.progress_data import kpi_has_data
+from kpis.selectors import kpi_target_as_of, kpi_target_history
 from kpis.services import kpi_change_definition, kpi_revise_target
 from tests.factories import (
     KPIFactory,
@@ -224,10 +225,17 @@ def test_definition_change_refuses_target_fields(admin, kpi):
     assert "target revision" in info.value.message_dict["target"][0]
 
 
-def test_revision_hook_is_called(admin, kpi, monkeypatch):
-    from kpis import services
+def test_a_revision_announces_itself_to_the_layers_above(admin, kpi):
+    from kpis.signals import target_revised
 
     calls = []
-    monkeypatch.setattr(services, "_on_target_revised", lambda k: calls.append(k.pk))
-    kpi_revise_target(user=admin, kpi=kpi, effective_from=date(2027, 1, 1), target=1)
+
+    def listener(sender, *, kpi, **kwargs):
+        calls.append(kpi.pk)
+
+    target_revised.connect(listener)
+    try:
+        kpi_revise_target(user=admin, kpi=kpi, effective_from=date(2027, 1, 1), target=1)
+    finally:
+        target_revised.disconnect(listener)
     assert calls == [kpi.pk]

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from status import services
+from status.engine import recompute, storing
 from status.models import KPIStatus, NodeStatus, ProgramStatus
 from tests.status.portfolio import approve
 
@@ -22,8 +23,8 @@ def _run_together(monkeypatch, *calls, collide_writes=False):
     unique."""
     barrier = threading.Barrier(len(calls), timeout=20)
     if collide_writes:
-        monkeypatch.setattr(services, "_lock_as_of", lambda as_of: None)
-        original = services._upsert
+        monkeypatch.setattr(recompute, "lock_as_of", lambda as_of: None)
+        original = storing.upsert
         waited = threading.local()
 
         def upsert(*args, **kwargs):
@@ -32,7 +33,7 @@ def _run_together(monkeypatch, *calls, collide_writes=False):
                 barrier.wait()
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(services, "_upsert", upsert)
+        monkeypatch.setattr(storing, "upsert", upsert)
     errors: list[BaseException] = []
 
     def target(call):

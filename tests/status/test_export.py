@@ -68,9 +68,13 @@ def _export(*args):
 
 
 @pytest.mark.django_db
-def test_json_export_computes_first_and_has_every_key(reported):
+def test_json_export_computes_without_storing_and_has_every_key(reported):
     assert not ProgramStatus.objects.exists()
-    data = json.loads(_export("--as-of", "2026-08-15"))
+    err = io.StringIO()
+    out = io.StringIO()
+    call_command("export_board", "--as-of", "2026-08-15", stdout=out, stderr=err)
+    data = json.loads(out.getvalue())
+    assert "recomputed today from today's approvals (not stored)" in err.getvalue()
     assert set(data) == {"as_of", "nodes", "programs"}
     assert data["as_of"] == "2026-08-15"
     for node in data["nodes"]:
@@ -80,7 +84,9 @@ def test_json_export_computes_first_and_has_every_key(reported):
         assert set(program["budget"]) >= BUDGET_KEYS
         for kpi in program["kpis"]:
             assert set(kpi) >= KPI_KEYS
-    assert ProgramStatus.objects.filter(as_of=date(2026, 8, 15)).count() == 3
+    assert len(data["programs"]) == 3
+    # Only the scheduled and triggered recomputes store results.
+    assert not ProgramStatus.objects.exists() and not KPIStatus.objects.exists()
 
 
 @pytest.mark.django_db

@@ -24,13 +24,11 @@ JULY = date(2026, 7, 15)
 
 
 def _writes(queries):
-    """The writes of stored results (not the bookkeeping of full recomputes)."""
+    """The writes of stored results."""
     return [
         q["sql"]
         for q in queries
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-        and "status_fullrecompute" not in q["sql"]
-        and "status_input_change" not in q["sql"]
     ]
 
 

@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from audit.services import audit_export
 from status.export import board_export_csv, board_export_data
 from status.management.commands._dates import parse_as_of
-from status.selectors import board_exists, board_for
-from status.services import status_recompute_all
+from status.selectors import board_for
+from status.services import status_results
 
 
 class Command(BaseCommand):
@@ -28,9 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_as_of(options["as_of"])
-        if not board_exists(as_of):
-            status_recompute_all(as_of=as_of)
-        data = board_export_data(board_for(as_of))
+        # A date with nothing stored is computed from today's approvals and not stored.
+        with status_results(as_of=as_of) as recomputed:
+            data = board_export_data(board_for(as_of))
+        if recomputed:
+            self.stderr.write(
+                f"Nothing is stored for {as_of.isoformat()}: recomputed today from today's "
+                "approvals (not stored)."
+            )
         audit_export(
             what="board",
             file_format=options["format"],

@@ -1,5 +1,5 @@
-"""Sample progress for the shipped 2026 budget (domain.md 5: for its programmes only, never for
-another budget's).
+"""Sample progress for the shipped 2026 budget: for its programmes only, never for another
+budget's.
 
 Every programme of the shipped year gets reports for the periods that have ended by today (at most
 the last four), written through the reporting services exactly as an officer and the reviewer would:

@@ -1,5 +1,5 @@
 """`manage.py seed_demo`: demo users for every role and ministry, and sample progress for the
-shipped 2026 budget (domain.md 5). Refuses to run with DEBUG off unless given --force."""
+shipped 2026 budget. Refuses to run with DEBUG off unless given --force."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts.demo import DEMO_PASSWORD, demo_seed
+from demo.services import DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):

@@ -1,5 +1,8 @@
-"""The demo data of `seed_demo` (domain.md 5): users for every role and every loaded ministry and,
-for the shipped 2026 budget only, sample progress."""
+"""The demo data of `seed_demo`: users for every role and every loaded ministry and, for the
+shipped 2026 budget only, sample progress (:mod:`demo.progress`).
+
+The demo app sits above every app it fills (accounts, budget, reporting) and none of them imports
+it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.roles import Role
 from accounts.services import roles_ensure_groups, user_upsert
 from budget.models import Ministry
+from demo.progress import demo_progress_seed
 
 DEMO_PASSWORD = "tracker-demo-2026"  # demo only: seed_demo needs DEBUG
 
@@ -73,7 +77,5 @@ def demo_seed(*, password: str = DEMO_PASSWORD, progress: bool = True) -> DemoRe
             )
         )
     if progress:
-        from accounts.demo_progress import demo_progress_seed
-
         result.reports_created = demo_progress_seed()
     return result

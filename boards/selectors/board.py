@@ -1,0 +1,167 @@
+"""The board (``/``), the pillar and ministry boards and the briefing: headline money, the status
+mix, the pillar cards, reporting, and the programmes needing attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+
+from boards.selectors.common import ATTENTION_LIMIT, ATTENTION_STATUSES, SEVERITY, subtree_q
+from boards.selectors.mix import StatusMix, mix_from_node, mix_from_programs
+from boards.selectors.programs_table import attention_q, program_rows
+from boards.selectors.reporting import ReportingStats, current_periods, reporting_by_ministry, total
+from budget.models import BudgetNode, FiscalYear, Ministry
+from programs.periods import Period
+from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+@dataclass
+class AttentionLine:
+    row: ProgramStatus
+    kpis: list[KPIStatus] = field(default_factory=list)
+
+    @property
+    def flags(self) -> list[str]:
+        out = []
+        if self.row.status in ATTENTION_STATUSES:
+            out.append(self.row.status)
+        if any(k.overdue for k in self.kpis) or self.row.status == Status.NO_DATA:
+            out.append("overdue")
+        if any(k.forecast_miss for k in self.kpis):
+            out.append("forecast_miss")
+        return out
+
+
+@dataclass
+class Attention:
+    lines: list[AttentionLine]
+    count: int
+    amount_won: int
+
+
+def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) -> Attention:
+    """The programmes needing attention, most money first, each with the KPIs that explain why
+    (three queries)."""
+    # One narrow query orders every row needing attention in the database and gives the ids of
+    # those shown, each carrying the count and the money of all of them (window aggregates,
+    # computed before the limit); then only the rows shown are loaded whole.
+    narrow = (
+        rows.filter(attention_q(as_of))
+        .annotate(attention_count=Window(Count("pk")), attention_won=Window(Sum("allocated_won")))
+        .order_by("-allocated_won", "program__node__path")
+        .values_list("pk", "attention_count", "attention_won")
+    )
+    shown = list(narrow[:limit] if limit else narrow)
+    count = shown[0][1] if shown else 0
+    amount = int(shown[0][2] or 0) if shown else 0
+    by_pk = rows.order_by().in_bulk([r[0] for r in shown])
+    picked = [by_pk[r[0]] for r in shown]
+    lines = [AttentionLine(row) for row in picked]
+    by_program = {line.row.program_id: line for line in lines}
+    if by_program:
+        kpi_rows = (
+            KPIStatus.objects.filter(as_of=as_of, kpi__program__in=list(by_program))
+            .filter(Q(status__in=ATTENTION_STATUSES) | Q(overdue=True) | Q(forecast_miss=True))
+            .select_related("kpi")
+            .order_by("kpi__program_id", "kpi__position", "kpi__code")
+        )
+        for k in kpi_rows:
+            by_program[k.kpi.program_id].kpis.append(k)
+        for line in lines:
+            line.kpis.sort(key=lambda k: SEVERITY.get(k.status, 99))
+    return Attention(lines, count, amount)
+
+
+@dataclass
+class PillarCard:
+    node: BudgetNode
+    row: NodeStatus | None
+    mix: StatusMix
+
+
+@dataclass
+class BoardPage:
+    as_of: date
+    fiscal_year: FiscalYear
+    scope_node: BudgetNode | None
+    scope_ministry: Ministry | None
+    total_won: int
+    mix: StatusMix
+    node_row: NodeStatus | None
+    pillars: list[PillarCard]
+    attention: Attention
+    reporting: ReportingStats
+    periods: dict[str, Period]
+
+
+def board_page(
+    *,
+    as_of: date,
+    fiscal_year: FiscalYear,
+    pillar: BudgetNode | None = None,
+    ministry: Ministry | None = None,
+    attention_limit: int | None = ATTENTION_LIMIT,
+    only_year: bool = False,
+) -> BoardPage:
+    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``)."""
+    node_rows = list(
+        NodeStatus.objects.filter(
+            as_of=as_of, node__fiscal_year=fiscal_year, node__depth__lte=1
+        ).select_related("node")
+    )
+    root_row = next((r for r in node_rows if r.node.depth == 0), None)
+    rows = program_rows(as_of=as_of, fiscal_year=fiscal_year, only_year=only_year)
+    pillars: list[PillarCard] = []
+    if ministry is not None:
+        rows = rows.filter(program__ministry=ministry)
+        mix = mix_from_programs(rows)
+        node_row = None
+        total_won = mix.total_won
+    elif pillar is not None:
+        rows = rows.filter(subtree_q(pillar))
+        node_row = next((r for r in node_rows if r.node_id == pillar.pk), None)
+        mix = mix_from_node(node_row)
+        total_won = pillar.amount_won
+    else:
+        node_row = root_row
+        mix = mix_from_node(root_row)
+        total_won = root_row.node.amount_won if root_row else 0
+        pillars = [
+            PillarCard(r.node, r, mix_from_node(r))
+            for r in sorted(node_rows, key=lambda r: r.node.path)
+            if r.node.depth == 1
+        ]
+    reporting = total(
+        reporting_by_ministry(
+            as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar
+        ).values()
+    )
+    return BoardPage(
+        as_of=as_of,
+        fiscal_year=fiscal_year,
+        scope_node=pillar,
+        scope_ministry=ministry,
+        total_won=total_won,
+        mix=mix,
+        node_row=node_row,
+        pillars=pillars,
+        attention=attention(rows, as_of=as_of, limit=attention_limit),
+        reporting=reporting,
+        periods=current_periods(as_of),
+    )

@@ -1,0 +1,185 @@
+"""What every board page reads: the display order of statuses, the budget tree above the
+programmes, the fiscal years, the ministries, the stored as-of dates, and the subtree and
+classification filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    F,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
+
+from budget.models import BudgetNode, FiscalYear, Ministry
+from status.models import ProgramStatus, Status
+from status.selectors_board import board_dates
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+# Display order: the worst first. A presentation order, not a rule.
+STATUS_ORDER: tuple[str, ...] = (
+    Status.OFF_TRACK,
+    Status.AT_RISK,
+    Status.NO_DATA,
+    Status.ON_TRACK,
+    Status.ACHIEVED,
+    Status.NOT_STARTED,
+)
+SEVERITY = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+ATTENTION_STATUSES = (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA)
+GOOD_STATUSES = (Status.ON_TRACK, Status.ACHIEVED)
+ATTENTION_LIMIT = 20
+
+
+@dataclass
+class Tree:
+    """The nodes of a fiscal year above the programmes (depth 0-2), by path."""
+
+    root: BudgetNode | None
+    pillars: list[BudgetNode]
+    areas: list[BudgetNode]
+    by_path: dict[str, BudgetNode]
+
+    def ancestor(self, path: str, depth: int) -> BudgetNode | None:
+        parts = path.split("/")
+        if len(parts) <= depth:
+            return None
+        return self.by_path.get("/".join(parts[: depth + 1]))
+
+    def pillar_of(self, path: str) -> BudgetNode | None:
+        return self.ancestor(path, 1)
+
+    def add_ancestors(self, nodes: Iterable[BudgetNode]) -> None:
+        """Load the ancestors below depth 2 of these nodes that are not loaded yet (one query,
+        none when every node hangs from an area)."""
+        missing: set[str] = set()
+        fiscal_year_id = None
+        for node in nodes:
+            fiscal_year_id = node.fiscal_year_id
+            parts = node.path.split("/")
+            for end in range(4, len(parts)):
+                prefix = "/".join(parts[:end])
+                if prefix not in self.by_path:
+                    missing.add(prefix)
+        if missing:
+            for ancestor in BudgetNode.objects.filter(
+                fiscal_year_id=fiscal_year_id, path__in=sorted(missing)
+            ):
+                self.by_path[ancestor.path] = ancestor
+
+    def classification(self, node: BudgetNode, field_name: str) -> str:
+        """The node's ``cofog`` / ``ai_component``, else its nearest classified ancestor's
+        ("" when none is): as :func:`effective_classification` does in SQL."""
+        value = getattr(node, field_name, "")
+        parts = node.path.split("/")
+        while not value and len(parts) > 1:
+            parts.pop()
+            ancestor = self.by_path.get("/".join(parts))
+            value = getattr(ancestor, field_name, "") if ancestor else ""
+        return str(value or "")
+
+    def area_of(self, path: str) -> BudgetNode | None:
+        return self.ancestor(path, 2)
+
+
+# The nodes of depth 0-2 of a fiscal year (a node's depth is its number of ancestors): the root,
+# its children and theirs, found down the parent links (index scans on ``parent_id``) rather than
+# by reading every node of the year for its depth.
+TREE_SQL = """
+SELECT n.* FROM budget_budgetnode n
+ WHERE n.fiscal_year_id = %(year)s AND n.parent_id IS NULL AND n.depth <= 2
+UNION ALL
+SELECT c.* FROM budget_budgetnode r JOIN budget_budgetnode c ON c.parent_id = r.id
+ WHERE r.fiscal_year_id = %(year)s AND r.parent_id IS NULL AND c.depth <= 2
+UNION ALL
+SELECT g.* FROM budget_budgetnode r JOIN budget_budgetnode c ON c.parent_id = r.id
+  JOIN budget_budgetnode g ON g.parent_id = c.id
+ WHERE r.fiscal_year_id = %(year)s AND r.parent_id IS NULL AND g.depth <= 2
+ORDER BY path
+"""
+
+
+def board_tree(fiscal_year: FiscalYear) -> Tree:
+    """Root, pillars and areas (depth 0-2), in one query. Deeper ancestors (of
+    programmes nested in programmes) are added by :meth:`Tree.add_ancestors` for the rows
+    shown."""
+
+    nodes = list(BudgetNode.objects.raw(TREE_SQL, {"year": fiscal_year.pk}))
+    return Tree(
+        root=next((n for n in nodes if n.depth == 0), None),
+        pillars=[n for n in nodes if n.depth == 1],
+        areas=[n for n in nodes if n.depth == 2],
+        by_path={n.path: n for n in nodes},
+    )
+
+
+def fiscal_years() -> list[FiscalYear]:
+    """Every fiscal year, the latest first (one query)."""
+    return list(FiscalYear.objects.order_by("-year"))
+
+
+def ministries() -> list[Ministry]:
+    """Every ministry, by code (one query)."""
+    return list(Ministry.objects.order_by("code"))
+
+
+def as_of_dates(limit: int = 60) -> list[date]:
+    """The as-of dates with stored results, newest first
+    (``status.selectors_board.board_dates``)."""
+    return board_dates(limit)
+
+
+def program_count(rows: QuerySet[ProgramStatus]) -> int:
+    """How many rows ``rows`` has (one query)."""
+    return int(rows.order_by().count())
+
+
+def subtree_q(node: BudgetNode, prefix: str = "program__node__") -> Q:
+    """Programmes at or beneath ``node`` (by materialised path)."""
+    return Q(**{f"{prefix}path": node.path}) | Q(**{f"{prefix}path__startswith": node.path + "/"})
+
+
+# Effective classification: the node's own, else its nearest ancestor's (up to four levels up).
+CLASSIFICATION_LEVELS = 5
+
+
+def effective_classification_q(field_name: str, value: str, prefix: str = "node__") -> Q:
+    """Programmes whose node, or else its nearest classified ancestor, has ``field_name == value``
+    (``value == ""``: unclassified at every level)."""
+    if value == "":
+        q = Q()
+        for level in range(CLASSIFICATION_LEVELS):
+            q &= Q(**{f"{prefix}{'parent__' * level}{field_name}": ""}) | Q(
+                **{f"{prefix}{'parent__' * level}isnull": True}
+            )
+        return q
+    q = Q(pk__in=[])
+    blank = Q()
+    for level in range(CLASSIFICATION_LEVELS):
+        path = f"{prefix}{'parent__' * level}{field_name}"
+        q |= blank & Q(**{path: value})
+        blank &= Q(**{path: ""})
+    return q
+
+
+def effective_classification(field_name: str, prefix: str = "node__") -> Coalesce:
+    return Coalesce(
+        *[
+            NullIf(F(f"{prefix}{'parent__' * level}{field_name}"), Value(""))
+            for level in range(CLASSIFICATION_LEVELS)
+        ],
+        Value(""),
+    )

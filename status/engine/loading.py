@@ -1,0 +1,211 @@
+"""Loading the engine's inputs: set-based, one query per kind of input, rows as named tuples.
+
+The programmes (with their budget node, fiscal year and money), their KPI definitions,
+milestones and target revisions, and, for the programmes the rules assess, the approved values
+(one row per KPI: its periods and values as two arrays) and the approved reports. Only the
+current approved revision of a period counts (``is_current``), and only periods ended on or
+before the as-of date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from kpis.models import KPI, Milestone, TargetRevision
+from programs.models import Program
+from reporting.models import ProgressReport
+from status import rules
+
+
+@dataclass
+class ProgramInputs:
+    """One programme as the engine sees it."""
+
+    id: int
+    node_id: int
+    fiscal_year_id: int
+    fiscal_year: int
+    start: date
+    end: date
+    frequency: str
+    allocated_won: int
+    # The smallest grace period of its KPIs (the budget's come-due rule), set by the fingerprints.
+    grace_days: int = rules.DEFAULT_GRACE_DAYS
+    _facts: rules.ProgramFacts | None = field(default=None, repr=False)
+
+    def facts(self) -> rules.ProgramFacts:
+        if self._facts is None:
+            self._facts = rules.ProgramFacts(
+                start=self.start, end=self.end, frequency=self.frequency
+            )
+        return self._facts
+
+
+class KPIDefinition(NamedTuple):
+    id: int
+    program_id: int
+    code: str
+    kind: str
+    direction: str
+    baseline: Decimal
+    target: Decimal
+    target_date: date
+    grace_days: int
+    on_track_threshold: Decimal | None
+    at_risk_threshold: Decimal | None
+
+
+class MilestoneRow(NamedTuple):
+    kpi_id: int
+    date: date
+    value: Decimal
+
+
+class RevisionRow(NamedTuple):
+    """A target revision: in force from ``effective_from``; ``previous`` and ``revised`` are the
+    target snapshots before and after it."""
+
+    kpi_id: int
+    effective_from: date
+    previous: dict[str, Any]
+    revised: dict[str, Any]
+
+
+# What a programme's KPIs had in force before and after each revision, per programme.
+Milestones = dict[int, list[MilestoneRow]]
+Revisions = dict[int, list[RevisionRow]]
+# (period end, value) per KPI; (period end, executed won) per programme.
+Values = dict[int, list[tuple[date, Decimal]]]
+Reports = dict[int, list[tuple[date, int | None]]]
+
+
+def _in(prefix: str, program_ids: Sequence[int] | None) -> dict[str, Any]:
+    return {} if program_ids is None else {f"{prefix}__in": program_ids}
+
+
+def load_programs(
+    program_ids: Iterable[int] | None, fiscal_year: int | None
+) -> dict[int, ProgramInputs]:
+    """The programmes (all when both are None), by id, in id order."""
+    qs = Program.objects.all()
+    if program_ids is not None:
+        qs = qs.filter(id__in=list(program_ids))
+    if fiscal_year is not None:
+        qs = qs.filter(node__fiscal_year__year=fiscal_year)
+    rows = qs.values_list(
+        "id",
+        "node_id",
+        "node__fiscal_year_id",
+        "node__fiscal_year__year",
+        "start",
+        "end",
+        "frequency",
+        "node__amount_won",
+    ).order_by("id")
+    return {row[0]: ProgramInputs(*row) for row in rows}
+
+
+def load_kpis(program_ids: Sequence[int] | None) -> dict[int, list[KPIDefinition]]:
+    """The KPI definitions of the programmes, per programme, in KPI id order."""
+    rows = (
+        KPI.objects.filter(**_in("program_id", program_ids))
+        .order_by("id")
+        .values_list(*KPIDefinition._fields)
+    )
+    out: dict[int, list[KPIDefinition]] = defaultdict(list)
+    for row in rows:
+        kpi = KPIDefinition(*row)
+        out[kpi.program_id].append(kpi)
+    return out
+
+
+def load_milestones(program_ids: Sequence[int] | None) -> Milestones:
+    """Milestones per programme, by KPI and date."""
+    rows = (
+        Milestone.objects.filter(**_in("kpi__program_id", program_ids))
+        .order_by("kpi__program_id", "kpi_id", "date")
+        .values_list("kpi__program_id", *MilestoneRow._fields)
+    )
+    out: Milestones = defaultdict(list)
+    for program_id, *rest in rows:
+        out[program_id].append(MilestoneRow(*rest))
+    return out
+
+
+def load_revisions(program_ids: Sequence[int] | None) -> Revisions:
+    """Target revisions per programme, by KPI in the order they were recorded."""
+    rows = (
+        TargetRevision.objects.filter(**_in("kpi__program_id", program_ids))
+        .order_by("kpi__program_id", "kpi_id", "created_at", "id")
+        .values_list("kpi__program_id", *RevisionRow._fields)
+    )
+    out: Revisions = defaultdict(list)
+    for program_id, *rest in rows:
+        out[program_id].append(RevisionRow(*rest))
+    return out
+
+
+_VALUES_SQL = """
+SELECT v.kpi_id, array_agg(r.period_end), array_agg(v.value)
+FROM reporting_kpivalue v
+JOIN reporting_progressreport r ON r.id = v.report_id
+WHERE r.is_current AND r.period_end <= %s {programs}
+GROUP BY v.kpi_id
+"""
+
+
+def load_values(program_ids: Sequence[int] | None, as_of: date) -> Values:
+    """Approved values counted on ``as_of``, per KPI, as ``(period_end, value)`` tuples in no
+    particular order (the rules sort them). One row per KPI with its periods and values as two
+    arrays: up to a million values with no per-value row or object."""
+    params: list[Any] = [as_of]
+    programs = ""
+    if program_ids is not None:
+        programs = "AND r.program_id = ANY(%s)"
+        params.append(list(program_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(_VALUES_SQL.format(programs=programs), params)
+        return {
+            kpi_id: list(zip(ends, values, strict=True))
+            for kpi_id, ends, values in cursor.fetchall()
+        }
+
+
+def load_reports(program_ids: Sequence[int] | None, as_of: date) -> Reports:
+    """Approved reports counted on ``as_of``, per programme, as ``(period_end, executed_won)``
+    in period order."""
+    out: Reports = defaultdict(list)
+    rows = (
+        ProgressReport.objects.filter(
+            is_current=True, period_end__lte=as_of, **_in("program_id", program_ids)
+        )
+        .order_by("program_id", "period_end")
+        .values_list("program_id", "period_end", "executed_won")
+    )
+    for program_id, period_end, executed in rows.iterator(chunk_size=50000):
+        out[program_id].append((period_end, executed))
+    return out
+
+
+def target_versions(
+    kpi: KPIDefinition, milestones: Sequence[MilestoneRow], revisions: Sequence[RevisionRow]
+) -> tuple[rules.TargetVersion, ...]:
+    """The KPI's target versions, by the rules' own ``versions_from_revisions``: ``kpi`` and
+    ``milestones`` hold the values in force now, ``revisions`` those before and after each
+    revision, in recorded order."""
+    current = rules.TargetVersion(
+        target=kpi.target,
+        target_date=kpi.target_date,
+        baseline=kpi.baseline,
+        milestones=tuple(rules.Milestone(date=m.date, value=m.value) for m in milestones),
+    )
+    return rules.versions_from_revisions(
+        current, [(r.effective_from, r.previous, r.revised) for r in revisions]
+    )
