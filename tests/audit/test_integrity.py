@@ -9,6 +9,7 @@ import sys
 import uuid
 from io import StringIO
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -205,7 +206,7 @@ def test_the_app_role_cannot_rewrite_the_trail(app_role, sql):
 def test_the_app_role_reads_appends_and_writes_data(app_role):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{app_role}"')
-        ministry = MinistryFactory(code="APP")  # an INSERT of data and of its audit entry
+        ministry = cast(Ministry, MinistryFactory(code="APP"))  # an INSERT and its entry
         ministry.name = "renamed"
         ministry.save()  # an UPDATE of data, appended to the trail
         assert AuditEntry.objects.count() == 7
