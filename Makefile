@@ -6,12 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Tests run against the real services; override for another machine.
+# Tests run against the real services: TEST_DATABASE_URL when a PostgreSQL answers there, otherwise
+# the embedded PostgreSQL (ops/embedded_db.py); override for another machine.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# Runs a command with DATABASE_URL set: the given server when it answers, else the embedded
+# PostgreSQL shipped as a wheel, data in var/pgdata, stopped when the command ends.
+WITH_DB := $(BIN)/python -m ops.embedded_db
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo-data test lint format worker beat messages clean bench-status
+.PHONY: help install env-file demo-data-steps runserver-step run demo-data test lint format worker beat messages clean bench-status
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,20 +28,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtual environment and install (idempotent)
 
-demo-data: install ## Migrate, load the 2026 budget and the demo data, compute statuses (SQLite unless DATABASE_URL)
+env-file:
 	@test -f .env || cp .env.example .env
 	@mkdir -p var
+
+# The demo steps, against DATABASE_URL (make run provides it).
+demo-data-steps:
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_budget data/ai_budget_2026.yaml
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py recompute_status
 
-run: demo-data ## Everything for the demo (logins printed), then serve on http://127.0.0.1:8000
+demo-data: install env-file ## Migrate, load the 2026 budget and the demo data, compute statuses (DATABASE_URL, else the embedded PostgreSQL)
+	$(WITH_DB) --prefer "$${DATABASE_URL:-}" -- $(MAKE) --no-print-directory demo-data-steps
+
+run: install env-file ## The demo on http://$(HOST):$(PORT): DATABASE_URL, or else an embedded PostgreSQL under var/ (started and stopped with it); logins printed
+	$(WITH_DB) --prefer "$${DATABASE_URL:-}" -- $(MAKE) --no-print-directory demo-data-steps runserver-step
+
+runserver-step:
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install ## Run the whole suite against PostgreSQL and Redis
-	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(BIN)/pytest $(PYTEST_ARGS)
+test: install ## Run the whole suite against PostgreSQL (TEST_DATABASE_URL, else the embedded one) and Redis
+	DEBUG=1 CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(WITH_DB) --prefer "$(TEST_DATABASE_URL)" -- $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .
@@ -58,7 +71,7 @@ messages: install ## Extract and compile the Korean and English translations
 	DEBUG=1 $(BIN)/python manage.py makemessages -l ko -l en --no-obsolete --ignore=.venv --ignore=tests
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
-clean: ## Remove the virtual environment and the local demo database
+clean: ## Remove the virtual environment and var/ (the embedded PostgreSQL's data: stop make run first)
 	rm -rf $(VENV) var
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
@@ -69,13 +82,13 @@ bench-board: install ## Benchmark the board pages at 10,000 programmes against m
 	BENCH_DATABASE_URL=$(if $(filter environment command line,$(origin BENCH_DATABASE_URL)),$(BENCH_DATABASE_URL),postgres://postgres@127.0.0.1:5432/tracker_bench_board) \
 		$(BIN)/python benchmarks/bench_board.py $(BENCH_ARGS)
 
-# -- Production stack and operations (gunicorn + Celery worker + beat under honcho, DEBUG=0) ------
+# -- Production stack and operations (gunicorn + Celery worker + beat under supervisord, DEBUG=0) -
 SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_serve
 SERVE_BROKER_URL ?= redis://127.0.0.1:6379/4
 LOAD_TIME ?= 3m
 .PHONY: serve load faults fuzz
 
-serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat (worker and beat restarted by ops/supervise.py if they exit)
+serve: install ## The production stack on 127.0.0.1:$(PORT) (PostgreSQL, Redis, DEBUG=0): migrate, collectstatic, load_budget, then web + worker + beat under supervisord (ops/supervisord.conf: whichever exits is started again)
 	SERVE_DATABASE_URL=$(SERVE_DATABASE_URL) SERVE_BROKER_URL=$(SERVE_BROKER_URL) PORT=$(PORT) \
 		$(BIN)/python loadtest/stack.py serve
 

@@ -1,17 +1,18 @@
-"""Gunicorn settings, from the environment (Procfile: ``web: gunicorn config.wsgi``).
+"""Gunicorn settings, from the environment (ops/supervisord.conf: ``gunicorn config.wsgi``).
 
 PORT (default 8000) and BIND_HOST (default 0.0.0.0; `make serve` uses 127.0.0.1),
 WEB_CONCURRENCY workers (default 2 x CPUs + 1, at most 8), GUNICORN_THREADS (default 1),
-GUNICORN_TIMEOUT (default 30 s), GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE. The access log is
-one JSON object per line on stdout, carrying the X-Request-ID the application answered with.
+GUNICORN_TIMEOUT (default 30 s), GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE. gunicorn's own
+lines (the access log, carrying the X-Request-ID the application answered with, and its error
+log) are JSON objects on stdout, formatted like the application's (ops.logs.json_formatter).
 """
 
-import json
 import multiprocessing
 import os
-from datetime import UTC, datetime
 
 from gunicorn.glogging import Logger
+
+from ops.logs import json_formatter
 
 
 def _int(name: str, default: int) -> int:
@@ -36,20 +37,25 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "ai-budget-tracker"
 
 
-class JSONAccessLogger(Logger):
-    """Access lines as JSON (the query string is left out: it may carry tokens)."""
+class JSONLogger(Logger):
+    """gunicorn's access and error lines through python-json-logger (the query string is left
+    out of the access line: it may carry tokens)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            for handler in log.handlers:
+                handler.setFormatter(json_formatter())
 
     def access(self, resp, req, environ, request_time):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
             return
         headers = dict((name.lower(), value) for name, value in (resp.headers or []))
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
-        line = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "level": "INFO",
-            "logger": "gunicorn.access",
-            "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        fields = {
+            "method": method,
+            "path": path,
             "status": int(status),
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.seconds * 1000 + request_time.microseconds / 1000, 1),
@@ -58,9 +64,9 @@ class JSONAccessLogger(Logger):
             "request_id": headers.get("x-request-id", ""),
         }
         try:
-            self.access_log.info(json.dumps(line, ensure_ascii=False))
+            self.access_log.info("%s %s %s", method, path, status, extra=fields)
         except Exception:
             self.exception("Failed to write the access log line")
 
 
-logger_class = JSONAccessLogger
+logger_class = JSONLogger

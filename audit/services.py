@@ -9,9 +9,9 @@ it). Call the functions here directly only for what signals cannot see:
   needs nothing: Django sends the delete signals for audited models);
 * :func:`audit_export` in every export view or command.
 
-Appending takes a chain lock for the rest of the caller's transaction (PostgreSQL: an advisory
-transaction lock; SQLite: the database write lock), reads the last entry and links to it, so the
-chain stays linear under concurrent writers and an entry commits or rolls back with its change.
+Appending takes a chain lock for the rest of the caller's transaction (a PostgreSQL advisory
+transaction lock), reads the last entry and links to it, so the chain stays linear under
+concurrent writers and an entry commits or rolls back with its change.
 """
 
 from __future__ import annotations
@@ -47,10 +47,8 @@ class EntrySpec:
 
 
 def _lock_chain(using: str) -> None:
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
 def _append_many(specs: Sequence[EntrySpec], *, using: str) -> list[AuditEntry]:

@@ -37,11 +37,13 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
-from budget.schema import DEFAULT_GRACE_DAYS, BudgetError, BudgetFileError
+from budget.schema import BudgetError, BudgetFileError
 from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
 from kpis.models import KPI, Milestone
 from kpis.progress_data import objects_with_progress_data
+from ops.db import analyze
 from programs.models import Program
+from programs.periods import DEFAULT_GRACE_DAYS
 
 __all__ = [
     "BudgetError",
@@ -207,7 +209,11 @@ def budget_load(*, data: Any, source: str) -> LoadResult:
     updates and deletes what differs, and only that; see the module docstring.
     """
     spec = parse_budget(data, source=source)
-    return _BudgetLoader(spec, source).run()
+    result = _BudgetLoader(spec, source).run()
+    if result.created or result.updated or result.deleted:
+        # Statistics for the tables just written, before the first page reads them.
+        analyze(Ministry, FiscalYear, BudgetNode, BudgetConflict, Program, KPI, Milestone)
+    return result
 
 
 def _by_key(items: Iterable[Any], key: str) -> dict[Any, list[Any]]:

@@ -1,10 +1,13 @@
-"""Settings, all read from the environment (see .env.example).
+"""Settings, all read from the environment (see .env.example and docs/operations.md).
 
-The defaults serve the local demo: a SQLite file and Celery tasks run in-process. Production sets
-DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis), SECRET_KEY, ALLOWED_HOSTS and DEBUG=0; with
-DEBUG off the application refuses to start without a SECRET_KEY.
+PostgreSQL is the only database. ``make run`` and ``make test`` set DATABASE_URL themselves (to an
+embedded PostgreSQL under var/ when no other server answers, see ops/embedded_db.py); with no
+broker configured, Celery tasks run in-process (demo). Production sets DATABASE_URL,
+CELERY_BROKER_URL (Redis), SECRET_KEY, ALLOWED_HOSTS and DEBUG=0; with DEBUG off the application
+refuses to start without a SECRET_KEY or a DATABASE_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,9 +46,12 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, hashed and expiring (see the security block below)
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served as our own static files
+    "csp",
     "axes",
+    "pgtrigger",
     "accounts",
     "budget",
     "programs",
@@ -59,9 +65,15 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# django-pgtrigger: triggers declared in code (boards.triggers) are installed by ``migrate``, not
+# written into migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ops.guard.RequestGuardMiddleware",  # size, NUL and JSON limits, before anything reads a body
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,11 +108,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# -- Database: PostgreSQL only ---------------------------------------------------------------------
+# With DEBUG on and no DATABASE_URL, a PostgreSQL on this machine (what the linters and a bare
+# `manage.py` see); `make run` and `make test` always set DATABASE_URL. Persistent connections:
+# a process keeps its connection CONN_MAX_AGE seconds instead of opening one per request, and
+# checks it before reuse (CONN_HEALTH_CHECKS), so a restarted PostgreSQL costs no failed request.
+if not DEBUG and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Set it to the PostgreSQL database, e.g. "
+        "postgres://tracker@db.example:5432/tracker (see docs/operations.md)."
+    )
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tracker"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 
 # Django's cache: per process (LocMemCache) unless CACHE_URL names a shared one, e.g.
 # redis://127.0.0.1:6379/2. The boards cache what they read besides the rows under a version of the
@@ -154,6 +177,16 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "media/"
 
+# -- Limits and thresholds the apps read (each also has the same fallback where it is read) --------
+# Largest evidence file a progress report may attach (reporting/services.py).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest progress spreadsheet upload, in bytes and in data rows (reporting/spreadsheet.py).
+REPORT_UPLOAD_MAX_BYTES = env.int("REPORT_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+REPORT_UPLOAD_MAX_ROWS = env.int("REPORT_UPLOAD_MAX_ROWS", default=5000)
+# Global status thresholds as JSON, e.g. {"on_track": 0.9, "at_risk": 0.75}; empty: the rules'
+# defaults (0.90 and 0.75). Changing them makes the next recompute rewrite every status.
+STATUS_THRESHOLDS: dict[str, float] = env.json("STATUS_THRESHOLDS", default={})
+
 # Celery: Redis in production; with no broker configured, tasks run in-process (demo).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
@@ -201,16 +234,22 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tracker@localhost")
 # Login throttling.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The username-and-address pair is locked after AXES_FAILURE_LIMIT failures; an address after
+# LOGIN_FAILURE_LIMIT_PER_ADDRESS failures over every username (accounts/lockout.py).
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # One rule for the client address (axes and the audit trail): REMOTE_ADDR, or, behind
-# TRUSTED_PROXY_COUNT reverse proxies, the address the outermost trusted proxy saw.
+# TRUSTED_PROXY_COUNT reverse proxies, the address the outermost trusted proxy saw. This is the
+# setting for a deployment behind a proxy (docs/security.md): axes' own AXES_IPWARE_PROXY_COUNT
+# has no effect here, as the address comes from AXES_CLIENT_IP_CALLABLE.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "audit.context.client_address"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -218,11 +257,49 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
 }
+# --- Security (docs/security.md) --------------------------------------------------------------
+# API tokens (django-rest-knox): stored as a SHA-512 digest, shown once when created, valid for
+# API_TOKEN_TTL_HOURS, revoked when the user's password changes or the user is deactivated
+# (api/services.py); creation and revocation are audited.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=10.0)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Budget Tracker API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for signed-in users (a session or an API token); the docs'
+    # Swagger UI comes from drf-spectacular-sidecar, never a CDN.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# Content-Security-Policy (django-csp 4) on every response: scripts, styles, fonts and images
+# from our own origin only; no inline scripts, styles or style attributes (templates use static
+# files and classes: static/css/widths.css for bar widths); no plugins, no framing, forms post
+# only to us. Swagger UI's icons are data: images. CSP_REPORT_ONLY=1 sends it as
+# Content-Security-Policy-Report-Only instead (to try a change on a deployment first).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
@@ -260,7 +337,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "ops.logs.RequestContextFilter"}},
     "formatters": {
-        "json": {"()": "ops.logs.JSONFormatter"},
+        "json": {"()": "ops.logs.json_formatter"},  # python-json-logger
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

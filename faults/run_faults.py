@@ -14,9 +14,9 @@ services restored, and the script exits non-zero when anything was lost.
 - ``redis``: the private Redis is shut down (``shutdown nosave``) for 20 s while officers submit
   and reviewers approve through the API; submissions keep committing (approvals leave their
   programmes stale), /healthz says 503, the worker and beat keep running (or are restarted by
-  ops/supervise.py) and the stack stays up; Redis is started again, /healthz is 200 again, the
-  stale sweep (what beat runs every 10 minutes) is sent, and every approved programme is
-  recomputed.
+  supervisord, ops/supervisord.conf) and the stack stays up; Redis is started again, /healthz is
+  200 again, the stale sweep (what beat runs every 10 minutes) is sent, and every approved
+  programme is recomputed.
 - ``postgres``: the private cluster is stopped (``pg_ctl stop -m fast``), kept down for
   ``FAULTS_PG_DOWN`` seconds (10) under the same API load, and started again; every answer while
   it is down is a 503 (JSON under /api/, the plain page for a signed-in page view, never a 500),
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -44,7 +45,17 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "loadtest"))
-from stack import BIN, ROOT, VAR, Stack, healthz, prepare, recreate_database, stack_env
+from stack import (
+    BIN,
+    ROOT,
+    SUPERVISORD,
+    VAR,
+    Stack,
+    healthz,
+    prepare,
+    recreate_database,
+    stack_env,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from services import PrivateServices
@@ -318,8 +329,7 @@ def wait_health(port: int, want: int, timeout: float) -> bool:
 
 def worker_pool_pids(stack: Stack) -> list[int]:
     """The pool processes of the stack's Celery worker: Celery worker processes whose parent is
-    itself a Celery worker process (the worker's main process is spared; neither the shell honcho
-    starts it with nor ops/supervise.py, which runs it, is counted as a worker)."""
+    itself a Celery worker process (the worker's main process, supervisord's child, is spared)."""
     import psutil
 
     assert stack.proc is not None
@@ -329,8 +339,6 @@ def worker_pool_pids(stack: Stack) -> list[int]:
             if proc.name() in ("sh", "bash", "dash"):
                 continue
             cmd = " ".join(proc.cmdline())
-            if "ops.supervise" in cmd:
-                continue
             if "celery" in cmd and " worker" in cmd:
                 workers[proc.pid] = proc
         except psutil.Error:
@@ -397,35 +405,31 @@ def fault_worker(stack: Stack, env: dict[str, str]) -> list[str]:
 
 
 def supervised_worker(stack: Stack, name: str = "worker") -> tuple[int | None, list[int]]:
-    """The worker's (or beat's) main process, the child of the ops/supervise.py process that runs
+    """The worker's (or beat's) main process, the child of supervisord that runs
     ``celery ... worker`` (``beat``), and its children (the worker's pool)."""
     import psutil
 
     assert stack.proc is not None
-    for proc in psutil.Process(stack.proc.pid).children(recursive=True):
+    for proc in psutil.Process(stack.proc.pid).children():
         try:
-            if proc.name() in ("sh", "bash", "dash"):
-                continue  # the shell honcho runs the Procfile line with
             cmd = " ".join(proc.cmdline())
-            if "ops.supervise" in cmd and f" {name}" in cmd:
-                for child in proc.children():
-                    return child.pid, [c.pid for c in child.children()]
+            if "celery" in cmd and f" {name} " in f"{cmd}":
+                return proc.pid, [c.pid for c in proc.children()]
         except psutil.Error:
             continue
     return None, []
 
 
 def kill_worker_main(stack: Stack) -> list[str]:
-    """SIGKILL the worker's main process while it is idle: ops/supervise.py starts it again
-    (a Procfile runner would otherwise stop web and beat with it); the stack stays up and the
-    new worker runs the heartbeat."""
+    """SIGKILL the worker's main process while it is idle: supervisord starts it again, alone
+    (web and beat keep running); the stack stays up and the new worker runs the heartbeat."""
     import psutil
 
     say("then SIGKILL the worker's main process (idle): it must be started again, alone")
     restarts_before = len(supervise_restarts(stack))
     main, pool = supervised_worker(stack)
     if main is None:
-        return ["found no worker process under ops/supervise.py"]
+        return ["found no worker process under supervisord"]
     killed_at = time.time()
     os.kill(main, signal.SIGKILL)
     say(f"killed the worker's main process {main} (SIGKILL); its pool was {pool}")
@@ -456,34 +460,29 @@ def kill_worker_main(stack: Stack) -> list[str]:
     say(f"pool processes of the killed worker still alive 5 s later: {left or 'none'}")
     lost = check_stack(stack, restarts_before)
     if len(supervise_restarts(stack)) <= restarts_before:
-        lost.append("ops/supervise.py logged no restart of the worker")
+        lost.append("supervisord logged no restart of the worker")
     return lost
 
 
 def supervise_restarts(stack: Stack) -> list[str]:
-    """The restarts ops/supervise.py logged in this stack's log (honcho's prefix names the
-    process)."""
+    """The processes supervisord saw exit unexpectedly (and so started again), in this stack's
+    log: its lines ``exited: worker (terminated by SIGKILL; not expected)``."""
     try:
         text = stack.log_path.read_text(errors="replace")
     except OSError:
         return []
-    return [
-        line.split("|", 1)[0].split()[-1]
-        for line in text.splitlines()
-        if "ops.supervise" in line and "restarting it" in line
-    ]
+    return re.findall(r"exited: (\w+) \([^)]*; not expected\)", text)
 
 
 def check_stack(stack: Stack, restarts_before: int) -> list[str]:
-    """The stack (honcho and its three processes) must still run: one process exiting would have
-    stopped them all."""
+    """The stack (supervisord and its three processes) must still run."""
     restarts = supervise_restarts(stack)[restarts_before:]
     alive = stack.proc is not None and stack.proc.poll() is None
     say(
         f"stack still running without a restart by us: {alive}; process restarts by "
-        f"ops/supervise.py during the fault: {dict(Counter(restarts)) or 'none'}"
+        f"supervisord during the fault: {dict(Counter(restarts)) or 'none'}"
     )
-    return [] if alive else ["the stack exited (honcho stopped web, worker and beat)"]
+    return [] if alive else ["the stack exited (supervisord stopped web, worker and beat)"]
 
 
 def send_sweep(env: dict[str, str]) -> None:
@@ -678,7 +677,7 @@ def dry_run(faults: list[str]) -> None:
     print("  $", shlex.join(services.pg_start_command()))
     print("  $", shlex.join(services.redis_start_command()))
     print(f"would create {env['DATABASE_URL']}, use {env['CELERY_BROKER_URL']}")
-    print("would start the stack: honcho start -f Procfile (web, worker, beat) on", env["PORT"])
+    print("would start the stack:", shlex.join(SUPERVISORD), "(web, worker, beat) on", env["PORT"])
     for fault in faults:
         if fault == "worker":
             print("worker: send status.recompute_all; wait for its TaskRun 'started'; SIGKILL the")

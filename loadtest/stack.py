@@ -1,18 +1,18 @@
 """The production stack on this machine (``make serve``, ``make load``, ``make faults``).
 
 ``prepare`` creates the database if needed, migrates, collects the static files and loads the 2026
-budget; ``Stack`` runs the Procfile under honcho (gunicorn, a Celery worker, Celery beat) in its
-own process group, waits for /healthz to answer 200, and stops it (the group, by its id) on exit.
-Everything binds to 127.0.0.1. ``make serve`` and ``make fuzz`` use two database roles
-(``prepare(env, two_roles=True)``): ``manage.py create_db_roles`` (as the URL's superuser)
-makes ``tracker_owner``, which runs migrate and owns the tables, and ``tracker_app``, which the web
-processes, the worker and beat connect as and which may only SELECT and INSERT on the audit trail.
-The audit chain's key is SERVE_AUDIT_HMAC_KEY, or one generated once into var/audit-hmac-key. The
-Procfile runs the worker and beat through ops/supervise.py,
-which starts either again if it exits: honcho stops every process as soon as one exits, so an
-exiting worker would otherwise take web and beat down with it.
+budget; ``Stack`` runs supervisord with ops/supervisord.conf (gunicorn, a Celery worker, Celery
+beat; supervisord starts whichever exits again and leaves the others running) in its own process
+group, waits for /healthz to answer 200, and stops it (SIGTERM: supervisord stops the three, then
+itself) on exit. Everything binds to 127.0.0.1.
 
-    python loadtest/stack.py serve      # prepare, then honcho in the foreground (make serve)
+``make serve`` and ``make fuzz`` use two database roles (``prepare(env, two_roles=True)``):
+``manage.py create_db_roles`` (as the URL's superuser) makes ``tracker_owner``, which runs migrate
+and owns the tables, and ``tracker_app``, which the web processes, the worker and beat connect as
+and which may only SELECT and INSERT on the audit trail. The audit chain's key is
+SERVE_AUDIT_HMAC_KEY, or one generated once into var/audit-hmac-key.
+
+    python loadtest/stack.py serve      # prepare, then supervisord in the foreground (make serve)
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ def stack_env(
         CELERY_BEAT_SCHEDULE_FILE=str(VAR / "celerybeat-schedule"),
         AUDIT_HMAC_KEY=os.environ.get("SERVE_AUDIT_HMAC_KEY") or local_audit_key(),
         AUDIT_HEAD_FILE=str(VAR / "audit-heads.txt"),
+        # Persistent connections, as in production (each process keeps its own).
+        CONN_MAX_AGE=os.environ.get("CONN_MAX_AGE", "60"),
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(extra)
@@ -156,8 +158,11 @@ def healthz(port: int, timeout: float = 2.0) -> tuple[int, str]:
         return 0, str(exc)
 
 
+SUPERVISORD = [str(BIN / "supervisord"), "-c", str(ROOT / "ops" / "supervisord.conf")]
+
+
 class Stack:
-    """honcho (web, worker, beat) in the background; ``with Stack(env) as stack: ...``."""
+    """supervisord (web, worker, beat) in the background; ``with Stack(env) as stack: ...``."""
 
     def __init__(self, env: dict[str, str], *, log: Path | None = None) -> None:
         self.env = env
@@ -169,7 +174,7 @@ class Stack:
         self.log_path.parent.mkdir(exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [str(BIN / "honcho"), "start", "-f", "Procfile", "-p", str(self.port), "--no-colour"],
+            SUPERVISORD,
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
@@ -214,8 +219,7 @@ def serve() -> None:
     prepare(env, two_roles=True)
     print(f"serving on http://127.0.0.1:{env['PORT']} (Ctrl-C stops web, worker and beat)")
     os.chdir(ROOT)
-    honcho = str(BIN / "honcho")
-    os.execve(honcho, [honcho, "start", "-f", "Procfile", "-p", env["PORT"]], env)
+    os.execve(SUPERVISORD[0], SUPERVISORD, env)
 
 
 if __name__ == "__main__":

@@ -1,38 +1,42 @@
 """Logs as JSON lines, with the request id, user and ministry of the audit context
-(audit/context.py): ``RequestContextFilter`` adds them to every record, ``JSONFormatter`` writes
-one JSON object per line. ``RequestLogMiddleware`` writes one line per request on the
+(audit/context.py): ``RequestContextFilter`` adds them to every record, python-json-logger's
+``JsonFormatter`` (as :func:`json_formatter` configures it) writes one JSON object per line with
+them and any ``extra=`` fields. ``RequestLogMiddleware`` writes one line per request on the
 ``ops.request`` logger.
 
-Wired in config/settings.py (LOGGING and MIDDLEWARE).
+Wired in config/settings.py (LOGGING and MIDDLEWARE) and gunicorn.conf.py (gunicorn's own lines).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import logging
 import sys
 import time
-import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 request_logger = logging.getLogger("ops.request")
 
-# The attributes every LogRecord has; anything else was passed with ``extra=`` and is written out.
-_STANDARD = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))) | {
-    "message",
-    "asctime",
-    "request_id",
-    "user",
-    "ministry",
-    "source",
-}
+
+def json_formatter() -> JsonFormatter:
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, the fields the
+    record carries beyond the standard ones (the context fields, ``extra=``), and ``exc`` (the
+    traceback) when there is one; non-ASCII text as is, anything not JSON as its ``str()``."""
+    return JsonFormatter(
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger", "exc_info": "exc"},
+        timestamp="time",
+        json_ensure_ascii=False,
+    )
+
+
 _busy: contextvars.ContextVar[bool] = contextvars.ContextVar("ops_log_busy", default=False)
 
 
@@ -101,33 +105,6 @@ class RequestContextFilter(logging.Filter):
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True
-
-
-class JSONFormatter(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, the context
-    fields, any ``extra=`` fields, and the exception's traceback when there is one."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key in ("request_id", "user", "ministry", "source"):
-            if hasattr(record, key):
-                data[key] = getattr(record, key)
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
-                data[key] = value
-        if record.exc_info:
-            data["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
-            data["exc"] = "".join(traceback.format_exception(*record.exc_info))
-        elif record.exc_text:
-            data["exc"] = record.exc_text
-        return json.dumps(data, ensure_ascii=False, default=str)
 
 
 def _load_user(request: HttpRequest) -> None:

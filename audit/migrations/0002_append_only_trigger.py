@@ -1,6 +1,6 @@
-"""On PostgreSQL, a trigger refuses every UPDATE and DELETE of an audit entry (append-only).
+"""A trigger refuses every UPDATE and DELETE of an audit entry (append-only).
 
-A no-op on other databases. Tests that simulate tampering bypass it inside their own transaction
+Tests that simulate tampering bypass it inside their own transaction
 (``SET LOCAL session_replication_role = replica``), as only a database superuser can.
 """
 
@@ -25,17 +25,7 @@ DROP FUNCTION IF EXISTS audit_entry_append_only();
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(install, uninstall, elidable=False)]
+    operations = [migrations.RunSQL(CREATE, DROP, elidable=False)]

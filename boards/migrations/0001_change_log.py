@@ -1,12 +1,12 @@
 """The change log that versions what the boards cache (``boards.selectors.data_version``).
 
-On PostgreSQL, a statement-level trigger on every table whose rows the boards cache something
+A statement-level trigger on every table whose rows the boards cache something
 from (reports, programmes, KPIs, the budget tree, ministries, fiscal years, the stored statuses)
 adds a row to ``boards_change`` for each write statement (insert, update, delete, truncate),
 whatever makes it (services, bulk operations, COPY, the admin, raw SQL). Writers only insert, so
 they never wait on one another. Cached entries are keyed by the log's ``(sum(n), max(id))`` read
 before they are computed: every committed write adds to the sum, so an entry is never read after
-a change it does not include. Other databases (the SQLite demo) get no log and no cache.
+a change it does not include.
 """
 
 from django.db import migrations
@@ -51,8 +51,6 @@ DROP = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for sql in statements:
             schema_editor.execute(sql)
 

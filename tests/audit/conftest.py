@@ -61,16 +61,14 @@ def users(ministry) -> dict[str, Any]:
 
 @pytest.fixture
 def tamper():
-    """Run raw SQL on the audit table past the append-only trigger (PostgreSQL: replica role for
-    the rest of this test's transaction, as only a superuser can)."""
+    """Run raw SQL on the audit table past the append-only trigger (the replica role for the rest
+    of this test's transaction, as only a superuser can)."""
 
     def run(sql: str, params: list[Any] | None = None) -> None:
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(sql, params or [])
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
     return run
 

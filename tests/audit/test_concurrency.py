@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from audit.models import AuditEntry
 from audit.verification import verify_chain
@@ -15,7 +15,6 @@ WRITES = 15
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
 def test_two_concurrent_writers_keep_the_chain_linear():
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []

@@ -49,7 +49,6 @@ def test_empty_chain_is_intact(db):
     assert verify().startswith("intact: 0 entries")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL only")
 @pytest.mark.parametrize(
     "sql",
     [

@@ -8,12 +8,23 @@ import logging
 from typing import cast
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils.module_loading import import_string
+from pythonjsonlogger.json import JsonFormatter
 
 from accounts.roles import Role
 from audit.context import audit_context
 from budget.models import Ministry
-from ops.logs import JSONFormatter, RequestContextFilter
+from ops.logs import RequestContextFilter
 from tests.factories import MinistryFactory, user_with_role
+
+
+def configured_formatter() -> logging.Formatter:
+    """The JSON formatter exactly as LOGGING configures it."""
+    config = dict(django_settings.LOGGING["formatters"]["json"])
+    formatter = import_string(config.pop("()"))(**config)
+    assert isinstance(formatter, JsonFormatter)  # the kept library, not our own
+    return formatter
 
 
 @pytest.fixture
@@ -21,7 +32,7 @@ def json_lines():
     """Captures what the configured handler would write (same formatter and filter)."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
+    handler.setFormatter(configured_formatter())
     handler.addFilter(RequestContextFilter())
     root = logging.getLogger()
     root.addHandler(handler)
@@ -40,7 +51,7 @@ def json_lines():
 
 def test_settings_wire_the_json_formatter_and_filter(settings):
     console = settings.LOGGING["handlers"]["console"]
-    assert settings.LOGGING["formatters"][console["formatter"]]["()"] == "ops.logs.JSONFormatter"
+    assert settings.LOGGING["formatters"][console["formatter"]]["()"] == "ops.logs.json_formatter"
     assert settings.LOGGING["filters"]["context"]["()"] == "ops.logs.RequestContextFilter"
     assert "context" in console["filters"]
     assert "ops.logs.RequestLogMiddleware" in settings.MIDDLEWARE
@@ -117,7 +128,12 @@ def test_exceptions_and_unserialisable_extras(json_lines):
         logging.getLogger("x").exception("failed", extra={"obj": object()})
     line = json_lines()[-1]
     assert line["level"] == "ERROR"
-    assert line["exc_type"] == "ValueError"
-    assert "boom" in line["exc"]
+    assert line["message"] == "failed"
+    assert line["exc"].startswith("Traceback") and "ValueError: boom" in line["exc"]
     assert line["obj"].startswith("<object")
     assert line["user"] == "system"
+
+
+def test_non_ascii_is_written_as_is(json_lines):
+    logging.getLogger("x").info("보고서 %s건", 3)
+    assert json_lines()[-1]["message"] == "보고서 3건"

@@ -161,3 +161,16 @@ def test_an_open_draft_is_completed_and_submitted(world, tmp_path):
     draft.refresh_from_db()
     assert draft.status == "submitted"
     assert draft.values.count() == 3
+
+
+def test_an_import_analyzes_the_tables_it_filled(world, tmp_path):
+    """Statistics for the imported rows at once (pg_stat_user_tables.last_analyze), not after
+    autovacuum's next pass; a refused file analyzes nothing."""
+    from tests.ops.test_analyze import analyzed_since, clock
+
+    tables = ("reporting_progressreport", "reporting_kpivalue")
+    before = clock()
+    _fail(_write(tmp_path, [_row(values={"NACC-GPU": "abc"})], "bad.json"), "--as", "officer-a")
+    assert analyzed_since(before, *tables) == []
+    _run(_write(tmp_path, [_row(), _row("2026-06-30")]), "--as", "officer-a")
+    assert analyzed_since(before, *tables) == sorted(tables)

@@ -23,6 +23,11 @@ class Command(BaseCommand):
             "--no-progress", action="store_true", help="Create the users only, no sample progress."
         )
         parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/",
+            help="Where the demo is served, printed with the logins (default: %(default)s).",
+        )
+        parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
             help="The password every demo user gets (default: %(default)s).",
@@ -44,4 +49,4 @@ class Command(BaseCommand):
         for login in result.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
         self.stdout.write("")
-        self.stdout.write(_("Open http://127.0.0.1:8000/ and log in with one of them."))
+        self.stdout.write(_("Open %(url)s and log in with one of them.") % {"url": options["url"]})

@@ -25,10 +25,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.context import audit_context
+from ops.db import analyze
 from programs.models import Program
 from programs.selectors import program_by_code
 from reporting import services
-from reporting.models import ProgressReport, ReportStatus
+from reporting.models import KPIValue, ProgressReport, ReportStatus
 from reporting.validation import ReportInputError, parse_period_end
 
 ROW_FIELDS = ("program", "period_end", "executed_won", "values", "narrative")
@@ -80,6 +81,9 @@ class Command(BaseCommand):
                     )
             if errors:
                 transaction.set_rollback(True)
+            elif done:
+                # Statistics for the rows just written (a bulk import can multiply a table).
+                analyze(ProgressReport, KPIValue)
         if errors:
             raise CommandError(
                 _("%(path)s: nothing imported, %(count)d problem(s):")
