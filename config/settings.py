@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served as our own static files
     "csp",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes, under a translated name
     "pgtrigger",
     "accounts",
     "budget",
