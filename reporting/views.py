@@ -143,7 +143,9 @@ def _rows(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=str(kind_of(kpi.kind).form_label),
-                expected=expected_value(kpi, period_end, start=program.start),
+                expected=selectors.reading_precision(
+                    expected_value(kpi, period_end, start=program.start)
+                ),
                 expected_note=str(kind_of(kpi.kind).expected_note),
                 so_far=rules.actual_so_far(
                     kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
@@ -462,11 +464,9 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     evidence = EvidenceFile.objects.filter(report=report, pk=evidence_pk).first()
     if evidence is None:
         raise Http404(_("No such file."))
+    filename, content_type = services.evidence_download_name(evidence)
     response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+        evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from status.export import CSV_COLUMNS
 from status.models import KPIStatus, ProgramStatus
+from status.services import status_recompute_all
 from tests.status.portfolio import approve
 
 NODE_KEYS = {
@@ -165,7 +166,7 @@ def test_json_export_values(reported):
 
 @pytest.mark.django_db
 def test_export_reads_stored_rows_without_recomputing(reported):
-    _export("--as-of", "2026-08-15")
+    status_recompute_all(as_of=date(2026, 8, 15))
     KPIStatus.objects.filter(kpi__code="A-LVL").update(status="achieved")
     data = json.loads(_export("--as-of", "2026-08-15"))
     kpis = {k["code"]: k for p in data["programs"] for k in p["kpis"]}
