@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served as our own static files
     "csp",
     "axes",
+    "pgtrigger",
     "accounts",
     "budget",
     "programs",
@@ -63,6 +64,11 @@ INSTALLED_APPS = [
     "ops",
     "demo",
 ]
+
+# django-pgtrigger: triggers declared in code (boards.triggers) are installed by ``migrate``, not
+# written into migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -186,9 +186,10 @@ def previous_approved_values(
     return dict(out)
 
 
-def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, Any]]:
-    """For each KPI id of the programme, the approved values of the periods before
-    ``period_end``: ``total`` (all years), ``year`` (the same calendar year) and ``latest``."""
+def approved_so_far(program: Program, period_end: date) -> dict[int, list[tuple[date, Decimal]]]:
+    """For each KPI id of the programme, the approved ``(period_end, value)`` of the periods
+    before ``period_end``, in order (``status.rules.actual_so_far`` turns them into the actual so
+    far by the KPI's kind)."""
     rows = (
         KPIValue.objects.filter(
             report__program_id=program.pk,
@@ -198,13 +199,9 @@ def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, A
         .order_by("report__period_end")
         .values_list("kpi_id", "report__period_end", "value")
     )
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, list[tuple[date, Decimal]]] = {}
     for kpi_id, end, value in rows:
-        entry = out.setdefault(kpi_id, {"total": Decimal(0), "year": Decimal(0), "latest": None})
-        entry["total"] += value
-        if end.year == period_end.year:
-            entry["year"] += value
-        entry["latest"] = value
+        out.setdefault(kpi_id, []).append((end, value))
     return out
 
 
@@ -371,8 +368,9 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
     whether the period has ended: three queries whatever the queue's length."""
     from django.db.models import Exists, OuterRef
 
-    from kpis.models import KPIKind
+    from kpis.kinds import kind_of
     from reporting.expected import expected_value
+    from status import rules
 
     reports = list(
         queue.annotate(
@@ -405,19 +403,19 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
             value = item.value
             if value is None:
                 continue
-            actual: Decimal
-            if kpi.kind == KPIKind.CUMULATIVE:
-                actual = kpi.baseline + sum((v for _e, v in before), Decimal(0)) + value
-            elif kpi.kind == KPIKind.ANNUAL:
-                year = report.period_end.year
-                actual = sum((v for e, v in before if e.year == year), Decimal(0)) + value
-            else:
-                actual = value
+            # the actual with this report's value counted, as the status rules compute it
+            actual = rules.actual_so_far(
+                kpi.kind,
+                kpi.baseline,
+                [*before, (report.period_end, value)],
+                year=report.period_end.year,
+            )
+            assert actual is not None  # one value at least
             expected = expected_value(kpi, report.period_end, start=report.program.start)
             variance = progress = None
             if expected is not None:
                 variance = actual - expected
-                base = Decimal(0) if kpi.kind == KPIKind.ANNUAL else kpi.baseline
+                base = Decimal(0) if kind_of(kpi.kind).yearly else kpi.baseline
                 if expected != base:
                     progress = (actual - base) / (expected - base)
             checks.append(ValueCheck(kpi, value, actual, expected, variance, progress))

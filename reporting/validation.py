@@ -211,9 +211,10 @@ def unended_message(program: Program, day: date, *, approving: bool = False) -> 
 
 def kpi_may_be_negative(kpi: KPI) -> bool:
     """Whether a reported value of this KPI may be negative (see the module docstring)."""
-    from kpis.models import Direction, KPIKind
+    from kpis.kinds import kind_of
+    from kpis.models import Direction
 
-    if kpi.kind in (KPIKind.CUMULATIVE, KPIKind.ANNUAL):
+    if kind_of(kpi.kind).period_amounts:
         return False
     return not (kpi.direction == Direction.INCREASE and kpi.baseline >= 0)
 
@@ -429,9 +430,9 @@ def validate_report_input(
 
 
 def _negative_message(kpi: KPI, raw: object) -> str:
-    from kpis.models import KPIKind
+    from kpis.kinds import kind_of
 
-    if kpi.kind in (KPIKind.CUMULATIVE, KPIKind.ANNUAL):
+    if kind_of(kpi.kind).period_amounts:
         return _(
             "%(value)s: the amount achieved in a period cannot be negative; correct an earlier "
             "period with a correction of that period's report"

@@ -29,6 +29,7 @@ ICONS = {
     "on_track": "●",
     "achieved": "★",
     "not_started": "○",
+    "no_kpi": "∅",
 }
 
 

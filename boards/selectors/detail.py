@@ -61,10 +61,10 @@ def _changes(rows: Sequence[ProgramStatus]) -> list[StatusChange]:
             change = "first"
         else:
             before, after = SEVERITY.get(previous.status, 99), SEVERITY.get(row.status, 99)
-            # not_started is last in display order but is not "better" than a status with data
+            # not_started and no_kpi come last in display order but are not "better" than data
             if row.status == previous.status:
                 change = "same"
-            elif Status.NOT_STARTED in (row.status, previous.status):
+            elif {Status.NOT_STARTED, Status.NO_KPI} & {row.status, previous.status}:
                 change = "changed"
             else:
                 change = "better" if after > before else "worse"
