@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from accounts.views import LoginView
 
+
 def _favicon(request: HttpRequest) -> HttpResponse:
     """The static icon's URL is resolved per request (the manifest exists only after
     collectstatic)."""
