@@ -56,7 +56,16 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(
-        help_text=_('Send it as "Authorization: Token <token>" with every request.')
+        help_text=_(
+            'Send it as "Authorization: Token <token>" with every request. It is shown only '
+            "this once (only a digest of it is stored)."
+        )
+    )
+    expiry = serializers.DateTimeField(
+        help_text=_(
+            "When the token stops working. It is also revoked when your password changes or "
+            "your account is deactivated."
+        )
     )
 
 

@@ -197,7 +197,7 @@ def program(request: HttpRequest, code: str) -> HttpResponse:
     """``/programs/<code>/``: KPIs with status, explanation, forecast and charts; budget
     execution; report history; status history."""
     as_of, fy, context = _base(request)
-    detail = selectors.program_detail(code=code, as_of=as_of.day, fiscal_year=fy)
+    detail = selectors.program_detail(code=code, as_of=as_of.day, fiscal_year=fy, user=request.user)
     if detail is None:
         raise Http404(_("No programme %(code)s.") % {"code": code})
     kpi_charts = []

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
 from audit.services import audit_bulk
-from kpis.models import KPI, Direction, KPIKind, Milestone, RevisionReason, TargetRevision
+from kpis.kinds import KINDS
+from kpis.models import KPI, Direction, Milestone, RevisionReason, TargetRevision
 from kpis.progress_data import kpi_has_any_value, kpi_has_data
 from kpis.selectors import kpi_target_snapshot, number_text
 from kpis.signals import target_revised
@@ -35,9 +36,9 @@ def _require_admin(user: User) -> None:
         raise PermissionDenied(_("Only an administrator may change a KPI's targets."))
 
 
-def _number(raw: object, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+def _number(raw: object, field: str, errors: dict[str, list[str]], *, unit: str) -> Decimal | None:
     try:
-        return kpi_value_parse(raw)
+        return kpi_value_parse(raw, unit=unit)
     except ValueError as exc:
         errors.setdefault(field, []).append(str(exc))
         return None
@@ -83,8 +84,10 @@ def kpi_revise_target(
     old_milestones = list(kpi.milestones.all())
     previous = kpi_target_snapshot(kpi, old_milestones)
 
-    new_target = kpi.target if target is None else _number(target, "target", errors)
-    new_baseline = kpi.baseline if baseline is None else _number(baseline, "baseline", errors)
+    new_target = kpi.target if target is None else _number(target, "target", errors, unit=kpi.unit)
+    new_baseline = (
+        kpi.baseline if baseline is None else _number(baseline, "baseline", errors, unit=kpi.unit)
+    )
     new_date = kpi.target_date if target_date is None else _date(target_date, "target_date", errors)
     if new_date is not None and new_date < kpi.program.start:
         errors.setdefault("target_date", []).append(
@@ -102,7 +105,7 @@ def kpi_revise_target(
                 errors.setdefault(key, []).append(_("must have a date and a value"))
                 continue
             m_date = _date(item.get("date"), f"{key}.date", errors)
-            m_value = _number(item.get("value"), f"{key}.value", errors)
+            m_value = _number(item.get("value"), f"{key}.value", errors, unit=kpi.unit)
             if m_date is not None:
                 if m_date in seen:
                     errors.setdefault(f"{key}.date", []).append(
@@ -220,8 +223,8 @@ def kpi_change_definition(*, user: User, kpi: KPI, **changes: Any) -> KPI:
             )
         elif name not in DEFINITION_FIELDS:
             errors.setdefault(name, []).append(_("not a field of a KPI definition"))
-    if "kind" in changes and changes["kind"] not in KPIKind.values:
-        errors.setdefault("kind", []).append(_("must be one of %s") % ", ".join(KPIKind.values))
+    if "kind" in changes and changes["kind"] not in KINDS:
+        errors.setdefault("kind", []).append(_("must be one of %s") % ", ".join(KINDS))
     if "direction" in changes and changes["direction"] not in Direction.values:
         errors.setdefault("direction", []).append(
             _("must be one of %s") % ", ".join(Direction.values)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.roles import Role, user_roles
 from programs.periods import Period
@@ -19,6 +19,7 @@ from programs.selectors import (
     programs_for_user,
 )
 from reporting.models import (
+    EDIT_ACTIONS,
     OPEN_STATUSES,
     EvidenceFile,
     KPIValue,
@@ -80,7 +81,7 @@ def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
 
 def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
     """Submitted reports the user may approve or return, oldest submission first. Reports the
-    user created or submitted are left out (nobody reviews their own)."""
+    user created, edited or submitted are left out (the four-eyes rule)."""
     roles = user_roles(user)
     qs = (
         _base()
@@ -96,7 +97,63 @@ def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
             qs = qs.filter(program__ministry_id=ministry_id)
     else:
         return qs.none()
-    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk))
+    edited = ReportTransition.objects.filter(
+        report=OuterRef("pk"), actor_id=user.pk, action__in=EDIT_ACTIONS
+    )
+    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk)).exclude(Exists(edited))
+
+
+@dataclass(frozen=True)
+class ReportHistoryRow:
+    """One revision as a programme's page lists it. Out of the reader's scope only approved
+    revisions are listed, without names or comments (:func:`program_report_history`)."""
+
+    period_start: date
+    period_end: date
+    revision: int
+    status: str
+    status_label: str
+    is_current: bool
+    executed_won: int | None
+    submitted_at: Any
+    submitted_by: str
+    reviewed_at: Any
+    reviewed_by: str
+    review_comment: str
+
+
+def program_report_history(user: AnyUser, program: Program) -> list[ReportHistoryRow]:
+    """Every revision of the programme's reports, newest first, for a user in its scope
+    (``reporting.permissions.can_view_program``: its ministry's officers and reviewers, and the
+    roles that read every ministry). Anyone else sees the approved figures only: approved
+    revisions, with no usernames and no reviewer's comment (one query either way)."""
+    from reporting.permissions import can_view_program
+
+    in_scope = can_view_program(user, program)
+    qs = ProgressReport.objects.filter(program=program).order_by("-period_end", "-revision")
+    if in_scope:
+        qs = qs.select_related("submitted_by", "reviewed_by")
+    else:
+        qs = qs.filter(status=ReportStatus.APPROVED)
+    rows = []
+    for r in qs:
+        rows.append(
+            ReportHistoryRow(
+                period_start=r.period_start,
+                period_end=r.period_end,
+                revision=r.revision,
+                status=r.status,
+                status_label=str(r.get_status_display()),
+                is_current=r.is_current,
+                executed_won=r.executed_won,
+                submitted_at=r.submitted_at,
+                submitted_by=r.submitted_by.get_username() if in_scope and r.submitted_by else "",
+                reviewed_at=r.reviewed_at,
+                reviewed_by=r.reviewed_by.get_username() if in_scope and r.reviewed_by else "",
+                review_comment=r.review_comment if in_scope else "",
+            )
+        )
+    return rows
 
 
 def report_revisions(report: ProgressReport) -> QuerySet[ProgressReport]:
@@ -129,9 +186,10 @@ def previous_approved_values(
     return dict(out)
 
 
-def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, Any]]:
-    """For each KPI id of the programme, the approved values of the periods before
-    ``period_end``: ``total`` (all years), ``year`` (the same calendar year) and ``latest``."""
+def approved_so_far(program: Program, period_end: date) -> dict[int, list[tuple[date, Decimal]]]:
+    """For each KPI id of the programme, the approved ``(period_end, value)`` of the periods
+    before ``period_end``, in order (``status.rules.actual_so_far`` turns them into the actual so
+    far by the KPI's kind)."""
     rows = (
         KPIValue.objects.filter(
             report__program_id=program.pk,
@@ -141,13 +199,9 @@ def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, A
         .order_by("report__period_end")
         .values_list("kpi_id", "report__period_end", "value")
     )
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, list[tuple[date, Decimal]]] = {}
     for kpi_id, end, value in rows:
-        entry = out.setdefault(kpi_id, {"total": Decimal(0), "year": Decimal(0), "latest": None})
-        entry["total"] += value
-        if end.year == period_end.year:
-            entry["year"] += value
-        entry["latest"] = value
+        out.setdefault(kpi_id, []).append((end, value))
     return out
 
 
@@ -314,8 +368,9 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
     whether the period has ended: three queries whatever the queue's length."""
     from django.db.models import Exists, OuterRef
 
-    from kpis.models import KPIKind
+    from kpis.kinds import kind_of
     from reporting.expected import expected_value
+    from status import rules
 
     reports = list(
         queue.annotate(
@@ -348,19 +403,21 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
             value = item.value
             if value is None:
                 continue
-            actual: Decimal
-            if kpi.kind == KPIKind.CUMULATIVE:
-                actual = kpi.baseline + sum((v for _e, v in before), Decimal(0)) + value
-            elif kpi.kind == KPIKind.ANNUAL:
-                year = report.period_end.year
-                actual = sum((v for e, v in before if e.year == year), Decimal(0)) + value
-            else:
-                actual = value
-            expected = expected_value(kpi, report.period_end, start=report.program.start)
+            # the actual with this report's value counted, as the status rules compute it
+            actual = rules.actual_so_far(
+                kpi.kind,
+                kpi.baseline,
+                [*before, (report.period_end, value)],
+                year=report.period_end.year,
+            )
+            assert actual is not None  # one value at least
+            expected = reading_precision(
+                expected_value(kpi, report.period_end, start=report.program.start)
+            )
             variance = progress = None
             if expected is not None:
                 variance = actual - expected
-                base = Decimal(0) if kpi.kind == KPIKind.ANNUAL else kpi.baseline
+                base = Decimal(0) if kind_of(kpi.kind).yearly else kpi.baseline
                 if expected != base:
                     progress = (actual - base) / (expected - base)
             checks.append(ValueCheck(kpi, value, actual, expected, variance, progress))
@@ -373,6 +430,16 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
             )
         )
     return rows
+
+
+def reading_precision(number: Decimal | None) -> Decimal | None:
+    """At most two decimal places, as a reviewer reads an expected value."""
+    if number is None:
+        return None
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return number.quantize(Decimal("0.01"))
+    return number
 
 
 def review_queue_ministries(queue: QuerySet[ProgressReport]) -> list[tuple[str, str, str]]:

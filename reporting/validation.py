@@ -43,9 +43,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budget import parsing
 from kpis.models import VALUE_DECIMAL_PLACES, VALUE_MAX
 from programs.periods import Period, is_period_end
-from reporting import parsing
 
 if TYPE_CHECKING:
     from kpis.models import KPI
@@ -120,7 +120,7 @@ def _show(raw: object, limit: int = 40) -> str:
 
 
 def parse_value(raw: object, *, field: str, money: bool | None = None, unit: str = "") -> Decimal:
-    """Parse one number typed, pasted, uploaded or sent by a person (reporting/parsing.py reads
+    """Parse one number typed, pasted, uploaded or sent by a person (budget/parsing.py reads
     the forms people type: separators, 조/억/만, a unit after the number, a percentage).
 
     Raises :class:`ReportInputError` with one :class:`InputError` for ``field`` when ``raw`` is not
@@ -211,9 +211,10 @@ def unended_message(program: Program, day: date, *, approving: bool = False) -> 
 
 def kpi_may_be_negative(kpi: KPI) -> bool:
     """Whether a reported value of this KPI may be negative (see the module docstring)."""
-    from kpis.models import Direction, KPIKind
+    from kpis.kinds import kind_of
+    from kpis.models import Direction
 
-    if kpi.kind in (KPIKind.CUMULATIVE, KPIKind.ANNUAL):
+    if kind_of(kpi.kind).period_amounts:
         return False
     return not (kpi.direction == Direction.INCREASE and kpi.baseline >= 0)
 
@@ -429,9 +430,9 @@ def validate_report_input(
 
 
 def _negative_message(kpi: KPI, raw: object) -> str:
-    from kpis.models import KPIKind
+    from kpis.kinds import kind_of
 
-    if kpi.kind in (KPIKind.CUMULATIVE, KPIKind.ANNUAL):
+    if kind_of(kpi.kind).period_amounts:
         return _(
             "%(value)s: the amount achieved in a period cannot be negative; correct an earlier "
             "period with a correction of that period's report"

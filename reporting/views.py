@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role, has_role
-from kpis.models import KPI, KPIKind
+from kpis.kinds import kind_of
+from kpis.models import KPI
 from programs.selectors import program_by_code, programs_for_user
 from reporting import permissions, selectors, services
 from reporting.expected import expected_value
@@ -33,6 +34,7 @@ from reporting.forms import EvidenceForm, ReportForm, ReturnForm
 from reporting.models import EvidenceFile, ProgressReport, ReportStatus
 from reporting.plausibility import jump_warnings
 from reporting.validation import ReportInputError, parse_period_end, period_has_ended
+from status import rules
 
 if TYPE_CHECKING:
     from django.forms import BoundField
@@ -105,30 +107,6 @@ class KPIRow:
     warning: str = ""
 
 
-def _what_to_enter(kpi: KPI) -> str:
-    if kpi.kind == KPIKind.LEVEL:
-        return _("Value at period end")
-    return _("Amount achieved this period")
-
-
-def _expected_note(kpi: KPI) -> str:
-    if kpi.kind == KPIKind.CUMULATIVE:
-        return _("cumulative total, baseline included")
-    if kpi.kind == KPIKind.ANNUAL:
-        return _("total for the year so far")
-    return _("value at period end")
-
-
-def _so_far(kpi: KPI, sums: dict[int, dict[str, Any]]) -> Decimal | None:
-    """What the approved earlier periods add up to, in the terms of the expected value."""
-    entry = sums.get(kpi.pk)
-    if kpi.kind == KPIKind.CUMULATIVE:
-        return kpi.baseline + (entry["total"] if entry else 0)
-    if kpi.kind == KPIKind.ANNUAL:
-        return entry["year"] if entry else Decimal(0)
-    return entry["latest"] if entry else None
-
-
 def _kpis_of(program: Program) -> list[KPI]:
     return list(program.kpis.all())
 
@@ -156,7 +134,7 @@ def _rows(
     values: dict[int, Any],
     warnings: dict[str, str] | None = None,
 ) -> list[KPIRow]:
-    sums = selectors.approved_so_far(program, period_end)
+    so_far = selectors.approved_so_far(program, period_end)
     rows = []
     warnings = warnings or {}
     for kpi in _kpis_of(program):
@@ -164,10 +142,14 @@ def _rows(
             KPIRow(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
-                what_to_enter=_what_to_enter(kpi),
-                expected=expected_value(kpi, period_end, start=program.start),
-                expected_note=_expected_note(kpi),
-                so_far=_so_far(kpi, sums),
+                what_to_enter=str(kind_of(kpi.kind).form_label),
+                expected=selectors.reading_precision(
+                    expected_value(kpi, period_end, start=program.start)
+                ),
+                expected_note=str(kind_of(kpi.kind).expected_note),
+                so_far=rules.actual_so_far(
+                    kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
+                ),
                 previous=previous.get(kpi.pk, []),
                 value=values.get(kpi.pk),
                 warning=warnings.get(kpi.code, ""),
@@ -482,11 +464,9 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     evidence = EvidenceFile.objects.filter(report=report, pk=evidence_pk).first()
     if evidence is None:
         raise Http404(_("No such file."))
+    filename, content_type = services.evidence_download_name(evidence)
     response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+        evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

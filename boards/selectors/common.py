@@ -39,6 +39,7 @@ STATUS_ORDER: tuple[str, ...] = (
     Status.ON_TRACK,
     Status.ACHIEVED,
     Status.NOT_STARTED,
+    Status.NO_KPI,
 )
 SEVERITY = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 ATTENTION_STATUSES = (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from kpis.models import KPIKind
-from reporting.parsing import is_percent_unit
+from budget.parsing import is_percent_unit
+from kpis.kinds import kind_of
 
 FORMAT_NAME = "ai-budget-tracker/progress-template"
 FORMAT_VERSION = 1
@@ -71,12 +71,7 @@ def column_labels() -> dict[str, str]:
 
 
 def what_to_enter(kind: str, *, unit: str = "") -> str:
-    if kind == KPIKind.LEVEL:
-        text = _("value at period end")
-    elif kind == KPIKind.ANNUAL:
-        text = _("amount achieved this period (counts toward the calendar year)")
-    else:
-        text = _("amount achieved this period")
+    text = str(kind_of(kind).sheet_help)
     if is_percent_unit(unit):
         text += " " + _("(a percentage: 80 or 80% for 80%)")
     return text

@@ -156,6 +156,7 @@ def test_json_export_values(reported):
         "on_track": 1,
         "at_risk": 0,
         "off_track": 1,
+        "no_kpi": 0,
     }
     assert total["amount_by_status"]["off_track"] == 1_000_000_000
     assert total["amount_by_status"]["on_track"] == 400_000_000
