@@ -56,7 +56,16 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(
-        help_text=_('Send it as "Authorization: Token <token>" with every request.')
+        help_text=_(
+            'Send it as "Authorization: Token <token>" with every request. It is shown only '
+            "this once (only a digest of it is stored)."
+        )
+    )
+    expiry = serializers.DateTimeField(
+        help_text=_(
+            "When the token stops working. It is also revoked when your password changes or "
+            "your account is deactivated."
+        )
     )
 
 
@@ -178,6 +187,18 @@ class RawNumberField(serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.DATE)
+class RawDateField(serializers.Field):
+    """Passed through as sent: reporting/validation.py decides what is a date (a number such as
+    20261231 is not one)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -261,7 +282,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class ReportCreateSerializer(serializers.Serializer):
     program = serializers.CharField(help_text=_("The programme's code (its budget node code)."))
-    period_end = serializers.CharField(
+    period_end = RawDateField(
         help_text=_("YYYY-MM-DD, the last day of one of the programme's reporting periods.")
     )
     values = RawValuesField(required=False)

@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import views
 
@@ -7,9 +7,13 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The docs page loads its start-up script from a second request (?script=) instead of an
+    # inline <script>, for the Content-Security-Policy; schema and docs need a signed-in user
+    # (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("v1/", views.ApiRootView.as_view(), name="root"),
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("v1/auth/token/revoke/", views.RevokeTokenView.as_view(), name="token-revoke"),
     path("v1/programs/", views.ProgramListView.as_view(), name="program-list"),
     path("v1/programs/<str:code>/", views.ProgramDetailView.as_view(), name="program-detail"),
     path(

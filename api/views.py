@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -25,9 +26,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from knox.models import AuthToken
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -52,6 +52,7 @@ from api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from api.services import TokenRevocation, api_token_create, api_tokens_revoke
 from kpis.models import KPI
 from kpis.selectors import kpis_for_user
 from programs.models import Program
@@ -189,7 +190,7 @@ class ApiRootView(ApiView):
 
 
 class ObtainTokenView(ApiView):
-    """Exchange a username and password for an API token (the same one on every call)."""
+    """Exchange a username and password for a new API token, shown once (api/services.py)."""
 
     parser_classes = [JSONParser, FormParser]
     permission_classes = [AllowAny]
@@ -198,15 +199,54 @@ class ObtainTokenView(ApiView):
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: ERRORS, 403: ERRORS},
+        responses={
+            200: TokenResponseSerializer,
+            400: ERRORS,
+            403: ERRORS,
+            429: OpenApiResponse(
+                ERRORS,
+                description=_(
+                    "Too many failed sign-ins: the account (from this address) or the address is "
+                    "locked for a while; Retry-After says how long."
+                ),
+            ),
+        },
         auth=[],
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to sign in with the username and password given.")]}
+            )
+        instance, token = api_token_create(user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+class RevokeTokenView(ApiView):
+    """Revoke the token this request was made with (signing out of the API)."""
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        request=None,
+        responses={204: None, 401: ERRORS},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        token = request.auth
+        if isinstance(token, AuthToken):
+            api_tokens_revoke(
+                tokens=AuthToken.objects.filter(digest=token.digest),
+                reason=TokenRevocation.BY_HOLDER,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Programmes, KPIs, periods -----------------------------------------------------------------------

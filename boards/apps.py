@@ -6,3 +6,8 @@ class BoardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "boards"
     verbose_name = _("Status boards")
+
+    def ready(self) -> None:
+        from boards import triggers
+
+        triggers.register()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from kpis.kinds import Chart, kind_of
 from status import rules
 
 WIDTH = 640
@@ -86,7 +87,7 @@ def _expected_days(kind: str, version: rules.TargetVersion, start: date, end: da
     milestone, the target date and the end of the range; for an annual target, each year's
     first and last day."""
     days = {start - timedelta(days=1), end}
-    if kind == rules.ANNUAL:
+    if kind_of(kind).chart == Chart.YEARLY:
         for year in range(start.year, end.year + 1):
             days.add(max(date(year, 1, 1), start))
             days.add(min(date(year, 12, 31), end))
@@ -110,9 +111,10 @@ def kpi_chart(
     end = max(end, version.target_date)
     expected: list[Point] = []
     previous_year_end: Point | None = None
+    yearly = kind_of(kind).chart == Chart.YEARLY
     for day in _expected_days(kind, version, start, end):
         value = rules.expected_value(kind, version, start, day)
-        if kind == rules.ANNUAL and previous_year_end and day.year != previous_year_end.day.year:
+        if yearly and previous_year_end and day.year != previous_year_end.day.year:
             # the yearly target restarts: drop to zero at the new year
             expected.append(Point(day, Decimal(0)))
         point = Point(day, value)

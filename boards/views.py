@@ -20,6 +20,7 @@ from django_tables2 import RequestConfig
 
 from audit.exporting import csv_response, xlsx_response
 from audit.services import audit_export
+from boards import cache as board_cache
 from boards import charts, selectors
 from boards.exports import EXPORT_COLUMNS, export_rows
 from boards.filters import ProgramFilter
@@ -40,17 +41,21 @@ def _boards_view(view: Any) -> Any:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        as_of = _as_of(request)
-        # A date with nothing stored (the dates listed have results): computed for this request
-        # only, never stored.
-        known_stored = as_of.day in as_of.dates
-        with status_results(as_of=as_of.day, known_stored=known_stored) as recomputed:
-            as_of.recomputed = recomputed
-            request.board_as_of = as_of  # type: ignore[attr-defined]
-            try:
-                return view(request, *args, **kwargs)
-            except NoBudget:
-                return render(request, "boards/no_budget.html", status=200)
+        # One read of the data's version for all the request's cached reads (``boards.cache``).
+        with board_cache.pinned_version():
+            as_of = _as_of(request)
+            # A date with nothing stored (the dates listed have results): computed for this
+            # request only, never stored.
+            known_stored = as_of.day in as_of.dates
+            with status_results(as_of=as_of.day, known_stored=known_stored) as recomputed:
+                if recomputed:
+                    board_cache.repin()  # read what was computed, not the cache's entries
+                as_of.recomputed = recomputed
+                request.board_as_of = as_of  # type: ignore[attr-defined]
+                try:
+                    return view(request, *args, **kwargs)
+                except NoBudget:
+                    return render(request, "boards/no_budget.html", status=200)
 
     return login_required(wrapper)
 
@@ -192,7 +197,7 @@ def program(request: HttpRequest, code: str) -> HttpResponse:
     """``/programs/<code>/``: KPIs with status, explanation, forecast and charts; budget
     execution; report history; status history."""
     as_of, fy, context = _base(request)
-    detail = selectors.program_detail(code=code, as_of=as_of.day, fiscal_year=fy)
+    detail = selectors.program_detail(code=code, as_of=as_of.day, fiscal_year=fy, user=request.user)
     if detail is None:
         raise Http404(_("No programme %(code)s.") % {"code": code})
     kpi_charts = []

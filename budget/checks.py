@@ -30,7 +30,7 @@ from budget.schema import (
     _show,
     format_key_path,
 )
-from kpis.models import KPIKind
+from kpis.kinds import KIND_TABLE
 
 
 def _normalise(value: Any) -> Any:
@@ -219,7 +219,11 @@ class _SemanticChecker:
                 self.kpi_codes[code] = (*parts, "code")
         baseline = self.check_number(kpi, (*parts, "baseline"))
         self.check_number(kpi, (*parts, "target"))
-        if kpi.get("kind") == KPIKind.ANNUAL and baseline is not None and baseline != 0:
+        kind_code = kpi.get("kind")
+        yearly = (
+            isinstance(kind_code, str) and kind_code in KIND_TABLE and KIND_TABLE[kind_code].yearly
+        )
+        if yearly and baseline is not None and baseline != 0:
             self.add(
                 (*parts, "baseline"),
                 _("an annual KPI has baseline 0 (its target repeats every year), got %(value)s")

@@ -25,7 +25,8 @@ from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from budget.models import COFOG, AIComponent
-from kpis.models import Direction, KPIKind
+from kpis.kinds import KINDS
+from kpis.models import Direction
 from programs.models import Frequency
 
 # --------------------------------------------------------------------------------------------
@@ -80,7 +81,6 @@ VALUE_MAX_INTEGER_DIGITS = 20
 PATH_WIDTH = 4  # digits per level of BudgetNode.path
 MAX_SIBLINGS = 10**PATH_WIDTH - 1
 MAX_DEPTH = 1000 // (PATH_WIDTH + 1)  # BudgetNode.path has max_length 1000
-DEFAULT_GRACE_DAYS = 30
 DATE_FIELDS = frozenset({"start", "end", "target_date", "date"})
 
 
@@ -189,7 +189,7 @@ BUDGET_SCHEMA: dict[str, Any] = {
                 "name": _string(300, required=True),
                 "name_ko": _string(300),
                 "unit": _string(50, required=True),
-                "kind": _enum(KPIKind.values),
+                "kind": _enum(list(KINDS)),
                 "direction": _enum(Direction.values),
                 "baseline": {"type": "number"},
                 "target": {"type": "number"},

@@ -37,12 +37,13 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
-from budget.schema import DEFAULT_GRACE_DAYS, BudgetError, BudgetFileError
+from budget.schema import BudgetError, BudgetFileError
 from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
 from kpis.models import KPI, Milestone
 from kpis.progress_data import objects_with_progress_data
 from ops.db import analyze
 from programs.models import Program
+from programs.periods import DEFAULT_GRACE_DAYS
 
 __all__ = [
     "BudgetError",

@@ -13,12 +13,12 @@ from typing import Any
 
 from budget.checks import _normalise, _to_decimal, validate_budget
 from budget.schema import (
-    DEFAULT_GRACE_DAYS,
     PATH_WIDTH,
     BudgetFileError,
     PathParts,
     format_key_path,
 )
+from programs.periods import DEFAULT_GRACE_DAYS
 
 
 @dataclass(frozen=True)

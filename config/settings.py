@@ -7,6 +7,7 @@ CELERY_BROKER_URL (Redis), SECRET_KEY, ALLOWED_HOSTS and DEBUG=0; with DEBUG off
 refuses to start without a SECRET_KEY or a DATABASE_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,9 +46,12 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, hashed and expiring (see the security block below)
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served as our own static files
+    "csp",
     "axes",
+    "pgtrigger",
     "accounts",
     "budget",
     "programs",
@@ -61,8 +65,14 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# django-pgtrigger: triggers declared in code (boards.triggers) are installed by ``migrate``, not
+# written into migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -223,16 +233,22 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="tracker@localhost")
 # Login throttling.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The username-and-address pair is locked after AXES_FAILURE_LIMIT failures; an address after
+# LOGIN_FAILURE_LIMIT_PER_ADDRESS failures over every username (accounts/lockout.py).
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # One rule for the client address (axes and the audit trail): REMOTE_ADDR, or, behind
-# TRUSTED_PROXY_COUNT reverse proxies, the address the outermost trusted proxy saw.
+# TRUSTED_PROXY_COUNT reverse proxies, the address the outermost trusted proxy saw. This is the
+# setting for a deployment behind a proxy (docs/security.md): axes' own AXES_IPWARE_PROXY_COUNT
+# has no effect here, as the address comes from AXES_CLIENT_IP_CALLABLE.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "audit.context.client_address"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -240,11 +256,49 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
 }
+# --- Security (docs/security.md) --------------------------------------------------------------
+# API tokens (django-rest-knox): stored as a SHA-512 digest, shown once when created, valid for
+# API_TOKEN_TTL_HOURS, revoked when the user's password changes or the user is deactivated
+# (api/services.py); creation and revocation are audited.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=10.0)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Budget Tracker API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for signed-in users (a session or an API token); the docs'
+    # Swagger UI comes from drf-spectacular-sidecar, never a CDN.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# Content-Security-Policy (django-csp 4) on every response: scripts, styles, fonts and images
+# from our own origin only; no inline scripts, styles or style attributes (templates use static
+# files and classes: static/css/widths.css for bar widths); no plugins, no framing, forms post
+# only to us. Swagger UI's icons are data: images. CSP_REPORT_ONLY=1 sends it as
+# Content-Security-Policy-Report-Only instead (to try a change on a deployment first).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 

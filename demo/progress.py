@@ -19,7 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from audit.context import audit_context
 from budget.models import FiscalYear
-from kpis.models import KPI, KPIKind
+from kpis.kinds import Actual, kind_of
+from kpis.models import KPI
 from programs.models import Program
 from programs.selectors import program_reporting_periods
 from reporting.expected import expected_value
@@ -64,10 +65,11 @@ def _kpi_value(
     kpi: KPI, program: Program, end: date, prev_end: date | None, factor: Decimal
 ) -> Decimal:
     quantum = _quantum(kpi)
-    if kpi.kind == KPIKind.LEVEL:
+    kind = kind_of(kpi.kind)
+    if kind.actual == Actual.LATEST:  # the value at the period end
         value = kpi.baseline + (_expected(kpi, program, end) - kpi.baseline) * factor
         return value.quantize(quantum)
-    if kpi.kind == KPIKind.ANNUAL:
+    if kind.yearly:  # the period's share of the year's target
 
         def year_share(day: date | None) -> Decimal:
             if day is None or day.year != end.year:

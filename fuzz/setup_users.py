@@ -16,10 +16,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from rest_framework.authtoken.models import Token
 
     from accounts.roles import Role
     from accounts.services import user_upsert
+    from api.services import api_token_create
     from programs.models import Program
 
     program = Program.objects.order_by("node__code").first()
@@ -33,7 +33,7 @@ def main() -> None:
             role=role,
             ministry_id=ministry_id if scoped else None,
         )
-        tokens[role.value] = Token.objects.get_or_create(user=user)[0].key
+        tokens[role.value] = api_token_create(user=user)[1]
     print(json.dumps(tokens))
 
 

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kpis import kinds
+from programs.periods import DEFAULT_GRACE_DAYS
+
 VALUE_DIGITS: dict[str, Any] = {"max_digits": 24, "decimal_places": 4}
 # What a person may give as a KPI value, target, baseline or milestone: below this in magnitude,
 # with at most this many decimal places.
@@ -17,9 +20,11 @@ VALUE_DECIMAL_PLACES = 4
 
 
 class KPIKind(models.TextChoices):
-    CUMULATIVE = "cumulative", _("Cumulative")
-    LEVEL = "level", _("Level")
-    ANNUAL = "annual", _("Annual")
+    """The kinds of ``kpis.kinds.KIND_TABLE`` as model choices (a test checks they match)."""
+
+    CUMULATIVE = kinds.CUMULATIVE, kinds.KIND_TABLE[kinds.CUMULATIVE].label
+    LEVEL = kinds.LEVEL, kinds.KIND_TABLE[kinds.LEVEL].label
+    ANNUAL = kinds.ANNUAL, kinds.KIND_TABLE[kinds.ANNUAL].label
 
 
 class Direction(models.TextChoices):
@@ -46,7 +51,7 @@ class KPI(models.Model):
     target = models.DecimalField(_("target"), **VALUE_DIGITS)
     target_text = models.CharField(_("target as stated"), max_length=300, blank=True)
     target_date = models.DateField(_("target date"))
-    grace_days = models.PositiveSmallIntegerField(_("grace days"), default=30)
+    grace_days = models.PositiveSmallIntegerField(_("grace days"), default=DEFAULT_GRACE_DAYS)
     on_track_threshold = models.DecimalField(
         _("on-track threshold"), max_digits=5, decimal_places=4, null=True, blank=True
     )

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role, has_role
 from audit.services import audit_bulk
-from kpis.models import KPI, Direction, KPIKind, Milestone, RevisionReason, TargetRevision
+from kpis.kinds import KINDS
+from kpis.models import KPI, Direction, Milestone, RevisionReason, TargetRevision
 from kpis.progress_data import kpi_has_any_value, kpi_has_data
 from kpis.selectors import kpi_target_snapshot, number_text
 from kpis.signals import target_revised
@@ -220,8 +221,8 @@ def kpi_change_definition(*, user: User, kpi: KPI, **changes: Any) -> KPI:
             )
         elif name not in DEFINITION_FIELDS:
             errors.setdefault(name, []).append(_("not a field of a KPI definition"))
-    if "kind" in changes and changes["kind"] not in KPIKind.values:
-        errors.setdefault("kind", []).append(_("must be one of %s") % ", ".join(KPIKind.values))
+    if "kind" in changes and changes["kind"] not in KINDS:
+        errors.setdefault("kind", []).append(_("must be one of %s") % ", ".join(KINDS))
     if "direction" in changes and changes["direction"] not in Direction.values:
         errors.setdefault("direction", []).append(
             _("must be one of %s") % ", ".join(Direction.values)

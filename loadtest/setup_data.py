@@ -35,10 +35,10 @@ def main() -> None:
 
     django.setup()
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.roles import Role
     from accounts.services import user_upsert
+    from api.services import api_token_create
     from programs.models import Program
     from programs.periods import reporting_periods
     from reporting.models import ProgressReport
@@ -49,8 +49,8 @@ def main() -> None:
 
     def user(name: str, role: Role, ministry_id: int | None = None) -> dict[str, str]:
         u, _ = user_upsert(username=name, password=PASSWORD, role=role, ministry_id=ministry_id)
-        token, _ = Token.objects.get_or_create(user=u)
-        return {"username": name, "password": PASSWORD, "token": token.key}
+        _instance, token = api_token_create(user=u)
+        return {"username": name, "password": PASSWORD, "token": token}
 
     taken = set(ProgressReport.objects.values_list("program_id", "period_end"))
     officers: list[dict[str, Any]] = []

@@ -1,8 +1,9 @@
-"""Reporting periods (domain.md section 3), a pure module.
+"""Reporting periods, a pure module.
 
 Periods follow the programme's frequency, calendar-aligned, from the period that contains the
 programme start to the period that contains the later of the programme end and the latest KPI target
-date. A period "comes due" at its end plus the KPI's grace days.
+date. A period "comes due" at its end plus the KPI's grace days (:data:`DEFAULT_GRACE_DAYS` unless
+the KPI says otherwise); a report not in by then is overdue from that day on (:func:`is_overdue`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+
+# Days after a period's end before its report comes due, for a KPI that does not say (and for a
+# programme without KPIs): the one definition every layer reads.
+DEFAULT_GRACE_DAYS = 30
+
+
+def is_overdue(due_date: date, as_of: date) -> bool:
+    """Whether a report that is not in (approved, or for the reminders submitted) is overdue on
+    ``as_of``: from its due date on, the day the period comes due."""
+    return as_of >= due_date
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +36,8 @@ class Period:
         return self.end + timedelta(days=grace_days)
 
     def has_come_due(self, as_of: date, grace_days: int) -> bool:
-        return as_of >= self.due_date(grace_days)
+        """Whether the period has come due by ``as_of`` (its report, if not in, is overdue)."""
+        return is_overdue(self.due_date(grace_days), as_of)
 
     def label(self, frequency: str) -> str:
         """A short, language-neutral label: 2026-Q1, 2026-H2, 2026-03, 2026."""

@@ -9,14 +9,12 @@ from django.db.models import Max, Min, Prefetch, Q, QuerySet
 
 from accounts.roles import Role, sees_all_ministries, user_roles
 from programs.models import Program
-from programs.periods import Period, reporting_periods
+from programs.periods import DEFAULT_GRACE_DAYS, Period, reporting_periods
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
-
-DEFAULT_GRACE_DAYS = 30
 
 
 def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:

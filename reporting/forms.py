@@ -33,6 +33,7 @@ class ReportForm(forms.Form):
     narrative = forms.CharField(
         label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
+    evidence = forms.FileField(label=_("Evidence file (optional)"), required=False)
 
     def __init__(self, *args: Any, kpis: list[KPI], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -61,8 +62,8 @@ class ReportForm(forms.Form):
                 target = self.kpi_fields.get(error.field.removeprefix("values."))
             elif error.field == MONEY_FIELD:
                 target = "executed_won"
-            elif error.field == "narrative":
-                target = "narrative"
+            elif error.field in ("narrative", "evidence"):
+                target = error.field
             if target is not None and target in self.fields:
                 self.add_error(target, error.message)
             else:

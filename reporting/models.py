@@ -187,8 +187,22 @@ class ReportAction(models.TextChoices):
     EVIDENCE = "evidence", _("Evidence attached")
 
 
+# The actions that change what a report says (values, money, narrative, evidence) or put it
+# forward: whoever did one of them is an editor of the report, and the four-eyes rule keeps every
+# editor from approving or returning it (reporting.permissions.is_own_report).
+EDIT_ACTIONS = (
+    ReportAction.CREATED,
+    ReportAction.UPDATED,
+    ReportAction.SUBMITTED,
+    ReportAction.CORRECTION,
+    ReportAction.EVIDENCE,
+)
+
+
 class ReportTransition(models.Model):
-    """The workflow history of a report: who did what, when, with which comment."""
+    """The workflow history of a report: who did what, when, with which comment. Every write of
+    reporting/services.py records one, so the actors of ``EDIT_ACTIONS`` are the report's
+    editors."""
 
     report = models.ForeignKey(
         ProgressReport,

@@ -2,9 +2,10 @@
 
 * Officers see and edit only their ministry's programmes and reports, and never approve.
 * Reviewers approve or return submitted reports in their scope (their ministry, or every ministry
-  when they have none), never one they submitted or created.
+  when they have none), never one they created, edited or submitted (the four-eyes rule).
 * Directors and auditors read everything and change nothing.
-* Administrators may do everything, except approve or return a report they submitted or created.
+* Administrators may do everything, except approve or return a report they created, edited or
+  submitted.
 """
 
 from __future__ import annotations
@@ -55,9 +56,30 @@ def can_review_program(user: AnyUser, program: Program) -> bool:
     return ministry_id is None or ministry_id == program.ministry_id
 
 
+def report_editor_ids(report: ProgressReport) -> set[int]:
+    """Everyone who created, edited, submitted, corrected or attached evidence to the report: the
+    actors of its ``EDIT_ACTIONS`` transitions (every write path goes through
+    reporting/services.py, which records one), with its creator and submitter. Uses prefetched
+    transitions when the report has them, else one query."""
+    from reporting.models import EDIT_ACTIONS, ReportTransition
+
+    ids = {i for i in (report.created_by_id, report.submitted_by_id) if i is not None}
+    prefetched = getattr(report, "_prefetched_objects_cache", {})
+    if "transitions" in prefetched:
+        ids.update(t.actor_id for t in report.transitions.all() if t.action in EDIT_ACTIONS)
+    elif report.pk is not None:
+        ids.update(
+            ReportTransition.objects.filter(report=report, action__in=EDIT_ACTIONS).values_list(
+                "actor_id", flat=True
+            )
+        )
+    return ids
+
+
 def is_own_report(user: AnyUser, report: ProgressReport) -> bool:
+    """Whether the user created, edited or submitted the report (the four-eyes rule)."""
     uid = getattr(user, "pk", None)
-    return uid is not None and uid in (report.submitted_by_id, report.created_by_id)
+    return uid is not None and uid in report_editor_ids(report)
 
 
 def can_review_report(user: AnyUser, report: ProgressReport) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.roles import Role, user_roles
 from programs.periods import Period
@@ -19,6 +19,7 @@ from programs.selectors import (
     programs_for_user,
 )
 from reporting.models import (
+    EDIT_ACTIONS,
     OPEN_STATUSES,
     EvidenceFile,
     KPIValue,
@@ -80,7 +81,7 @@ def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
 
 def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
     """Submitted reports the user may approve or return, oldest submission first. Reports the
-    user created or submitted are left out (nobody reviews their own)."""
+    user created, edited or submitted are left out (the four-eyes rule)."""
     roles = user_roles(user)
     qs = (
         _base()
@@ -96,7 +97,63 @@ def review_queue_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
             qs = qs.filter(program__ministry_id=ministry_id)
     else:
         return qs.none()
-    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk))
+    edited = ReportTransition.objects.filter(
+        report=OuterRef("pk"), actor_id=user.pk, action__in=EDIT_ACTIONS
+    )
+    return qs.exclude(Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk)).exclude(Exists(edited))
+
+
+@dataclass(frozen=True)
+class ReportHistoryRow:
+    """One revision as a programme's page lists it. Out of the reader's scope only approved
+    revisions are listed, without names or comments (:func:`program_report_history`)."""
+
+    period_start: date
+    period_end: date
+    revision: int
+    status: str
+    status_label: str
+    is_current: bool
+    executed_won: int | None
+    submitted_at: Any
+    submitted_by: str
+    reviewed_at: Any
+    reviewed_by: str
+    review_comment: str
+
+
+def program_report_history(user: AnyUser, program: Program) -> list[ReportHistoryRow]:
+    """Every revision of the programme's reports, newest first, for a user in its scope
+    (``reporting.permissions.can_view_program``: its ministry's officers and reviewers, and the
+    roles that read every ministry). Anyone else sees the approved figures only: approved
+    revisions, with no usernames and no reviewer's comment (one query either way)."""
+    from reporting.permissions import can_view_program
+
+    in_scope = can_view_program(user, program)
+    qs = ProgressReport.objects.filter(program=program).order_by("-period_end", "-revision")
+    if in_scope:
+        qs = qs.select_related("submitted_by", "reviewed_by")
+    else:
+        qs = qs.filter(status=ReportStatus.APPROVED)
+    rows = []
+    for r in qs:
+        rows.append(
+            ReportHistoryRow(
+                period_start=r.period_start,
+                period_end=r.period_end,
+                revision=r.revision,
+                status=r.status,
+                status_label=str(r.get_status_display()),
+                is_current=r.is_current,
+                executed_won=r.executed_won,
+                submitted_at=r.submitted_at,
+                submitted_by=r.submitted_by.get_username() if in_scope and r.submitted_by else "",
+                reviewed_at=r.reviewed_at,
+                reviewed_by=r.reviewed_by.get_username() if in_scope and r.reviewed_by else "",
+                review_comment=r.review_comment if in_scope else "",
+            )
+        )
+    return rows
 
 
 def report_revisions(report: ProgressReport) -> QuerySet[ProgressReport]:
@@ -129,9 +186,10 @@ def previous_approved_values(
     return dict(out)
 
 
-def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, Any]]:
-    """For each KPI id of the programme, the approved values of the periods before
-    ``period_end``: ``total`` (all years), ``year`` (the same calendar year) and ``latest``."""
+def approved_so_far(program: Program, period_end: date) -> dict[int, list[tuple[date, Decimal]]]:
+    """For each KPI id of the programme, the approved ``(period_end, value)`` of the periods
+    before ``period_end``, in order (``status.rules.actual_so_far`` turns them into the actual so
+    far by the KPI's kind)."""
     rows = (
         KPIValue.objects.filter(
             report__program_id=program.pk,
@@ -141,13 +199,9 @@ def approved_so_far(program: Program, period_end: date) -> dict[int, dict[str, A
         .order_by("report__period_end")
         .values_list("kpi_id", "report__period_end", "value")
     )
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, list[tuple[date, Decimal]]] = {}
     for kpi_id, end, value in rows:
-        entry = out.setdefault(kpi_id, {"total": Decimal(0), "year": Decimal(0), "latest": None})
-        entry["total"] += value
-        if end.year == period_end.year:
-            entry["year"] += value
-        entry["latest"] = value
+        out.setdefault(kpi_id, []).append((end, value))
     return out
 
 
@@ -284,3 +338,105 @@ def officer_dashboard(user: AnyUser, today: date) -> OfficerDashboard:
     board.overdue.sort(key=lambda s: (s.due_date, s.program.code))
     board.due.sort(key=lambda s: (s.due_date, s.program.code))
     return board
+
+
+# The review queue, with what a reviewer checks ---------------------------------------------------
+
+
+@dataclass
+class ValueCheck:
+    """One reported KPI value against what was expected by the end of its period."""
+
+    kpi: Any
+    value: Decimal
+    actual: Decimal | None  # in the terms of the expected value (cumulative total, year total)
+    expected: Decimal | None
+    variance: Decimal | None  # actual - expected
+    progress: Decimal | None  # share of the expected progress (the status rule's ratio)
+
+
+@dataclass
+class ReviewRow:
+    report: ProgressReport
+    checks: list[ValueCheck]
+    has_evidence: bool
+    period_open: bool  # the period has not ended: the report cannot be approved yet
+
+
+def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[ReviewRow]:
+    """The queue's reports with their values against expected, whether evidence is attached and
+    whether the period has ended: three queries whatever the queue's length."""
+    from django.db.models import Exists, OuterRef
+
+    from kpis.kinds import kind_of
+    from reporting.expected import expected_value
+    from status import rules
+
+    reports = list(
+        queue.annotate(
+            has_evidence=Exists(EvidenceFile.objects.filter(report_id=OuterRef("pk")))
+        ).prefetch_related(
+            Prefetch(
+                "values",
+                queryset=KPIValue.objects.select_related("kpi")
+                .prefetch_related("kpi__milestones")
+                .order_by("kpi__position", "kpi__code"),
+            )
+        )
+    )
+    if not reports:
+        return []
+    approved: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for kpi_id, end, value in KPIValue.objects.filter(
+        report__is_current=True,
+        report__program_id__in={r.program_id for r in reports},
+        report__period_end__lt=max(r.period_end for r in reports),
+    ).values_list("kpi_id", "report__period_end", "value"):
+        approved[kpi_id].append((end, value))
+
+    rows = []
+    for report in reports:
+        checks = []
+        for item in report.values.all():
+            kpi = item.kpi
+            before = [(end, v) for end, v in approved[kpi.pk] if end < report.period_end]
+            value = item.value
+            if value is None:
+                continue
+            # the actual with this report's value counted, as the status rules compute it
+            actual = rules.actual_so_far(
+                kpi.kind,
+                kpi.baseline,
+                [*before, (report.period_end, value)],
+                year=report.period_end.year,
+            )
+            assert actual is not None  # one value at least
+            expected = expected_value(kpi, report.period_end, start=report.program.start)
+            variance = progress = None
+            if expected is not None:
+                variance = actual - expected
+                base = Decimal(0) if kind_of(kpi.kind).yearly else kpi.baseline
+                if expected != base:
+                    progress = (actual - base) / (expected - base)
+            checks.append(ValueCheck(kpi, value, actual, expected, variance, progress))
+        rows.append(
+            ReviewRow(
+                report=report,
+                checks=checks,
+                has_evidence=bool(getattr(report, "has_evidence", False)),
+                period_open=report.period_end > today,
+            )
+        )
+    return rows
+
+
+def review_queue_ministries(queue: QuerySet[ProgressReport]) -> list[tuple[str, str, str]]:
+    """(code, name, Korean name) of the ministries with reports in the queue, for its filter."""
+    return list(
+        queue.order_by()
+        .values_list(
+            "program__ministry__code", "program__ministry__name", "program__ministry__name_ko"
+        )
+        .distinct()
+        .order_by("program__ministry__code")
+    )

@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from reporting.validation import (
     InputError,
     ReportInputError,
     parse_period_end,
+    refuse_unended_period,
     validate_report_input,
 )
 
@@ -129,7 +131,12 @@ def _require_review(user: User, report: ProgressReport) -> None:
     if not permissions.can_review_program(user, report.program):
         raise _deny(_("You may not review reports of this programme."))
     if permissions.is_own_report(user, report):
-        raise _deny(_("You may not approve or return a report you created or submitted."))
+        raise _deny(
+            _(
+                "You may not approve or return a report you created, edited or submitted: "
+                "another reviewer must (four-eyes rule)."
+            )
+        )
 
 
 def _lock(report: ProgressReport, expected_version: int | None) -> ProgressReport:
@@ -174,9 +181,10 @@ def _record(
     )
 
 
-def _apply_values(report: ProgressReport, clean: CleanReportInput) -> None:
+def _apply_values(report: ProgressReport, clean: CleanReportInput) -> bool:
+    """Write the given values; whether anything changed."""
     if not clean.values:
-        return
+        return False
     existing = {v.kpi_id: v for v in report.values.all()}
     to_create: list[KPIValue] = []
     to_update: list[KPIValue] = []
@@ -200,11 +208,12 @@ def _apply_values(report: ProgressReport, clean: CleanReportInput) -> None:
         before = audit_snapshot(to_update)
         KPIValue.objects.bulk_update(to_update, ["value"])
         audit_bulk(action="update", instances=to_update, before=before)
+    return bool(to_delete or to_create or to_update)
 
 
 def _apply_money(report: ProgressReport, clean: CleanReportInput) -> list[str]:
     fields = []
-    if clean.executed_won is not NOT_GIVEN:
+    if clean.executed_won is not NOT_GIVEN and clean.executed_won != report.executed_won:
         report.executed_won = clean.executed_won  # type: ignore[assignment]
         fields.append("executed_won")
     if report.over_execution_confirmed != clean.over_execution_confirmed:
@@ -333,7 +342,9 @@ def report_update(
 ) -> ProgressReport:
     """Change a draft or returned report. ``values`` merges: a code given sets its value, a code
     given with ``None`` or ``""`` clears it, codes not given keep theirs. ``executed_won=None``
-    leaves it unchanged, ``""`` clears it. ``narrative=None`` leaves it unchanged."""
+    leaves it unchanged, ``""`` clears it. ``narrative=None`` leaves it unchanged. A change that
+    changes nothing (an empty PATCH, a form saved as it was) records nothing: the version, the
+    transitions and the editors stay as they were."""
     _require_edit(user, report.program)
     locked = _lock(report, expected_version)
     if locked.status not in EDITABLE_STATUSES:
@@ -354,7 +365,9 @@ def report_update(
     if narrative is not None and narrative != locked.narrative:
         locked.narrative = narrative
         fields.append("narrative")
-    _apply_values(locked, clean)
+    if not _apply_values(locked, clean) and not fields:
+        _sync(report, locked)
+        return locked  # nothing changed: no new version, no transition, no editor
     _record(
         locked,
         action=ReportAction.UPDATED,
@@ -428,6 +441,7 @@ def report_approve(
     locked = _lock(report, expected_version)
     _require_review(user, locked)
     _require_submitted(locked, _("approved"))
+    refuse_unended_period(locked.program, locked.period_end, approving=True)
     now = timezone.now()
     audit_update(
         ProgressReport.objects.filter(
@@ -592,6 +606,37 @@ def report_start_correction(*, user: User, report: ProgressReport) -> ProgressRe
 
 _TEXT_SNIFF_BYTES = 64 * 1024
 
+# The accepted evidence types (decided by the content, :func:`_sniff`) and the extension each is
+# stored and downloaded with, whatever the uploaded name said.
+EVIDENCE_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "text/csv": ".csv",
+    "text/plain": ".txt",
+}
+# Markup a browser would run if it ever rendered the file: a PDF or an image that also carries
+# it (a polyglot) is refused. Compressed streams (PDF, XLSX, DOCX, image data) are random-like:
+# each pattern is long enough (five bytes or more) not to occur in them by chance.
+_MARKUP = re.compile(
+    rb"<(?:!doctype\s|html[\s>]|body[\s>]|script|iframe|object|embed|svg[\s>/]|meta\s)",
+    re.IGNORECASE,
+)
+
+
+def evidence_download_name(evidence: EvidenceFile) -> tuple[str, str]:
+    """(file name, content type) to serve an evidence file with: the uploaded name's stem and the
+    extension of the type its content was validated as (``x.html`` holding a PDF is ``x.pdf``);
+    an unknown stored type is served as ``application/octet-stream``."""
+    content_type = evidence.content_type
+    extension = EVIDENCE_EXTENSIONS.get(content_type)
+    if extension is None:
+        content_type, extension = "application/octet-stream", ".bin"
+    stem = os.path.splitext(os.path.basename(evidence.original_name))[0] or "evidence"
+    return f"{stem}{extension}", content_type
+
 
 def _sniff(head: bytes, data_file: Any) -> tuple[str, str] | None:
     """(content type, extension) from the content's magic bytes, or None when not allowed."""
@@ -695,6 +740,14 @@ def evidence_attach(
             )
         )
     content_type, extension = kind
+    if content_type not in ("text/plain", "text/csv") and _MARKUP.search(data):
+        raise fail(
+            _(
+                "the file carries HTML or script markup besides its %(type)s content; "
+                "export it again from the program that made it"
+            )
+            % {"type": extension.lstrip(".").upper()}
+        )
     stem = os.path.splitext(name)[0] or "evidence"
     evidence = EvidenceFile(
         report=locked,

@@ -33,18 +33,19 @@ Rules:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis.models import VALUE_DECIMAL_PLACES, VALUE_MAX
 from programs.periods import Period, is_period_end
+from reporting import parsing
 
 if TYPE_CHECKING:
     from kpis.models import KPI
@@ -55,10 +56,6 @@ MAX_VALUE = VALUE_MAX
 MAX_MONEY = Decimal("1e16")
 MAX_DECIMAL_PLACES = VALUE_DECIMAL_PLACES
 MONEY_FIELD = "executed_won"
-
-# Digits with optional thousands separators in the usual 3-digit groups, optional decimals.
-_NUMBER_RE = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+$")
-_FORMULA_PREFIXES = ("=", "@")
 
 
 @dataclass(frozen=True)
@@ -122,13 +119,14 @@ def _show(raw: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def parse_value(raw: object, *, field: str, money: bool | None = None) -> Decimal:
-    """Parse one number typed, pasted, uploaded or sent by a person.
+def parse_value(raw: object, *, field: str, money: bool | None = None, unit: str = "") -> Decimal:
+    """Parse one number typed, pasted, uploaded or sent by a person (reporting/parsing.py reads
+    the forms people type: separators, 조/억/만, a unit after the number, a percentage).
 
     Raises :class:`ReportInputError` with one :class:`InputError` for ``field`` when ``raw`` is not
     an acceptable number. ``money`` (default: ``field == "executed_won"``) asks for whole won below
-    1e16; other values must be below 1e15 in magnitude with at most 4 decimal places. Signs are not
-    checked here (see :func:`validate_report_input`).
+    1e16; other values must be below 1e15 in magnitude with at most 4 decimal places. ``unit`` is
+    the KPI's unit. Signs are not checked here (see :func:`validate_report_input`).
     """
     if money is None:
         money = field == MONEY_FIELD
@@ -136,34 +134,10 @@ def parse_value(raw: object, *, field: str, money: bool | None = None) -> Decima
     def fail(message: str) -> ReportInputError:
         return ReportInputError([InputError(field, message)])
 
-    if isinstance(raw, bool):
-        raise fail(_("%(value)s is a yes/no value, not a number") % {"value": raw})
-    if isinstance(raw, int):
-        number = Decimal(raw)
-    elif isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
-            raise fail(_('"%(value)s" is not a number') % {"value": raw})
-        number = Decimal(repr(raw))
-    elif isinstance(raw, Decimal):
-        number = raw
-    elif isinstance(raw, str):
-        text = raw.strip().replace("\u00a0", "").replace(" ", "")
-        if not text:
-            raise fail(_("a number is required"))
-        if text.startswith(_FORMULA_PREFIXES):
-            raise fail(
-                _('"%(value)s" looks like a spreadsheet formula; enter the number itself')
-                % {"value": _show(raw)}
-            )
-        if not _NUMBER_RE.match(text):
-            raise fail(_('"%(value)s" is not a number') % {"value": _show(raw)})
-        try:
-            number = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            raise fail(_('"%(value)s" is not a number') % {"value": _show(raw)}) from None
-    else:
-        raise fail(_('"%(value)s" is not a number') % {"value": _show(raw)})
-
+    try:
+        number = parsing.read_money(raw) if money else parsing.read_number(raw, unit=unit)
+    except parsing.ParseError as exc:
+        raise fail(exc.message) from None
     if not number.is_finite():
         raise fail(_('"%(value)s" is not a number') % {"value": _show(raw)})
     limit = MAX_MONEY if money else MAX_VALUE
@@ -172,46 +146,75 @@ def parse_value(raw: object, *, field: str, money: bool | None = None) -> Decima
             _("%(value)s is implausibly large (the limit is %(limit)s)")
             % {"value": _show(raw), "limit": f"{limit:,.0f}"}
         )
+    exponent = parsing.exponent_of(number)
     if money:
-        if number != number.to_integral_value():
+        if exponent < 0:
             raise fail(_("%(value)s is not a whole number of won") % {"value": _show(raw)})
         return Decimal(int(number))
-    exponent = number.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+    if exponent < -MAX_DECIMAL_PLACES:
         raise fail(
             _("%(value)s has more than %(places)d decimal places")
             % {"value": _show(raw), "places": MAX_DECIMAL_PLACES}
         )
     # Normalise "1.2E+3" to 1200 without losing trailing precision semantics.
-    if isinstance(exponent, int) and exponent > 0:
+    if exponent > 0:
         number = number.quantize(Decimal(1))
     return number
 
 
 def parse_period_end(raw: object, *, field: str = "period_end") -> date:
-    """A date, or an ISO 8601 date string (``2026-03-31``)."""
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    raise ReportInputError(
-        [
-            InputError(
-                field,
-                _('"%(value)s" is not a date in the form YYYY-MM-DD') % {"value": _show(raw)},
+    """A date, or a date as text (``2026-03-31``, ``2026.03.31``, ``2026. 3. 31.``); a number is
+    refused, not read as a date."""
+    try:
+        return parsing.read_date(raw)
+    except parsing.ParseError as exc:
+        raise ReportInputError([InputError(field, exc.message)]) from None
+
+
+def period_has_ended(day: date, *, today: date | None = None) -> bool:
+    """Whether a period ending on ``day`` has ended: it ends on or before today (local time)."""
+    return day <= (today or timezone.localdate())
+
+
+def refuse_unended_period(program: Program, day: date, *, approving: bool = False) -> None:
+    """A report for a period that has not ended may be a draft, but cannot be submitted or
+    (``approving``) approved."""
+    if not period_has_ended(day):
+        raise ReportInputError(
+            [InputError("period_end", unended_message(program, day, approving=approving))]
+        )
+
+
+def unended_message(program: Program, day: date, *, approving: bool = False) -> str:
+    """Why a report for a period that has not ended cannot be submitted (or approved)."""
+    values = {
+        "program": program.code,
+        "date": day.isoformat(),
+        "today": timezone.localdate().isoformat(),
+    }
+    if approving:
+        return (
+            _(
+                "%(program)s: the period ending %(date)s has not ended (today is %(today)s); "
+                "its report cannot be approved before then."
             )
-        ]
+            % values
+        )
+    return (
+        _(
+            "%(program)s: the period ending %(date)s has not ended (today is %(today)s); save "
+            "the report as a draft and submit it after the period ends."
+        )
+        % values
     )
 
 
 def kpi_may_be_negative(kpi: KPI) -> bool:
     """Whether a reported value of this KPI may be negative (see the module docstring)."""
-    from kpis.models import Direction, KPIKind
+    from kpis.kinds import kind_of
+    from kpis.models import Direction
 
-    if kpi.kind in (KPIKind.CUMULATIVE, KPIKind.ANNUAL):
+    if kind_of(kpi.kind).period_amounts:
         return False
     return not (kpi.direction == Direction.INCREASE and kpi.baseline >= 0)
 
@@ -301,6 +304,8 @@ def validate_report_input(
         found = _find_period(program, kpis, day)
         if isinstance(found, Period):
             period = found
+            if require_complete and not period_has_ended(day):
+                errors.append(InputError("period_end", unended_message(program, day)))
         else:
             errors.append(InputError("period_end", found))
 
@@ -332,7 +337,7 @@ def validate_report_input(
             clean_values[code] = None
             continue
         try:
-            number = parse_value(raw, field=key, money=False)
+            number = parse_value(raw, field=key, money=False, unit=kpi.unit)
         except ReportInputError as exc:
             errors.extend(exc.errors)
             continue
@@ -425,9 +430,9 @@ def validate_report_input(
 
 
 def _negative_message(kpi: KPI, raw: object) -> str:
-    from kpis.models import KPIKind
+    from kpis.kinds import kind_of
 
-    if kpi.kind in (KPIKind.CUMULATIVE, KPIKind.ANNUAL):
+    if kind_of(kpi.kind).period_amounts:
         return _(
             "%(value)s: the amount achieved in a period cannot be negative; correct an earlier "
             "period with a correction of that period's report"

@@ -24,13 +24,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis.models import KPI, KPIKind
+from accounts.roles import Role, has_role
+from kpis.kinds import kind_of
+from kpis.models import KPI
 from programs.selectors import program_by_code, programs_for_user
 from reporting import permissions, selectors, services
 from reporting.expected import expected_value
 from reporting.forms import EvidenceForm, ReportForm, ReturnForm
 from reporting.models import EvidenceFile, ProgressReport, ReportStatus
-from reporting.validation import ReportInputError, parse_period_end
+from reporting.plausibility import jump_warnings
+from reporting.validation import ReportInputError, parse_period_end, period_has_ended
+from status import rules
 
 if TYPE_CHECKING:
     from django.forms import BoundField
@@ -68,6 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "editable": editable,
             "today": _today(),
             "perms_review": permissions.is_reviewer_anywhere(request.user),
+            "can_upload": has_role(request.user, Role.OFFICER, Role.ADMINISTRATOR),
         },
     )
 
@@ -99,30 +104,7 @@ class KPIRow:
     so_far: Decimal | None
     previous: list[tuple[date, Any]]
     value: Any
-
-
-def _what_to_enter(kpi: KPI) -> str:
-    if kpi.kind == KPIKind.LEVEL:
-        return _("Value at period end")
-    return _("Amount achieved this period")
-
-
-def _expected_note(kpi: KPI) -> str:
-    if kpi.kind == KPIKind.CUMULATIVE:
-        return _("cumulative total, baseline included")
-    if kpi.kind == KPIKind.ANNUAL:
-        return _("total for the year so far")
-    return _("value at period end")
-
-
-def _so_far(kpi: KPI, sums: dict[int, dict[str, Any]]) -> Decimal | None:
-    """What the approved earlier periods add up to, in the terms of the expected value."""
-    entry = sums.get(kpi.pk)
-    if kpi.kind == KPIKind.CUMULATIVE:
-        return kpi.baseline + (entry["total"] if entry else 0)
-    if kpi.kind == KPIKind.ANNUAL:
-        return entry["year"] if entry else Decimal(0)
-    return entry["latest"] if entry else None
+    warning: str = ""
 
 
 def _kpis_of(program: Program) -> list[KPI]:
@@ -150,20 +132,25 @@ def _rows(
     form: ReportForm | None,
     previous: dict[int, list[tuple[date, Any]]],
     values: dict[int, Any],
+    warnings: dict[str, str] | None = None,
 ) -> list[KPIRow]:
-    sums = selectors.approved_so_far(program, period_end)
+    so_far = selectors.approved_so_far(program, period_end)
     rows = []
+    warnings = warnings or {}
     for kpi in _kpis_of(program):
         rows.append(
             KPIRow(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
-                what_to_enter=_what_to_enter(kpi),
+                what_to_enter=str(kind_of(kpi.kind).form_label),
                 expected=expected_value(kpi, period_end, start=program.start),
-                expected_note=_expected_note(kpi),
-                so_far=_so_far(kpi, sums),
+                expected_note=str(kind_of(kpi.kind).expected_note),
+                so_far=rules.actual_so_far(
+                    kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
+                ),
                 previous=previous.get(kpi.pk, []),
                 value=values.get(kpi.pk),
+                warning=warnings.get(kpi.code, ""),
             )
         )
     return rows
@@ -212,7 +199,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         return redirect("reporting:report", pk=existing.pk)
 
     kpis = _kpis_of(program)
-    form = ReportForm(request.POST or None, kpis=kpis)
+    form = ReportForm(request.POST or None, request.FILES or None, kpis=kpis)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -225,6 +212,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     narrative=form.cleaned_data["narrative"],
                     confirm_over_execution=form.cleaned_data["confirm_over_execution"],
                 )
+                _attach_evidence(request, report, form)
                 if request.POST.get("action") == "submit":
                     services.report_submit(user=_user(request), report=report)
         except ReportInputError as exc:
@@ -246,8 +234,28 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "rows": _rows(program, period_end, form, previous, {}),
             "editable": True,
             "is_new": True,
+            "period_open": not period_has_ended(period_end),
+            "example_amount": _example_amount(program),
         },
     )
+
+
+def _attach_evidence(request: HttpRequest, report: ProgressReport, form: ReportForm) -> None:
+    """The evidence file chosen in the report form, attached as the report is saved."""
+    uploaded = form.cleaned_data.get("evidence")
+    if uploaded:
+        services.evidence_attach(user=_user(request), report=report, uploaded_file=uploaded)
+
+
+def _example_amount(program: Program) -> int:
+    """A plausible amount for the hint: a round share of the allocation for one period."""
+    per_period = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
+    amount = int(program.node.amount_won) // per_period.get(program.frequency, 4)
+    if amount <= 0:
+        return 0
+    # Two significant digits, rounded down: never above the allocation.
+    scale = 10 ** max(len(str(amount)) - 2, 0)
+    return amount // scale * scale
 
 
 def _previous_for_new(program: Program, period_end: date) -> dict[int, list[tuple[date, Any]]]:
@@ -286,6 +294,19 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     previous = selectors.previous_approved_values(report)
     values = {v.kpi_id: v.value for v in report.values.all()}
+    warnings: dict[str, str] = {}
+    codes = {kpi.pk: kpi.code for kpi in kpis}
+    if editable:
+        warnings = jump_warnings(
+            program=program,
+            period_end=report.period_end,
+            values={codes[v.kpi_id]: v.value for v in report.values.all() if v.kpi_id in codes},
+            last={
+                k: (items[0][0], Decimal(str(items[0][1])))
+                for k, items in previous.items()
+                if items
+            },
+        )
     return render(
         request,
         "reporting/report_form.html",
@@ -296,7 +317,16 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "return_form": return_form,
             "evidence_form": EvidenceForm(),
-            "rows": _rows(program, report.period_end, form if editable else None, previous, values),
+            "rows": _rows(
+                program,
+                report.period_end,
+                form if editable else None,
+                previous,
+                values,
+                warnings,
+            ),
+            "period_open": not period_has_ended(report.period_end),
+            "example_amount": _example_amount(program),
             "editable": editable,
             "can_correct": can_edit and report.is_current,
             "can_review": can_review,
@@ -313,7 +343,7 @@ def _report_post(
 ) -> HttpResponse | tuple[ReportForm, ReturnForm]:
     """Handle one POST on a report page: a redirect when done, else the forms with errors."""
     user = _user(request)
-    form = ReportForm(request.POST, kpis=kpis)
+    form = ReportForm(request.POST, request.FILES, kpis=kpis)
     return_form = ReturnForm()
     here = reverse("reporting:report", kwargs={"pk": report.pk})
     try:
@@ -332,6 +362,7 @@ def _report_post(
                         narrative=form.cleaned_data["narrative"],
                         confirm_over_execution=form.cleaned_data["confirm_over_execution"],
                     )
+                    _attach_evidence(request, report, form)
                     if action == "submit":
                         services.report_submit(user=user, report=report)
             except ReportInputError as exc:
@@ -431,11 +462,9 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     evidence = EvidenceFile.objects.filter(report=report, pk=evidence_pk).first()
     if evidence is None:
         raise Http404(_("No such file."))
+    filename, content_type = services.evidence_download_name(evidence)
     response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+        evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -457,10 +486,19 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         if isinstance(response, HttpResponse):
             return response
         return_form = response
+    ministries = selectors.review_queue_ministries(queue)
+    chosen = request.GET.get("ministry", "")
+    shown = queue.filter(program__ministry__code=chosen) if chosen else queue
     return render(
         request,
         "reporting/review.html",
-        {"queue": list(queue), "return_form": return_form},
+        {
+            "queue": selectors.review_queue_rows(shown, today=_today()),
+            "ministries": ministries,
+            "chosen_ministry": chosen,
+            "return_form": return_form,
+            "today": _today(),
+        },
     )
 
 

@@ -141,7 +141,9 @@ def _render_preview(
         "errors": preview.errors,
         "file_errors": preview.file_errors,
         "to_save": preview.reports_to_save,
-        "skipped": [p for p in preview.plans if p.action == "skip" and not p.errors],
+        "skipped": [p for p in preview.plans if p.action == "skip" and not p.errors and not p.note],
+        "unchanged": [p for p in preview.plans if p.action == "skip" and p.note],
+        "warnings": [w for row in preview.rows if not row.errors for w in row.warnings],
     }
     return render(request, "reporting/upload_preview.html", context, status=status)
 

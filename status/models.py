@@ -28,7 +28,7 @@ from status.rules import render_explanation
 
 
 class Status(models.TextChoices):
-    """The statuses of domain.md 3, as their lower-case words."""
+    """The statuses, as their lower-case words (the same as ``status.rules.Status``)."""
 
     NOT_STARTED = "not_started", _("Not started")
     NO_DATA = "no_data", _("No data")
@@ -36,6 +36,7 @@ class Status(models.TextChoices):
     ON_TRACK = "on_track", _("On track")
     AT_RISK = "at_risk", _("At risk")
     OFF_TRACK = "off_track", _("Off track")
+    NO_KPI = "no_kpi", _("No KPI")
 
 
 class StoredResult(models.Model):

@@ -18,12 +18,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from programs.models import Program
-from programs.periods import reporting_periods
+from programs.periods import DEFAULT_GRACE_DAYS, is_overdue, reporting_periods
 from reporting.models import ProgressReport, ReportStatus
 
 DUE_SOON_DAYS = 7
 REVIEW_WAIT_DAYS = 3
-DEFAULT_GRACE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class DueReport:
 
     @property
     def overdue(self) -> bool:
-        return self.due_date < timezone.localdate()
+        return is_overdue(self.due_date, timezone.localdate())
 
 
 def due_reports(*, today: date) -> list[DueReport]:
@@ -100,7 +99,7 @@ def reminders_send(*, today: date) -> dict[str, int]:
             lines = [
                 (
                     _("%(program)s, period ending %(end)s: overdue since %(due)s")
-                    if d.due_date < today
+                    if is_overdue(d.due_date, today)
                     else _("%(program)s, period ending %(end)s: due on %(due)s")
                 )
                 % {"program": d.program_code, "end": d.period_end, "due": d.due_date}
@@ -148,8 +147,8 @@ def reminders_send(*, today: date) -> dict[str, int]:
             )
     sent = send_mass_mail(messages, fail_silently=False) if messages else 0
     return {
-        "overdue": sum(1 for d in due if d.due_date < today),
-        "due_soon": sum(1 for d in due if d.due_date >= today),
+        "overdue": sum(1 for d in due if is_overdue(d.due_date, today)),
+        "due_soon": sum(1 for d in due if not is_overdue(d.due_date, today)),
         "waiting": len(waiting),
         "emails": sent,
     }

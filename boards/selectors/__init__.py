@@ -1,6 +1,7 @@
 """Reads for the status boards, one module per page: ``board`` (``/``, pillar and ministry
-boards, briefing), ``programs_table`` (``/programs/`` and its exports), ``program_detail``
-(``/programs/<code>/``), ``ministries``, ``classification``; with what several pages read in
+boards, briefing), ``programs_table`` (``/programs/`` and its exports), ``detail``
+(``/programs/<code>/``), ``ministry_pages`` (``/ministries/``, ``/ministries/<code>/``),
+``classification_page`` (``/classification/``); with what several pages read in
 ``common`` (status order, budget tree, years, ministries, dates, filters), ``mix`` (status mix)
 and ``reporting`` (reporting completeness and timeliness).
 
@@ -19,7 +20,7 @@ from boards.selectors.board import (
     attention,
     board_page,
 )
-from boards.selectors.classification import Classification, classification
+from boards.selectors.classification_page import Classification, classification
 from boards.selectors.common import (
     ATTENTION_LIMIT,
     ATTENTION_STATUSES,
@@ -36,14 +37,14 @@ from boards.selectors.common import (
     program_count,
     subtree_q,
 )
-from boards.selectors.ministries import (
+from boards.selectors.detail import KPIView, ProgramDetail, StatusChange, program_detail
+from boards.selectors.ministry_pages import (
     MinistryLine,
     OverdueReport,
     ministry_lines,
     overdue_reports,
 )
 from boards.selectors.mix import MixRow, StatusMix
-from boards.selectors.program_detail import KPIView, ProgramDetail, StatusChange, program_detail
 from boards.selectors.programs_table import (
     attention_q,
     flag_in,

@@ -1,6 +1,7 @@
 """What every board page reads: the display order of statuses, the budget tree above the
 programmes, the fiscal years, the ministries, the stored as-of dates, and the subtree and
-classification filters."""
+classification filters. What does not change from request to request is cached under a version
+of the data that every write moves on (``boards.cache``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 
+from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
 from status.models import ProgramStatus, Status
 from status.selectors_board import board_dates
@@ -37,6 +39,7 @@ STATUS_ORDER: tuple[str, ...] = (
     Status.ON_TRACK,
     Status.ACHIEVED,
     Status.NOT_STARTED,
+    Status.NO_KPI,
 )
 SEVERITY = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 ATTENTION_STATUSES = (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA)
@@ -113,38 +116,44 @@ ORDER BY path
 
 
 def board_tree(fiscal_year: FiscalYear) -> Tree:
-    """Root, pillars and areas (depth 0-2), in one query. Deeper ancestors (of
+    """Root, pillars and areas (depth 0-2), in one query, cached (``boards.cache``: each read
+    gets its own copy, which :meth:`Tree.add_ancestors` may extend). Deeper ancestors (of
     programmes nested in programmes) are added by :meth:`Tree.add_ancestors` for the rows
     shown."""
 
-    nodes = list(BudgetNode.objects.raw(TREE_SQL, {"year": fiscal_year.pk}))
-    return Tree(
-        root=next((n for n in nodes if n.depth == 0), None),
-        pillars=[n for n in nodes if n.depth == 1],
-        areas=[n for n in nodes if n.depth == 2],
-        by_path={n.path: n for n in nodes},
-    )
+    def compute() -> Tree:
+        nodes = list(BudgetNode.objects.raw(TREE_SQL, {"year": fiscal_year.pk}))
+        return Tree(
+            root=next((n for n in nodes if n.depth == 0), None),
+            pillars=[n for n in nodes if n.depth == 1],
+            areas=[n for n in nodes if n.depth == 2],
+            by_path={n.path: n for n in nodes},
+        )
+
+    return cached("tree", fiscal_year.pk, compute)
 
 
 def fiscal_years() -> list[FiscalYear]:
-    """Every fiscal year, the latest first (one query)."""
-    return list(FiscalYear.objects.order_by("-year"))
+    """Every fiscal year, the latest first (one query, cached: ``boards.cache``)."""
+    return cached("fiscal_years", None, lambda: list(FiscalYear.objects.order_by("-year")))
 
 
 def ministries() -> list[Ministry]:
-    """Every ministry, by code (one query)."""
-    return list(Ministry.objects.order_by("code"))
+    """Every ministry, by code (one query, cached: ``boards.cache``)."""
+    return cached("ministries", None, lambda: list(Ministry.objects.order_by("code")))
 
 
 def as_of_dates(limit: int = 60) -> list[date]:
-    """The as-of dates with stored results, newest first
-    (``status.selectors_board.board_dates``)."""
-    return board_dates(limit)
+    """The as-of dates with stored results, newest first (``status.selectors_board.board_dates``,
+    cached: ``boards.cache``)."""
+    return cached("dates", limit, lambda: board_dates(limit))
 
 
 def program_count(rows: QuerySet[ProgramStatus]) -> int:
-    """How many rows ``rows`` has (one query)."""
-    return int(rows.order_by().count())
+    """How many rows ``rows`` has (one query, cached under its SQL: ``boards.cache``)."""
+    counted = rows.order_by()
+    sql, params = counted.query.sql_with_params()
+    return cached("count", (sql, params), counted.count)
 
 
 def subtree_q(node: BudgetNode, prefix: str = "program__node__") -> Q:

@@ -13,7 +13,7 @@ from django.db.models import (
 )
 
 from boards.selectors.common import GOOD_STATUSES, STATUS_ORDER
-from status.models import NodeStatus, ProgramStatus
+from status.models import NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -53,6 +53,20 @@ class StatusMix:
     def good_share(self) -> Decimal | None:
         total = self.total_won
         return Decimal(self.good_won) / total if total else None
+
+    @property
+    def no_kpi_won(self) -> int:
+        """The money of the programmes without any KPI (the headline says how much)."""
+        return self.amounts.get(Status.NO_KPI, 0)
+
+    @property
+    def no_kpi_count(self) -> int:
+        return self.counts.get(Status.NO_KPI, 0)
+
+    @property
+    def no_kpi_share(self) -> Decimal | None:
+        total = self.total_won
+        return Decimal(self.no_kpi_won) / total if total else None
 
     def rows(self) -> list[MixRow]:
         total_count, total_won = self.total_count, self.total_won

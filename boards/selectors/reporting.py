@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection
 
+from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
 from programs.models import Frequency
 from programs.periods import Period, period_containing
@@ -127,7 +128,9 @@ def _reporting_query(
     KPIs (``programs.selectors.program_grace_days``): whether a report for it was approved by
     ``as_of``, and whether it was submitted by the due date (and by ``as_of``): the earliest
     ``submitted_at`` of its revisions (a report returned and submitted again late counts as
-    late). One query, hash joins only, whatever the number of programmes."""
+    late). One query, hash joins only, whatever the number of programmes; the rows are cached
+    under the version of the data (``boards.cache``), so a read repeated before any change costs
+    no query of its own."""
     periods = current_periods(as_of)
     params: dict[str, Any] = {
         "approved": ReportStatus.APPROVED,
@@ -161,9 +164,12 @@ def _reporting_query(
           FROM ({sql}) AS per_program
          GROUP BY ministry_id"""
 
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()]
+    def compute() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    return cached("reporting", (sql, sorted(params.items())), compute)
 
 
 def reporting_rows(

@@ -29,6 +29,7 @@ ICONS = {
     "on_track": "●",
     "achieved": "★",
     "not_started": "○",
+    "no_kpi": "∅",
 }
 
 
@@ -149,6 +150,16 @@ def css_pct(value: Decimal | float | None) -> str:
     if value is None:
         return "0%"
     return f"{float(value) * 100:.4f}%"
+
+
+@register.filter
+def pct_class(value: Decimal | float | None) -> str:
+    """A ratio as the width class of static/css/widths.css ("w-123" is 12.3%), clamped to
+    0-100%: the Content-Security-Policy allows no style attributes."""
+    if value is None:
+        return "w-0"
+    tenths = round(float(value) * 1000)
+    return f"w-{min(1000, max(0, tenths))}"
 
 
 COFOG_LABELS = dict(COFOG.choices)

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from programs.models import Program
 from programs.selectors import programs_for_user
 from reporting.models import ProgressReport, ReportStatus
+from reporting.parsing import normalise_date_text
+from reporting.plausibility import jump_warnings
 from reporting.services import (
     InvalidTransitionError,
     StaleReportError,
@@ -35,7 +38,13 @@ from reporting.spreadsheet.preview import (
     is_blank,
 )
 from reporting.spreadsheet.reading import read_upload
-from reporting.validation import InputError, ReportInputError, validate_report_input
+from reporting.validation import (
+    CleanReportInput,
+    InputError,
+    ReportInputError,
+    parse_value,
+    validate_report_input,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -62,8 +71,108 @@ def _formula_errors(file_name: str, row: UploadRow) -> list[UploadError]:
     ]
 
 
-def _group_key(row: UploadRow) -> tuple[str, str]:
-    return (str(row.program or "").strip(), str(row.period_end or "").strip())
+def _group_rows(preview: UploadPreview) -> dict[tuple[str, str], list[int]]:
+    """Rows by (programme code, period end as a date). A KPI row belongs to the programme row
+    above it: a blank period end takes that row's, and a different one is one error on that cell
+    (not a second report missing everything)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    above: dict[tuple[str, str], tuple[UploadRow, str]] = {}
+    for index, row in enumerate(preview.rows):
+        code = str(row.program or "").strip()
+        end = normalise_date_text(row.period_end)
+        if row.is_program_row:
+            above[(row.sheet, code)] = (row, end)
+        elif (row.sheet, code) in above:
+            program_row, program_end = above[(row.sheet, code)]
+            if end and end != program_end:
+                row.errors.append(
+                    _error_at(
+                        preview,
+                        row,
+                        "period_end",
+                        _(
+                            "the period end %(end)s differs from that of its programme row "
+                            "(row %(row)d: %(program_end)s); a KPI row reports the period of "
+                            "the programme row above it"
+                        )
+                        % {"end": end, "row": program_row.row, "program_end": program_end},
+                    )
+                )
+            end = program_end
+        groups.setdefault((code, end), []).append(index)
+    return groups
+
+
+def _where(earlier: UploadRow, row: UploadRow) -> str:
+    """Where an earlier row is, naming its sheet when it is on another one."""
+    if earlier.sheet and earlier.sheet != row.sheet:
+        return _("sheet %(sheet)s, row %(row)d") % {"sheet": earlier.sheet, "row": earlier.row}
+    return _("row %(row)d") % {"row": earlier.row}
+
+
+def _check_locked(preview: UploadPreview, plan: ReportPlan, built: _Input) -> None:
+    """The period's report is submitted or approved: rows that repeat it unchanged (a template
+    downloaded earlier) are skipped with a note; a change is refused, saying what to do."""
+    report = built.locked_report
+    assert report is not None
+    plan.action = "skip"
+    plan.report_id = report.pk
+    submitted = report.status == ReportStatus.SUBMITTED
+    if _unchanged(built, report):
+        if submitted:
+            plan.note = _("unchanged: report #%(id)d is already submitted and awaits review") % {
+                "id": report.pk
+            }
+        else:
+            plan.note = _("unchanged: report #%(id)d is already approved") % {"id": report.pk}
+        return
+    if submitted:
+        message = _(
+            "report #%(id)d for this period is submitted and awaits review, so the upload "
+            "cannot change it; leave this programme empty, or ask the reviewer to return it"
+        ) % {"id": report.pk}
+    else:
+        message = _(
+            "report #%(id)d for this period is approved, so the upload cannot change it; "
+            "to correct it, start a correction on the report's page"
+        ) % {"id": report.pk}
+    _place_errors(preview, plan, [InputError("program", message)])
+
+
+def _unchanged(built: _Input, report: ProgressReport) -> bool:
+    stored = {v.kpi.code: v.value for v in report.values.all()}
+    kpis = {k.code: k for k in built.program.kpis.all()}
+    try:
+        for code, raw in built.values.items():
+            unit = kpis[code].unit if code in kpis else ""
+            if parse_value(raw, field=f"values.{code}", unit=unit) != stored.get(code):
+                return False
+        if not is_blank(built.executed_won) and (
+            parse_value(built.executed_won, field="executed_won") != report.executed_won
+        ):
+            return False
+    except ReportInputError:
+        return False
+    return not (built.narrative and built.narrative != report.narrative)
+
+
+def _show_as_read(
+    preview: UploadPreview, plan: ReportPlan, program: Program, clean: CleanReportInput
+) -> None:
+    """Put the values and the amount as read on their rows, with warnings about jumps."""
+    warnings = jump_warnings(program=program, period_end=clean.period_end, values=clean.values)
+    for i in plan.rows:
+        row = preview.rows[i]
+        if row.is_program_row:
+            if isinstance(clean.executed_won, int) and not is_blank(row.executed_won):
+                row.read_executed = clean.executed_won
+            continue
+        code = str(row.kpi).strip()
+        value = clean.values.get(code)
+        if value is not None:
+            row.read_value = f"{value.normalize():f}"
+        if code in warnings:
+            row.warnings.append(warnings[code])
 
 
 def _programs_by_code(user: User, codes: Iterable[str]) -> dict[str, Program]:
@@ -92,6 +201,8 @@ class _Input:
     narrative: str | None
     confirm: bool
     open_report: ProgressReport | None
+    # A submitted, or approved and current, report of the period (when none is open).
+    locked_report: ProgressReport | None = None
 
 
 def _error_at(preview: UploadPreview, row: UploadRow, key: str, message: str) -> UploadError:
@@ -113,13 +224,12 @@ def check_upload(*, user: User, preview: UploadPreview, dry_run: bool = True) ->
     preview."""
     for row in preview.rows:
         row.errors = _formula_errors(preview.file_name, row)
+        row.read_value, row.read_executed, row.warnings = "", None, []
     preview.plans = []
     if preview.file_errors:
         return preview
 
-    groups: dict[tuple[str, str], list[int]] = {}
-    for index, row in enumerate(preview.rows):
-        groups.setdefault(_group_key(row), []).append(index)
+    groups = _group_rows(preview)
     programs = _programs_by_code(user, (code for code, _end in groups if code))
 
     inputs: dict[int, _Input] = {}
@@ -160,11 +270,14 @@ def check_upload(*, user: User, preview: UploadPreview, dry_run: bool = True) ->
         ):
             plan.action = "skip"  # nothing entered for this programme: not reported this time
             continue
+        if built.locked_report is not None:
+            _check_locked(preview, plan, built)
+            continue
         plan.action = "update" if built.open_report is not None else "create"
         plan.report_id = built.open_report.pk if built.open_report is not None else None
         inputs[id(plan)] = built
         try:
-            validate_report_input(
+            clean = validate_report_input(
                 program=program,
                 period_end=built.period_end,
                 values=built.values,
@@ -176,6 +289,8 @@ def check_upload(*, user: User, preview: UploadPreview, dry_run: bool = True) ->
             )
         except ReportInputError as exc:
             _place_errors(preview, plan, exc.errors)
+        else:
+            _show_as_read(preview, plan, program, clean)
 
     # Dry run of the workflow (permissions, duplicates, status), rolled back.
     runnable = [p for p in preview.plans if id(p) in inputs and not _plan_has_errors(preview, p)]
@@ -195,7 +310,14 @@ def check_upload(*, user: User, preview: UploadPreview, dry_run: bool = True) ->
         preview.file_errors.append(
             UploadError(
                 file=preview.file_name,
-                message=_("nothing to save: no programme in the file has a value entered"),
+                message=(
+                    _(
+                        "nothing to save: every programme in the file is empty or repeats its "
+                        "submitted or approved report unchanged"
+                    )
+                    if any(p.note for p in preview.plans)
+                    else _("nothing to save: no programme in the file has a value entered")
+                ),
             )
         )
     return preview
@@ -234,9 +356,9 @@ def _build_input(
                         "kpi",
                         _(
                             "KPI %(code)s appears twice for this programme and period "
-                            "(also row %(row)d)"
+                            "(also %(where)s)"
                         )
-                        % {"code": code, "row": seen[code].row},
+                        % {"code": code, "where": _where(seen[code], row)},
                     )
                 )
                 continue
@@ -250,8 +372,8 @@ def _build_input(
                         preview,
                         row,
                         "executed_won",
-                        _("a different budget executed is already given on row %(row)d")
-                        % {"row": executed_row.row},
+                        _("a different budget executed is already given on %(where)s")
+                        % {"where": _where(executed_row, row)},
                     )
                 )
             executed, executed_row = row.executed_won, row
@@ -263,8 +385,8 @@ def _build_input(
                         preview,
                         row,
                         "narrative",
-                        _("a different narrative is already given on row %(row)d")
-                        % {"row": narrative_row.row},
+                        _("a different narrative is already given on %(where)s")
+                        % {"where": _where(narrative_row, row)},
                     )
                 )
             narrative, narrative_row = text, row
@@ -286,6 +408,15 @@ def _build_input(
             .prefetch_related("values__kpi")
             .first()
         )
+    locked_report = None
+    if day is not None and open_report is None:
+        locked_report = (
+            ProgressReport.objects.filter(program=program, period_end=day)
+            .filter(Q(status=ReportStatus.SUBMITTED) | Q(is_current=True))
+            .order_by("-revision")
+            .prefetch_related("values__kpi")
+            .first()
+        )
     return _Input(
         program=program,
         period_end=end,
@@ -294,6 +425,7 @@ def _build_input(
         narrative=narrative,
         confirm=confirm,
         open_report=open_report,
+        locked_report=locked_report,
     )
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from kpis.models import KPIKind
+from kpis.kinds import kind_of
+from reporting.parsing import is_percent_unit
 
 FORMAT_NAME = "ai-budget-tracker/progress-template"
 FORMAT_VERSION = 1
@@ -69,9 +70,8 @@ def column_labels() -> dict[str, str]:
     }
 
 
-def what_to_enter(kind: str) -> str:
-    if kind == KPIKind.LEVEL:
-        return _("value at period end")
-    if kind == KPIKind.ANNUAL:
-        return _("amount achieved this period (counts toward the calendar year)")
-    return _("amount achieved this period")
+def what_to_enter(kind: str, *, unit: str = "") -> str:
+    text = str(kind_of(kind).sheet_help)
+    if is_percent_unit(unit):
+        text += " " + _("(a percentage: 80 or 80% for 80%)")
+    return text

@@ -52,6 +52,10 @@ class UploadRow:
     # Cells refused as formulas when the file was read: [column letter, key, shown value].
     formulas: list[list[str]] = field(default_factory=list)
     errors: list[UploadError] = field(default_factory=list)
+    # Filled by the checks, for the preview: the value or amount as read, and warnings.
+    read_value: str = ""
+    read_executed: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def is_program_row(self) -> bool:
@@ -71,6 +75,7 @@ class ReportPlan:
     action: str = ""  # "create" | "update" | "skip"
     report_id: int | None = None
     errors: list[UploadError] = field(default_factory=list)
+    note: str = ""  # why a programme is skipped, when it is not for lack of input
 
 
 @dataclass
@@ -104,7 +109,8 @@ class UploadPreview:
         rows = []
         for row in self.rows:
             raw = asdict(row)
-            raw.pop("errors")
+            for checked in ("errors", "read_value", "read_executed", "warnings"):
+                raw.pop(checked)
             rows.append(raw)
         return {
             "file_name": self.file_name,

@@ -3,6 +3,7 @@ size and format limits, finding the key row, formulas refused as they are read."
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -12,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -22,6 +24,7 @@ from reporting.spreadsheet.layout import (
     META_SHEET,
     OPTIONAL_KEYS,
     REQUIRED_KEYS,
+    column_labels,
 )
 from reporting.spreadsheet.preview import UploadError, UploadPreview, UploadRow, is_blank
 
@@ -57,6 +60,16 @@ def _read_bytes(file: Any) -> bytes:
     return data
 
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _save_as_xlsx(kind: str) -> str:
+    return _(
+        "this file is %(kind)s, which is not read here: open it in Excel or LibreOffice, "
+        "choose File > Save As > Excel Workbook (.xlsx), and upload that file"
+    ) % {"kind": kind}
+
+
 def _sniff_kind(data: bytes) -> str | None:
     """A description of a known non-spreadsheet binary format, for the error message."""
     signatures = (
@@ -64,7 +77,7 @@ def _sniff_kind(data: bytes) -> str | None:
         (b"\xff\xd8\xff", _("a JPEG image")),
         (b"GIF8", _("a GIF image")),
         (b"%PDF-", _("a PDF document")),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _("an old Excel 97-2003 (.xls) or Office file")),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _("an old Excel 97-2003 workbook (.xls)")),
     )
     for magic, label in signatures:
         if data.startswith(magic):
@@ -85,6 +98,25 @@ def _cell_text(value: Any) -> Any:
     return str(value)
 
 
+def _percent_cell(cell: Any) -> Any:
+    """A cell's value; a number shown with a percent format (0.8 shown as 80%) is read as the
+    text "80%", as it reads on screen: the checks then take it for a KPI measured in per cent
+    and refuse it, saying what to type, for any other."""
+    value = getattr(cell, "value", None)
+    number_format = getattr(cell, "number_format", None) or ""
+    if (
+        "%" in number_format
+        and isinstance(value, int | float | Decimal)
+        and not isinstance(value, bool)
+    ):
+        try:
+            shown = (Decimal(repr(value)) * 100).normalize()
+        except ArithmeticError:
+            return value
+        return f"{shown:f}%"
+    return value
+
+
 def _looks_like_formula(value: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -100,12 +132,38 @@ def _looks_like_formula(value: Any) -> bool:
     return True
 
 
+def _label_keys() -> dict[str, str]:
+    """The template's column labels in every language -> their keys."""
+    out: dict[str, str] = {}
+    for language in ("en", "ko"):
+        with translation.override(language):
+            for key, label in column_labels().items():
+                out[str(label).strip().lower()] = key
+    return out
+
+
+def _header_keys(cells: list[Any], names: dict[str, str] | None) -> dict[str, int]:
+    keys: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            text = " ".join(cell.split()).lower()
+            key = names.get(text) if names is not None else text
+            if key:
+                keys.setdefault(key, i)
+    return keys
+
+
 def _find_header(rows: Iterable[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]] | None:
+    """The row of column keys; without one (the template's hidden key row deleted), the row of
+    the template's column labels, in Korean or English."""
+    rows = list(rows)
     for number, cells in rows:
-        keys: dict[str, int] = {}
-        for i, cell in enumerate(cells):
-            if isinstance(cell, str) and cell.strip():
-                keys.setdefault(cell.strip().lower(), i)
+        keys = _header_keys(cells, None)
+        if all(k in keys for k in REQUIRED_KEYS):
+            return number, keys
+    names = _label_keys()
+    for number, cells in rows:
+        keys = _header_keys(cells, names)
         if all(k in keys for k in REQUIRED_KEYS):
             return number, keys
     return None
@@ -197,6 +255,13 @@ def _read_xlsx(data: bytes, file_name: str, preview: UploadPreview, max_rows: in
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
             names = {i.filename for i in infos}
+            if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
+                preview.file_errors.append(
+                    UploadError(
+                        file=file_name, message=str(_save_as_xlsx(_("an OpenDocument file (.ods)")))
+                    )
+                )
+                return
             if "[Content_Types].xml" not in names:
                 preview.file_errors.append(
                     UploadError(
@@ -278,7 +343,7 @@ def _read_xlsx(data: bytes, file_name: str, preview: UploadPreview, max_rows: in
                 for number, cells in enumerate(
                     ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1
                 ):
-                    values = [getattr(c, "value", None) for c in cells]
+                    values = [_percent_cell(c) for c in cells]
                     formulas = [getattr(c, "data_type", None) == "f" for c in cells]
                     yield number, values, formulas
 
@@ -308,7 +373,10 @@ def _read_xlsx(data: bytes, file_name: str, preview: UploadPreview, max_rows: in
 
 def _read_csv(data: bytes, file_name: str, preview: UploadPreview, max_rows: int) -> None:
     text: str | None = None
-    for encoding in ("utf-8-sig", "cp949"):
+    # Excel's "Unicode text" is UTF-16 with a byte order mark (and tabs); its CSV is CP949 in
+    # Korean Windows, or UTF-8 with a BOM ("CSV UTF-8").
+    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ()
+    for encoding in (*encodings, "utf-8-sig", "cp949"):
         try:
             text = data.decode(encoding)
             break
@@ -378,7 +446,11 @@ def read_upload(*, file: Any, file_name: str | None = None) -> UploadPreview:
         _read_xlsx(data, name, preview, max_rows)
         return preview
     known = _sniff_kind(data)
-    if known is not None or b"\x00" in data[:8192]:
+    if known is not None and data.startswith(_OLE_MAGIC):
+        preview.file_errors.append(UploadError(file=name, message=str(_save_as_xlsx(known))))
+        return preview
+    unicode_text = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if known is not None or (b"\x00" in data[:8192] and not unicode_text):
         preview.file_errors.append(
             UploadError(
                 file=name,

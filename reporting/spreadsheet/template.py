@@ -34,6 +34,7 @@ from reporting.spreadsheet.layout import (
     column_labels,
     what_to_enter,
 )
+from reporting.validation import period_has_ended
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -67,10 +68,11 @@ def template_ministries(*, user: User) -> list[Ministry]:
 
 
 def template_period_ends(*, user: User, ministry: Ministry) -> list[date]:
-    """Every period end of the ministry's programmes, sorted."""
+    """Every period end of the ministry's programmes that has ended, sorted: an upload submits
+    its reports, and a report for a period that has not ended cannot be submitted."""
     ends: set[date] = set()
     for program in programs_for_user(user).filter(ministry=ministry):
-        ends.update(p.end for p in program_reporting_periods(program))
+        ends.update(p.end for p in program_reporting_periods(program) if period_has_ended(p.end))
     return sorted(ends)
 
 
@@ -133,12 +135,21 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
     ):
         previous_values[value.kpi_id].append((value.report.period_end, value.value))
 
-    # Open reports of this period: their values pre-fill the input cells.
+    # Drafts and returned reports of this period: their values pre-fill the input cells, since
+    # the upload updates them. A submitted or approved report is not pre-filled: the upload
+    # cannot change it (rows repeating it unchanged are skipped).
+    period_reports = list(
+        ProgressReport.objects.filter(program_id__in=program_ids, period_end=period_end).exclude(
+            status=ReportStatus.APPROVED
+        )
+    )
     open_reports = {
         r.program_id: r
-        for r in ProgressReport.objects.filter(
-            program_id__in=program_ids, period_end=period_end
-        ).exclude(status=ReportStatus.APPROVED)
+        for r in period_reports
+        if r.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+    }
+    submitted_reports = {
+        r.program_id: r for r in period_reports if r.status == ReportStatus.SUBMITTED
     }
     current_reports = {
         r.program_id: r
@@ -219,6 +230,10 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
                 "revision": open_report.revision,
                 "status": open_report.get_status_display(),
             }
+        elif program.pk in submitted_reports:
+            status_text = _("revision %(revision)d submitted, awaiting review: leave empty") % {
+                "revision": submitted_reports[program.pk].revision
+            }
         elif current is not None:
             status_text = _("approved (revision %(revision)d)") % {"revision": current.revision}
         frequency = program.frequency
@@ -266,7 +281,7 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
                 "name": kpi_name,
                 "unit": kpi.unit,
                 "kind": str(kpi.get_kind_display()),
-                "enter": what_to_enter(kpi.kind),
+                "enter": what_to_enter(kpi.kind, unit=kpi.unit),
                 "target": target,
                 "previous": "; ".join(
                     f"{_label(day, frequency)}: {_number(value)}"

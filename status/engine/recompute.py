@@ -203,8 +203,10 @@ def recompute_nodes(
     *, as_of: date, fiscal_year_ids: Iterable[int], results: ProgramResults
 ) -> tuple[int, int]:
     """Roll programme statuses up the budget trees of the given fiscal years and store the rows of
-    the nodes that are not programmes (total, pillars, areas) whose subtree changed. ``results``
-    must hold every programme of those years. Returns (nodes, nodes written)."""
+    the nodes whose subtree changed: every node but a programme node with nothing beneath it
+    (whose status is its programme's row), so a pillar that is itself a programme has a node row
+    like any pillar. ``results`` must hold every programme of those years. Returns (nodes, nodes
+    written)."""
     now = timezone.now()
     year_ids = list(fiscal_year_ids)
     nodes = [
@@ -222,7 +224,13 @@ def recompute_nodes(
         {pid: row.fingerprint for pid, row in results.items()},
         settings_fp=settings_fingerprint(global_thresholds()),
     )
-    targets = [n for n in nodes if n.id not in program_of_node]
+    roots = {n.id for n in nodes if n.parent_id is None}
+    parents = {n.parent_id for n in nodes}
+    targets = [
+        n
+        for n in nodes
+        if n.id not in program_of_node or n.id in parents or n.parent_id in roots or n.id in roots
+    ]
     stored = storing.stored(NodeStatus, as_of, [n.id for n in targets])
     plan = stored.plan({n.id: subtree[n.id] for n in targets})
     changed = set(plan.compute)

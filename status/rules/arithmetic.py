@@ -16,14 +16,12 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
+from kpis.kinds import INCREASE
+
 OUTPUT_PRECISION = 28
 
 
 Number = Decimal | int | str | float | Fraction
-
-
-INCREASE, DECREASE = "increase", "decrease"
-DIRECTIONS = (INCREASE, DECREASE)
 
 
 def _frac(value: Number) -> Fraction:

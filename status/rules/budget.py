@@ -11,17 +11,8 @@ from fractions import Fraction
 from typing import Any
 
 from programs.periods import is_period_end, reporting_periods
-from status.rules.arithmetic import (
-    _dec,
-    _dec_or_none,
-    day_of_year,
-    days_in_year,
-)
-from status.rules.explanations import (
-    Explanation,
-    _AsDict,
-    _explain,
-)
+from status.rules.arithmetic import _dec, _dec_or_none, day_of_year, days_in_year
+from status.rules.explanations import Explanation, _AsDict, _explain
 from status.rules.inputs import (
     DEFAULT_GRACE_DAYS,
     DEFAULT_THRESHOLDS,
@@ -30,9 +21,7 @@ from status.rules.inputs import (
     Status,
     Thresholds,
 )
-from status.rules.ratio import (
-    status_for_ratio,
-)
+from status.rules.ratio import status_for_ratio
 
 # The same check for every report of every programme: computed once per (day, frequency).
 _is_period_end = functools.lru_cache(maxsize=8192)(is_period_end)
@@ -65,7 +54,7 @@ def assess_budget(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     grace_days: int = DEFAULT_GRACE_DAYS,
 ) -> BudgetAssessment:
-    """Budget execution status of a programme in ``fiscal_year`` (domain.md 3)."""
+    """Budget execution status of a programme in ``fiscal_year`` (docs/status-rules.md)."""
     if allocated_won < 0:
         raise ValueError(f"budget: allocated_won must be >= 0, got {allocated_won}")
     reports = list(reports)

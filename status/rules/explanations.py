@@ -14,14 +14,8 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop, override
 
 from budget.formatting import base_language, format_won, format_won_short
-from status.rules.arithmetic import (
-    Number,
-    _dec,
-    _to_decimal,
-)
-from status.rules.inputs import (
-    STATUSES,
-)
+from status.rules.arithmetic import Number, _dec, _to_decimal
+from status.rules.inputs import STATUSES
 
 
 def _jsonable(value: Any) -> Any:
@@ -42,7 +36,7 @@ def _jsonable(value: Any) -> Any:
 
 class _AsDict:
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form (see the module docstring)."""
+        """The JSON form (see the ``status.rules`` docstring)."""
         return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
 
@@ -77,19 +71,25 @@ MESSAGES: dict[str, str] = {
     "budget_no_data": gettext_noop(
         "No data: no report for %(year)s is approved, though the first was due on %(due_date)s."
     ),
-    "program_no_kpis": gettext_noop("Not started: the programme has no KPI."),
+    "program_no_kpis": gettext_noop("No KPI: the programme has no KPI."),
     "program_not_started": gettext_noop("Not started: none of its %(total)s KPIs has started."),
     "program_summary": gettext_noop(
         "%(assessed)s of %(total)s KPIs under way: %(achieved)s achieved, %(on_track)s on track, "
         "%(at_risk)s at risk, %(off_track)s off track, %(no_data)s without data."
     ),
     "node_no_programs": gettext_noop("Not started: no programme lies beneath."),
+    "node_no_kpi": gettext_noop("No KPI: none of the %(total)s programmes beneath has a KPI."),
     "node_not_started": gettext_noop(
         "Not started: none of the %(total)s programmes beneath has started."
     ),
     "node_summary": gettext_noop(
         "%(assessed)s of %(total)s programmes under way: %(achieved)s achieved, %(on_track)s on "
         "track, %(at_risk)s at risk, %(off_track)s off track, %(no_data)s without data."
+    ),
+    "node_summary_no_kpi": gettext_noop(
+        "%(assessed)s of %(total)s programmes under way: %(achieved)s achieved, %(on_track)s on "
+        "track, %(at_risk)s at risk, %(off_track)s off track, %(no_data)s without data; "
+        "%(no_kpi)s without KPIs."
     ),
 }
 

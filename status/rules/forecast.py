@@ -1,5 +1,11 @@
-"""Forecast: the least-squares line of the actual against ``tau(period end)``, exactly over
-integer sums, and what it says about the target."""
+"""Forecast (cumulative and level, at least two counted values): the least-squares line of ``A``
+against ``tau(period end)`` (cumulative: ``A`` at each period end is the running total; level: the
+value), computed exactly over integer sums. ``forecast_value`` = the line at ``tau(d)``;
+``forecast_miss`` when it falls short of ``T`` in the KPI's direction; ``forecast_date`` = the
+first day on which the line reaches ``T`` and stays there, read from the first counted period end
+onward: ``None`` when the line runs flat short of ``T`` or moves away from it, or the day lies
+beyond the calendar; the first counted period end itself when the line is already at or past
+``T`` there."""
 
 from __future__ import annotations
 
@@ -10,18 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from status.rules.arithmetic import (
-    INCREASE,
-    Number,
-    _dec_pair,
-    _pair,
-    _reached_pair,
-    _scaled,
-    tau,
-)
-from status.rules.explanations import (
-    _AsDict,
-)
+from kpis.kinds import INCREASE
+from status.rules.arithmetic import Number, _dec_pair, _pair, _reached_pair, _scaled, tau
+from status.rules.explanations import _AsDict
 
 
 @dataclass(frozen=True)

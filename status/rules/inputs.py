@@ -12,24 +12,15 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy
 
-from status.rules.arithmetic import (
-    DIRECTIONS,
-    INCREASE,
-    _to_decimal,
-)
+from kpis.kinds import DIRECTIONS, KIND_TABLE, KINDS
+from programs.periods import DEFAULT_GRACE_DAYS
+from status.rules.arithmetic import _to_decimal
 
-RULES_VERSION = 1
-
-
-DEFAULT_GRACE_DAYS = 30
-
-
-CUMULATIVE, LEVEL, ANNUAL = "cumulative", "level", "annual"
-KINDS = (CUMULATIVE, LEVEL, ANNUAL)
+RULES_VERSION = 2  # 2: no_kpi; a node that is a programme rolls itself up
 
 
 class Status(StrEnum):
-    """The statuses of domain.md 3, as their lower-case words (same values as status.models)."""
+    """The statuses, as their lower-case words (same values as status.models)."""
 
     NOT_STARTED = "not_started"
     NO_DATA = "no_data"
@@ -37,6 +28,7 @@ class Status(StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
+    NO_KPI = "no_kpi"  # a programme without KPIs (a node: every programme beneath)
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)
@@ -47,6 +39,7 @@ STATUS_LABELS = {
     Status.ON_TRACK: gettext_lazy("On track"),
     Status.AT_RISK: gettext_lazy("At risk"),
     Status.OFF_TRACK: gettext_lazy("Off track"),
+    Status.NO_KPI: gettext_lazy("No KPI"),
 }
 
 
@@ -133,14 +126,14 @@ class KPIFacts:
     def __post_init__(self) -> None:
         object.__setattr__(self, "versions", tuple(self.versions))
         where = f"KPI {self.code}" if self.code else "KPI"
-        if self.kind not in KINDS:
+        if self.kind not in KIND_TABLE:
             raise ValueError(f"{where}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.direction not in DIRECTIONS:
             raise ValueError(
                 f"{where}: direction {self.direction!r} is not one of {', '.join(DIRECTIONS)}"
             )
-        if self.kind == ANNUAL and self.direction != INCREASE:
-            raise ValueError(f"{where}: an annual KPI must have direction increase")
+        if self.direction not in KIND_TABLE[self.kind].directions:
+            raise ValueError(f"{where}: an {self.kind} KPI must have direction increase")
         if not self.versions:
             raise ValueError(f"{where}: at least one target version is needed")
         if self.grace_days < 0:

@@ -5,7 +5,6 @@ an assessment takes from the as-of date."""
 from __future__ import annotations
 
 import functools
-import itertools
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,45 +12,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from kpis.kinds import KIND_TABLE
 from programs.periods import Period, periods_come_due, reporting_periods
-from status.rules.arithmetic import (
-    Number,
-    _dec_pair,
-    _pair,
-    _pairs,
-    _reached_pair,
-    _scaled,
-    _to_decimal,
-    tau,
-)
-from status.rules.explanations import (
-    Explanation,
-    _AsDict,
-    _explain,
-    _jsonable,
-)
+from status.rules.actual import _actual_line
+from status.rules.arithmetic import Number, _dec_pair, _pair, _reached_pair, _to_decimal, tau
+from status.rules.explanations import Explanation, _AsDict, _explain, _jsonable
 from status.rules.forecast import _forecast, _x_sums
 from status.rules.inputs import (
-    ANNUAL,
-    CUMULATIVE,
     DEFAULT_THRESHOLDS,
-    LEVEL,
     KPIFacts,
     PeriodValue,
     ProgramFacts,
     Status,
     Thresholds,
 )
-from status.rules.ratio import (
-    _ratio_pair,
-    _status_for_pair,
-    kpi_thresholds,
-)
-from status.rules.targets import (
-    _check_version,
-    _expected_pair,
-    target_in_force,
-)
+from status.rules.ratio import _ratio_pair, _status_for_pair, kpi_thresholds
+from status.rules.targets import _check_version, _expected_pair, target_in_force
 
 
 @dataclass(frozen=True)
@@ -127,12 +103,13 @@ def assess_kpi(
     as_of: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> KPIAssessment:
-    """The status of one KPI as of ``as_of`` from its approved period values (domain.md 3):
+    """The status of one KPI as of ``as_of`` from its approved period values (docs/status-rules.md):
     :class:`PeriodValue` items or plain ``(period_end, value)`` tuples."""
     where = f"KPI {kpi.code}" if kpi.code else "KPI"
     for version in kpi.versions:
         _check_version(version, kpi.kind, program.start, where)
     version = target_in_force(kpi.versions, as_of)
+    behaviour = KIND_TABLE[kpi.kind]
     last = _last_period_day(kpi, program)
     periods, period_ends = _periods(program.start, last, program.frequency)
     values = list(values)
@@ -162,7 +139,7 @@ def assess_kpi(
         "as_of": as_of,
         "target": _to_decimal(version.target),
         "target_date": version.target_date,
-        "baseline": Decimal(0) if kpi.kind == ANNUAL else _to_decimal(version.baseline),
+        "baseline": Decimal(0) if behaviour.yearly else _to_decimal(version.baseline),
         "target_effective_from": version.effective_from,
         "thresholds": limits,
     }
@@ -192,29 +169,12 @@ def assess_kpi(
 
     assessed_at = counted[-1][0]
     # Exact integer arithmetic: every value and the baseline over one common denominator.
-    base_num, base_den = (0, 1) if kpi.kind == ANNUAL else _pair(version.baseline)
-    # Only the values the rule reads are converted (a bad one raises as the plain rule would):
-    # cumulative, every counted value; level, the value at L first, then all for the forecast;
-    # annual, those of the assessed year.
+    base_num, base_den = (0, 1) if behaviour.yearly else _pair(version.baseline)
     target = _pair(version.target)
-    assessed_year = None
-    if kpi.kind == ANNUAL:
-        assessed_year = assessed_at.year
-        ys, scale = _scaled(
-            _pairs([item[1] for item in counted if item[0].year == assessed_year]), base_den
-        )
-        line = ys
-        actual = (sum(ys), scale)
-    else:
-        if kpi.kind == LEVEL:
-            _pair(counted[-1][1])
-        ys, scale = _scaled(_pairs(list(map(_SECOND, counted))), base_den)
-        line = ys
-        if kpi.kind == CUMULATIVE:
-            line = list(itertools.accumulate(ys, initial=base_num * (scale // base_den)))[1:]
-            actual = (line[-1], scale)
-        else:
-            actual = (ys[-1], scale)
+    assessed_year = assessed_at.year if behaviour.yearly else None
+    line, scale, actual = _actual_line(
+        behaviour.actual, counted, (base_num, base_den), assessed_year
+    )
     expected = _expected_pair(kpi.kind, version, program.start, assessed_at)
     ratio = _ratio_pair(actual, expected, (base_num, base_den), kpi.direction)
 
@@ -232,7 +192,7 @@ def assess_kpi(
     # 3. achieved / 4-6. by the ratio
     if _reached_pair(*actual, *target, kpi.direction):
         status = Status.ACHIEVED
-        if kpi.kind == ANNUAL:
+        if behaviour.yearly:
             explanation = _explain(
                 "achieved_annual",
                 target=common["target"],
@@ -251,7 +211,7 @@ def assess_kpi(
         )
 
     forecast = None
-    if kpi.kind != ANNUAL and len(counted) >= 2:
+    if behaviour.forecast and len(counted) >= 2:
         start = program.start
         forecast = _forecast(
             _x_sums(start, tuple(map(_FIRST, counted))),

@@ -7,20 +7,8 @@ import functools
 from decimal import Decimal
 from fractions import Fraction
 
-from status.rules.arithmetic import (
-    Number,
-    _dec,
-    _frac,
-    _pair,
-    _reached_pair,
-    _to_decimal,
-)
-from status.rules.inputs import (
-    DEFAULT_THRESHOLDS,
-    KPIFacts,
-    Status,
-    Thresholds,
-)
+from status.rules.arithmetic import Number, _dec, _frac, _pair, _reached_pair, _to_decimal
+from status.rules.inputs import DEFAULT_THRESHOLDS, KPIFacts, Status, Thresholds
 
 
 def _ratio(actual: Fraction, expected: Fraction, baseline: Fraction, direction: str) -> Fraction:

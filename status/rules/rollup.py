@@ -8,18 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from status.rules.arithmetic import (
-    _dec,
-)
-from status.rules.explanations import (
-    Explanation,
-    _AsDict,
-    _explain,
-)
-from status.rules.inputs import (
-    STATUSES,
-    Status,
-)
+from status.rules.arithmetic import _dec
+from status.rules.explanations import Explanation, _AsDict, _explain
+from status.rules.inputs import STATUSES, Status
 
 _STATUS_BY_VALUE: dict[str, Status] = {s.value: s for s in Status}
 
@@ -39,11 +30,21 @@ def _status_counts(statuses: Iterable[Status | str]) -> dict[str, int]:
     return counts
 
 
+# Left out of the worst-of: nothing is measured yet (not_started) or nothing is measured at all
+# (no_kpi).
+_UNMEASURED = frozenset({Status.NOT_STARTED, Status.NO_KPI})
+
+
 def combine_statuses(statuses: Iterable[Status | str]) -> Status:
-    """Over the statuses other than not_started: off_track if any; else at_risk if any; else
-    no_data if any; else achieved if all; else on_track. With none: not_started."""
-    counted = [s for s in map(_status, statuses) if s is not Status.NOT_STARTED]
+    """Over the statuses other than not_started and no_kpi: off_track if any; else at_risk if
+    any; else no_data if any; else achieved if all; else on_track. With none of those: no_kpi
+    when every status is no_kpi, else (not_started among them, or no status at all)
+    not_started."""
+    given = list(map(_status, statuses))
+    counted = [s for s in given if s not in _UNMEASURED]
     if not counted:
+        if given and all(s is Status.NO_KPI for s in given):
+            return Status.NO_KPI
         return Status.NOT_STARTED
     for status in (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA):
         if status in counted:
@@ -57,13 +58,19 @@ def _summary_explanation(prefix: str, counts: dict[str, int], status: Status) ->
     total = sum(counts.values())
     if total == 0:
         return _explain("program_no_kpis" if prefix == "program" else "node_no_programs")
+    if status == Status.NO_KPI:
+        return _explain(f"{prefix}_no_kpi", total=total)
     if status == Status.NOT_STARTED:
         return _explain(f"{prefix}_not_started", total=total)
+    without_kpi = counts[Status.NO_KPI]
+    params = {str(s): counts[s] for s in STATUSES if s not in _UNMEASURED}
+    if without_kpi:
+        params[Status.NO_KPI] = without_kpi
     return _explain(
-        f"{prefix}_summary",
+        f"{prefix}_summary_no_kpi" if without_kpi else f"{prefix}_summary",
         total=total,
-        assessed=total - counts[Status.NOT_STARTED],
-        **{str(s): counts[s] for s in STATUSES if s != Status.NOT_STARTED},
+        assessed=total - counts[Status.NOT_STARTED] - without_kpi,
+        **params,
     )
 
 
@@ -77,10 +84,11 @@ class ProgramAssessment(_AsDict):
 
 
 def program_status(kpi_statuses: Iterable[Status | str]) -> ProgramAssessment:
-    """The programme status over its KPIs' statuses (domain.md 3)."""
+    """The programme status over its KPIs' statuses: :func:`combine_statuses`; with no KPI at
+    all, no_kpi (its budget status is assessed all the same, by :func:`assess_budget`)."""
     statuses = [_status(s) for s in kpi_statuses]
     counts = _status_counts(statuses)
-    status = combine_statuses(statuses)
+    status = combine_statuses(statuses) if statuses else Status.NO_KPI
     return ProgramAssessment(
         status=status,
         status_counts=counts,
@@ -171,9 +179,11 @@ def program_own_amounts(nodes: Sequence[NodeLike]) -> dict[str, int]:
 def rollup_nodes(
     nodes: Sequence[NodeLike], only: Iterable[str] | None = None
 ) -> dict[str, NodeRollup]:
-    """The rollup of every node, by code (see the module docstring). ``nodes`` is a flat list of
-    :class:`NodeInput` or of ``(code, parent_code, amount_won, program_status)`` tuples. With
-    ``only``, the rollups of those nodes alone (the whole tree is still checked and used)."""
+    """The rollup of every node, by code (docs/status-rules.md, budget node rollup): the
+    programme rule over every programme at or beneath the node (its own, where the node is one),
+    with counts, money and shares per status. ``nodes`` is a flat list of :class:`NodeInput` or
+    of ``(code, parent_code, amount_won, program_status)`` tuples. With ``only``, the rollups of
+    those nodes alone (the whole tree is still checked and used)."""
     by_code, children = _tree(nodes)
     own = _own_amounts(by_code, children)
     result: dict[str, NodeRollup] = {}

@@ -10,17 +10,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from status.rules.arithmetic import (
-    _dec,
-    _pair,
-    day_of_year,
-    days_in_year,
-    tau,
-)
-from status.rules.inputs import (
-    ANNUAL,
-    TargetVersion,
-)
+from kpis.kinds import KIND_TABLE, kind_of
+from status.rules.arithmetic import _dec, _pair, day_of_year, days_in_year, tau
+from status.rules.inputs import TargetVersion
 
 
 def target_in_force(versions: Sequence[TargetVersion], as_of: date) -> TargetVersion:
@@ -59,8 +51,8 @@ def _check_version(version: TargetVersion, kind: str, start: date, where: str) -
         raise ValueError(
             f"{where}: target date {version.target_date} is before the programme start {start}"
         )
-    if kind == ANNUAL and version.milestones:
-        raise ValueError(f"{where}: an annual KPI takes no milestones")
+    if version.milestones and not kind_of(kind).takes_milestones:
+        raise ValueError(f"{where}: an {kind} KPI takes no milestones")
     seen: set[date] = set()
     for milestone in version.milestones:
         if not start <= milestone.date < version.target_date:
@@ -80,7 +72,7 @@ def _expected(kind: str, version: TargetVersion, start: date, day: date) -> Frac
 def _expected_pair(kind: str, version: TargetVersion, start: date, day: date) -> tuple[int, int]:
     """``E`` at ``day`` as an exact (numerator, positive denominator) pair."""
     target_num, target_den = _pair(version.target)
-    if kind == ANNUAL:
+    if KIND_TABLE[kind].yearly:
         return target_num * day_of_year(day), target_den * days_in_year(day)
     points = [(0, _pair(version.baseline))]
     points += [(tau(m.date, start), _pair(m.value)) for m in version.milestones]
@@ -102,6 +94,6 @@ def _expected_pair(kind: str, version: TargetVersion, start: date, day: date) ->
 
 
 def expected_value(kind: str, version: TargetVersion, start: date, day: date) -> Decimal:
-    """``E`` at ``day`` (see the module docstring)."""
+    """``E`` at ``day`` (docs/status-rules.md, one KPI)."""
     _check_version(version, kind, start, "KPI")
     return _dec(_expected(kind, version, start, day))

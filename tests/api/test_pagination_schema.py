@@ -8,10 +8,10 @@ import json
 
 import pytest
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from api.services import api_token_create
 from tests.factories import KPIFactory, MinistryFactory, ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,9 @@ ERROR_REF = "#/components/schemas/ErrorResponse"
 
 @pytest.fixture
 def schema() -> dict:
-    response = APIClient().get("/api/schema/?format=json")
+    client = APIClient()
+    client.force_authenticate(UserFactory(role=Role.DIRECTOR))  # the schema is for signed-in users
+    response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     document = json.loads(response.content)
     validate_schema(document)
@@ -34,9 +36,9 @@ def director_client() -> APIClient:
     msit = MinistryFactory(code="MSIT")
     program = ProgramFactory(ministry=msit, node__code="NACC", node__path="A/NACC")
     KPIFactory(program=program, code="NACC-GPU", kind="level", target=100)
-    token, _ = Token.objects.get_or_create(user=UserFactory(role=Role.DIRECTOR))
+    _instance, token = api_token_create(user=UserFactory(role=Role.DIRECTOR))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -8,6 +8,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -21,22 +22,41 @@ from tests.factories import user_with_role
 Q = f"as_of={AS_OF.isoformat()}"
 LABEL = "recomputed today from today\u2019s approvals"
 
-# url -> queries (session, user, groups and the page's own); the same at every size.
+# url -> queries (session, user, groups, the version of the data and the page's own); the same at
+# every size. Counted on a second visit: what the boards cache (boards.cache: the reporting figures,
+# the budget tree, ministries, fiscal years, as-of dates, the table's counts) is then read from the
+# cache under the version of the data, read once per request. COLD: the queries a first visit
+# adds (each cached read made once); the totals are those pinned before the cache.
 PAGES = {
-    f"/?{Q}": 10,
-    f"/programs/?{Q}": 10,
+    f"/?{Q}": 8,
+    f"/programs/?{Q}": 6,
     # sorted by money: the page's ids in a narrow query, then its rows (selectors.program_page)
-    f"/programs/?{Q}&status=at_risk&ministry=MSIT&sort=-allocated_won": 11,
-    f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 10,
-    f"/programs/PG00001/?{Q}": 13,
-    f"/ministries/?{Q}": 8,
-    f"/ministries/MSIT/?{Q}": 15,
-    f"/classification/?{Q}": 6,
-    f"/briefing/?{Q}": 11,
-    f"/briefing/?{Q}&pillar=P1": 11,
-    f"/briefing/?{Q}&ministry=MOE": 13,
-    f"/programs/export/csv/?{Q}": 12,
-    f"/programs/export/xlsx/?{Q}&status=off_track": 12,
+    f"/programs/?{Q}&status=at_risk&ministry=MSIT&sort=-allocated_won": 7,
+    f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 6,
+    f"/programs/PG00001/?{Q}": 11,
+    f"/ministries/?{Q}": 6,
+    f"/ministries/MSIT/?{Q}": 12,
+    f"/classification/?{Q}": 5,
+    f"/briefing/?{Q}": 8,
+    f"/briefing/?{Q}&pillar=P1": 8,
+    f"/briefing/?{Q}&ministry=MOE": 10,
+    f"/programs/export/csv/?{Q}": 9,
+    f"/programs/export/xlsx/?{Q}&status=off_track": 9,
+}
+COLD = {
+    f"/?{Q}": 3,  # as-of dates, fiscal years, reporting figures
+    f"/programs/?{Q}": 5,  # dates, years, tree, ministries, count
+    f"/programs/?{Q}&status=at_risk&ministry=MSIT&sort=-allocated_won": 5,
+    f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 5,
+    f"/programs/PG00001/?{Q}": 3,  # dates, years, tree
+    f"/ministries/?{Q}": 3,  # dates, years, reporting figures
+    f"/ministries/MSIT/?{Q}": 4,  # dates, years, reporting figures and rows
+    f"/classification/?{Q}": 2,  # dates, years
+    f"/briefing/?{Q}": 4,  # dates, years, tree, reporting figures
+    f"/briefing/?{Q}&pillar=P1": 4,
+    f"/briefing/?{Q}&ministry=MOE": 4,
+    f"/programs/export/csv/?{Q}": 4,  # dates, years, tree, ministries
+    f"/programs/export/xlsx/?{Q}&status=off_track": 4,
 }
 
 
@@ -47,7 +67,13 @@ def test_query_count_does_not_grow(client, django_assert_num_queries, size, url)
     build_board_data(size)
     director = user_with_role(Role.DIRECTOR, username="qc-director")
     client.force_login(director)
+    client.get(f"/?{Q}")  # warm: nothing computed on demand below
+    client.get(url)  # and this page's reporting figures cached
     with django_assert_num_queries(PAGES[url]):
+        response = client.get(url)
+    assert response.status_code == 200
+    cache.clear()
+    with django_assert_num_queries(PAGES[url] + COLD[url]):
         response = client.get(url)
     assert response.status_code == 200
 

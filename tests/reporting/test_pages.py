@@ -256,7 +256,9 @@ def _count(client, url):
 
 
 DASHBOARD_QUERIES = 5  # session, user, groups, programmes, reports
-REVIEW_QUERIES = 4  # session, user, groups, the queue
+# session, user, groups, the queue's ministries, the queue, its values, their KPIs' milestones,
+# the approved values before them
+REVIEW_QUERIES = 8
 PROGRAMMES_QUERIES = 5  # the same
 
 
@@ -291,3 +293,91 @@ def test_expected_value_follows_the_status_rule(world):
     assert half is not None and abs(half - 5000) < 10
     annual = expected_value(degrees, date(2026, 12, 31), start=program.start)
     assert annual == 20000
+
+
+def test_review_queue_shows_values_against_expected_evidence_and_open_periods(
+    client, world, monkeypatch
+):
+    from django.utils import timezone
+
+    officer = world.users["officer"]
+    q1 = services.report_create_draft(
+        user=officer, program=world.program, period_end=Q1, values=FULL_VALUES, executed_won=5
+    )
+    services.report_submit(user=officer, report=q1)
+    q4 = services.report_create_draft(
+        user=officer,
+        program=world.program,
+        period_end=date(2026, 12, 31),
+        values=FULL_VALUES,
+        executed_won=5,
+    )
+    # Submitted once the period had ended (say, under a wrong clock); today it has not.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 1, 5))
+    services.report_submit(user=officer, report=q4)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 12, 6))
+    other = services.report_create_draft(
+        user=world.users["officer_other"],
+        program=world.other_program,
+        period_end=world.other_program.start.replace(month=3, day=31),
+        values={"EDU-X": 1},
+        executed_won=1,
+    )
+    services.report_submit(user=world.users["officer_other"], report=other)
+
+    client.force_login(world.users["reviewer_all"])
+    body = client.get("/review/").content.decode()
+    assert "against" in body and "expected" in body and "of expected progress" in body
+    assert "period not ended" in body
+    assert body.count("period not ended") == 1
+    assert "EDU" in body and "NACC" in body
+    filtered = client.get("/review/?ministry=MOE").content.decode()
+    assert "EDU-X" in filtered and "NACC-GPU" not in filtered
+    assert '<option value="MOE" selected>' in filtered
+
+
+def test_officers_land_on_their_reporting_page_after_login(client, world):
+    response = client.post(
+        "/accounts/login/", {"username": "officer-a", "password": "pw-test-1234"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/reports/"
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "director", "password": "pw-test-1234"})
+    assert response["Location"] == "/"
+    client.logout()
+    response = client.post(
+        "/accounts/login/?next=/budget/", {"username": "officer-a", "password": "pw-test-1234"}
+    )
+    assert response["Location"] == "/budget/"
+
+
+def test_upload_page_is_linked_from_the_reporting_page_and_the_navigation(officer_client, world):
+    body = officer_client.get("/reports/").content.decode()
+    assert body.count('href="/reports/upload/"') == 2
+
+
+def test_officer_lists_show_korean_programme_names(officer_client, world):
+    node = world.program.node
+    node.name_ko = "국가 AI 컴퓨팅 센터"
+    node.save()
+    officer_client.cookies["django_language"] = "ko"
+    services.report_create_draft(
+        user=world.users["officer"], program=world.program, period_end=Q1, values={}
+    )
+    body = officer_client.get("/reports/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "국가 AI 컴퓨팅 센터" in body
+    assert "National AI computing centre" not in body
+
+
+def test_evidence_can_be_attached_on_the_first_save(officer_client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = officer_client.get("/reports/new/?program=NACC&period_end=2026-03-31").content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    assert page.index('name="evidence"') < page.index('value="submit"')
+    data = _form_data(world, program="NACC", period_end="2026-03-31", action="save")
+    data["evidence"] = SimpleUploadedFile("minutes.txt", b"Minutes of the steering meeting\n")
+    response = officer_client.post("/reports/new/", data)
+    assert response.status_code == 302
+    report = ProgressReport.objects.get()
+    assert [e.original_name for e in report.evidence.all()] == ["minutes.txt"]

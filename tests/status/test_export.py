@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from status.export import CSV_COLUMNS
 from status.models import KPIStatus, ProgramStatus
+from status.services import status_recompute_all
 from tests.status.portfolio import approve
 
 NODE_KEYS = {
@@ -155,6 +156,7 @@ def test_json_export_values(reported):
         "on_track": 1,
         "at_risk": 0,
         "off_track": 1,
+        "no_kpi": 0,
     }
     assert total["amount_by_status"]["off_track"] == 1_000_000_000
     assert total["amount_by_status"]["on_track"] == 400_000_000
@@ -164,7 +166,7 @@ def test_json_export_values(reported):
 
 @pytest.mark.django_db
 def test_export_reads_stored_rows_without_recomputing(reported):
-    _export("--as-of", "2026-08-15")
+    status_recompute_all(as_of=date(2026, 8, 15))
     KPIStatus.objects.filter(kpi__code="A-LVL").update(status="achieved")
     data = json.loads(_export("--as-of", "2026-08-15"))
     kpis = {k["code"]: k for p in data["programs"] for k in p["kpis"]}

@@ -211,3 +211,14 @@ def test_a_target_revision_marks_stale_with_the_broker_down(portfolio, unreachab
     sweep_stale.apply()
     state.refresh_from_db()
     assert not state.stale
+
+
+@pytest.mark.django_db
+def test_a_report_is_overdue_from_its_due_date_as_on_the_board_and_the_dashboard(portfolio):
+    """One rule for "overdue" (programs.periods.is_overdue): from the day the period comes due."""
+    from status.reminders import reminders_send
+
+    role_user("officer-msit", "officer", portfolio.ministry, "officer@msit.go.kr")
+    result = reminders_send(today=date(2026, 4, 30))  # Q1 comes due today
+    assert result["overdue"] == 2
+    assert "A, period ending 2026-03-31: overdue since 2026-04-30" in mail.outbox[0].body

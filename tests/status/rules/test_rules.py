@@ -1,4 +1,4 @@
-"""The status rules of domain.md section 3 (status/rules/): pure, no database.
+"""The status rules (status/rules/, docs/status-rules.md): pure, no database.
 
 Day counts used throughout, for a programme starting s = 2026-01-01 (tau(x) = (x - s).days + 1):
 tau(2026-03-31) = 31 + 28 + 31 = 90, tau(2026-06-30) = 90 + 30 + 31 + 30 = 181,
@@ -93,7 +93,7 @@ KO = {
     MESSAGES["budget_no_data"]: (
         "자료 없음: 첫 보고 기한 %(due_date)s이 지났으나 %(year)s년 승인된 보고가 없습니다."
     ),
-    MESSAGES["program_no_kpis"]: "미착수: 사업에 KPI가 없습니다.",
+    MESSAGES["program_no_kpis"]: "성과지표 없음: 사업에 성과지표가 없습니다.",
     MESSAGES["program_not_started"]: "미착수: KPI %(total)s개 모두 시작 전입니다.",
     MESSAGES["program_summary"]: (
         "KPI %(total)s개 중 %(assessed)s개 진행: 달성 %(achieved)s, 정상 %(on_track)s, "
@@ -761,7 +761,6 @@ NS, ND, AC, ON, AR, OF = (
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
-        ([], NS),
         ([NS, NS], NS),
         ([AC, ON, NS, AR, ND, OF], OF),
         ([AC, AR, ND, ON], AR),
@@ -787,6 +786,7 @@ def test_programme_status_counts_and_explanation(korean_catalog):
         "on_track": 2,
         "at_risk": 1,
         "off_track": 0,
+        "no_kpi": 0,
     }
     assert render_explanation(result.explanation, "en") == (
         "4 of 5 KPIs under way: 1 achieved, 2 on track, 1 at risk, 0 off track, 0 without data."
@@ -852,7 +852,7 @@ def test_node_rollup_counts_money_and_shares(korean_catalog):
     # all six programmes; money 150 + 100 + 50 + 100 + 150 + 450 = 1000
     assert total.status == OF
     assert total.program_count == 6
-    assert total.status_counts == dict.fromkeys(map(str, rules.STATUSES), 1)
+    assert total.status_counts == {**dict.fromkeys(map(str, rules.STATUSES), 1), "no_kpi": 0}
     assert total.program_amount_won == 1000
     assert total.amount_by_status == {
         "not_started": 150,
@@ -861,6 +861,7 @@ def test_node_rollup_counts_money_and_shares(korean_catalog):
         "on_track": 150,
         "at_risk": 100,
         "off_track": 100,
+        "no_kpi": 0,
     }
     assert total.share_by_status == {
         "not_started": D("0.15"),
@@ -869,6 +870,7 @@ def test_node_rollup_counts_money_and_shares(korean_catalog):
         "on_track": D("0.15"),
         "at_risk": D("0.1"),
         "off_track": D("0.1"),
+        "no_kpi": D(0),
     }
     assert sum(v for v in total.share_by_status.values() if v is not None) == 1
     assert render_explanation(total.explanation, "en") == (

@@ -14,7 +14,7 @@ from budget.models import BudgetNode, FiscalYear
 from kpis.models import KPI
 from kpis.selectors import kpi_target_as_of
 from programs.models import Program
-from reporting.models import ProgressReport
+from reporting.selectors import ReportHistoryRow, program_report_history
 from status import rules
 from status.models import KPIStatus, ProgramStatus, Status
 
@@ -46,7 +46,7 @@ class ProgramDetail:
     program: Program
     row: ProgramStatus | None
     kpis: list[KPIView]
-    reports: list[ProgressReport]
+    reports: list[ReportHistoryRow]
     history: list[StatusChange]
     budget_history: list[ProgramStatus]
     pillar: BudgetNode | None
@@ -61,10 +61,10 @@ def _changes(rows: Sequence[ProgramStatus]) -> list[StatusChange]:
             change = "first"
         else:
             before, after = SEVERITY.get(previous.status, 99), SEVERITY.get(row.status, 99)
-            # not_started is last in display order but is not "better" than a status with data
+            # not_started and no_kpi come last in display order but are not "better" than data
             if row.status == previous.status:
                 change = "same"
-            elif Status.NOT_STARTED in (row.status, previous.status):
+            elif {Status.NOT_STARTED, Status.NO_KPI} & {row.status, previous.status}:
                 change = "changed"
             else:
                 change = "better" if after > before else "worse"
@@ -73,8 +73,12 @@ def _changes(rows: Sequence[ProgramStatus]) -> list[StatusChange]:
     return out
 
 
-def program_detail(*, code: str, as_of: date, fiscal_year: FiscalYear) -> ProgramDetail | None:
-    """One programme as of a date (nine queries)."""
+def program_detail(
+    *, code: str, as_of: date, fiscal_year: FiscalYear, user: AnyUser
+) -> ProgramDetail | None:
+    """One programme as of a date (nine queries); its report history as ``user`` may see it
+    (``reporting.selectors.program_report_history``: out of their ministry, approved figures
+    only)."""
     program = (
         Program.objects.select_related("node", "ministry", "node__fiscal_year")
         .filter(node__code=code, node__fiscal_year=fiscal_year)
@@ -107,11 +111,7 @@ def program_detail(*, code: str, as_of: date, fiscal_year: FiscalYear) -> Progra
         rows = kpi_history.get(kpi.pk, [])
         current = next((r for r in rows if r.as_of == as_of), None)
         views.append(KPIView(kpi, current, rows, version, kpi.target_text))
-    reports = list(
-        ProgressReport.objects.filter(program=program)
-        .select_related("submitted_by", "reviewed_by")
-        .order_by("-period_end", "-revision")
-    )
+    reports = program_report_history(user, program)
     changes = [c for c in _changes(history) if c.change != "same"]
     if history and (not changes or changes[-1].row is not history[-1]):
         changes.append(StatusChange(history[-1], "same"))
