@@ -9,6 +9,7 @@ the trajectory bends, so the straight segments drawn between them are the rule i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,6 +34,7 @@ class Point:
 class Tick:
     pos: float
     value: Decimal | date
+    label: str = ""
 
 
 @dataclass
@@ -97,6 +99,25 @@ def _expected_days(kind: str, version: rules.TargetVersion, start: date, end: da
     return sorted(d for d in days if start - timedelta(days=1) <= d <= end)
 
 
+def _label_width(label: str) -> int:
+    """Roughly how wide a tick label is drawn at the chart's 12px font: wide for Hangul."""
+    return sum(12 if ord(c) > 0x1100 else 7 for c in label)
+
+
+def _x_ticks(x0: date, x1: date) -> list[date]:
+    """Distinct ticks: each year's 1 January over a range of more than two years, else the first
+    day of each quarter (at most nine)."""
+    if (x1 - x0).days > 731:
+        return [date(year, 1, 1) for year in range(x0.year + 1, x1.year + 1)]
+    days = []
+    for year in range(x0.year, x1.year + 1):
+        for month in (1, 4, 7, 10):
+            day = date(year, month, 1)
+            if x0 <= day <= x1:
+                days.append(day)
+    return days
+
+
 def kpi_chart(
     *,
     kind: str,
@@ -105,9 +126,13 @@ def kpi_chart(
     end: date,
     actual: list[tuple[date, Decimal]],
     forecast: tuple[date, Decimal, date, Decimal] | None,
+    value_label: Callable[[Decimal], str] = str,
+    day_label: Callable[[date, bool], str] = lambda d, _years: str(d.year),
 ) -> LineChart:
     """``actual``: (assessment date, actual) points; ``forecast``: from (day, value) to
-    (target date, forecast value)."""
+    (target date, forecast value). ``value_label`` writes a y tick; ``day_label(day, years)``
+    an x tick (``years``: the ticks are years, else quarters). The left margin fits the widest
+    y label, so no label is cut off."""
     end = max(end, version.target_date)
     expected: list[Point] = []
     previous_year_end: Point | None = None
@@ -130,6 +155,9 @@ def kpi_chart(
     y_max = _nice_max(max(p.value for p in everything) * Decimal("1.05"))
     y_min = min(Decimal(0), min(p.value for p in everything))
     chart = LineChart(expected, actual_points, milestones, forecast_points, target)
+    y_values = [y_min + (y_max - y_min) * i / 4 for i in range(5)]
+    y_labels = [value_label(v) for v in y_values]
+    chart.left = max(LEFT, 12 + max(_label_width(label) for label in y_labels))
     x0, x1 = start - timedelta(days=1), end
     span = max((x1 - x0).days, 1)
 
@@ -142,17 +170,15 @@ def kpi_chart(
 
     for p in everything:
         place(p)
-    for i in range(5):
-        value = y_min + (y_max - y_min) * i / 4
+    for value, label in zip(y_values, y_labels, strict=True):
         probe = Point(x0, value)
         place(probe)
-        chart.y_ticks.append(Tick(probe.y, value))
-    for year in range(x0.year + 1, x1.year + 1):
-        probe = Point(date(year, 1, 1), y_min)
+        chart.y_ticks.append(Tick(probe.y, value, label))
+    years = (x1 - x0).days > 731
+    for day in _x_ticks(x0, x1):
+        probe = Point(day, y_min)
         place(probe)
-        chart.x_ticks.append(Tick(probe.x, probe.day))
-    if not chart.x_ticks or len(chart.x_ticks) < 2:
-        chart.x_ticks = [Tick(chart.left, x0 + timedelta(days=1)), Tick(chart.right, x1)]
+        chart.x_ticks.append(Tick(probe.x, day, day_label(day, years)))
     return chart
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -22,11 +23,12 @@ from audit.exporting import csv_response, xlsx_response
 from audit.services import audit_export
 from boards import cache as board_cache
 from boards import charts, selectors
-from boards.exports import EXPORT_COLUMNS, export_rows
+from boards.exports import export_formats, export_header, export_rows, export_widths
 from boards.filters import ProgramFilter
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
-from budget.formatting import base_language
+from budget.formatting import base_language, format_value
 from budget.models import FiscalYear, Ministry
+from ops.dates import DateParameterError, parse_day
 from status.services import status_results
 
 PER_PAGE = 50
@@ -84,9 +86,9 @@ def _as_of(request: HttpRequest) -> AsOf:
     day, error = today, ""
     if raw:
         try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            error = _("“%(value)s” is not a date (YYYY-MM-DD): showing today.") % {"value": raw}
+            day = parse_day(raw, name="as_of")
+        except DateParameterError as exc:
+            error = _("%(problem)s Showing today.") % {"problem": exc}
         if day > today:
             day = today
             error = _("%(value)s is after today: showing today.") % {"value": raw}
@@ -187,9 +189,30 @@ def programs_export(request: HttpRequest, file_format: str) -> HttpResponse:
     )
     data = list(export_rows(rows, tree=filterset.tree, language=_lang()))
     name = f"programmes-{as_of.day.isoformat()}"
+    header = export_header()
     if file_format == "xlsx":
-        return xlsx_response(f"{name}.xlsx", EXPORT_COLUMNS, data, title=name)
-    return csv_response(f"{name}.csv", EXPORT_COLUMNS, data)
+        return xlsx_response(
+            f"{name}.xlsx",
+            header,
+            data,
+            title=name,
+            formats=export_formats(),
+            widths=export_widths(),
+        )
+    return csv_response(f"{name}.csv", header, data)
+
+
+def _kpi_tick(kpi: Any, language: str, value: Decimal) -> str:
+    return format_value(value, language, unit=kpi.unit, decimals=kpi.value_decimals)
+
+
+def _day_tick(language: str, day: date, years: bool) -> str:
+    """An x tick: "2027" for a year, "2026년 4월" / "Apr 2026" for a quarter."""
+    if years:
+        return str(day.year)
+    if language == "ko":
+        return f"{day.year}년 {day.month}월"
+    return day.strftime("%b %Y")
 
 
 @_boards_view
@@ -201,6 +224,7 @@ def program(request: HttpRequest, code: str) -> HttpResponse:
     if detail is None:
         raise Http404(_("No programme %(code)s.") % {"code": code})
     kpi_charts = []
+    lang = base_language(get_language())
     for view in detail.kpis:
         actual_by_day: dict[date, Any] = {}
         for h in view.history:
@@ -222,7 +246,11 @@ def program(request: HttpRequest, code: str) -> HttpResponse:
             end=detail.program.end,
             actual=sorted(actual_by_day.items()),
             forecast=forecast,
+            value_label=functools.partial(_kpi_tick, view.kpi, lang),
+            day_label=functools.partial(_day_tick, lang),
         )
+        if row is not None:
+            row.kpi = view.kpi  # money KPIs explain their figures as amounts
         kpi_charts.append((view, chart))
     bars = []
     if detail.row is not None:

@@ -1,12 +1,31 @@
-"""How amounts of money, shares and names are written, in Korean and English: the one place.
+"""How amounts of money, numbers, units, shares and names are written, in Korean and English: the
+one place. Every page, chart, sentence, briefing and people's export writes numbers through here.
+
+The reading rule, :func:`format_won` (what every page shows; the exact figure goes in a tooltip and
+in exports):
+
+- Korean rounds half up to whole 억 from 10억 up, to whole 만 from 1억 up:
+  1,166,794,520,547 -> "1조 1,668억 원", 6,080,000,000,000 -> "6조 800억 원",
+  568,438,356,162 -> "5,684억 원", 220,000,000 -> "2억 2,000만 원", 12,345 -> "1만 2,345원".
+- English writes three significant digits of the largest of trillion, billion and million:
+  1,166,794,520,547 -> "1.17 trillion won", 10,100,000,000,000 -> "10.1 trillion won",
+  568,438,356,162 -> "568 billion won"; below a million, every won: "12,345 won".
+
+:func:`format_won_short` is the same rule (kept for callers that asked for a compact label: one
+screen never mixes "6.08조 원" and "6조 800억 원"). :func:`format_won_exact` is the exact form
+below.
+
+KPI values, :func:`format_value`, are rounded to the KPI's decimals (:func:`unit_decimals` gives
+the default from the unit: 0 for counts, 1 for percentages and ratios); a value in won reads as an
+amount. Units of the budget file are translated by :data:`UNIT_GLOSSARY` (:func:`unit_label`).
 
 Pure functions, no database, no active-language lookups (the caller passes the language; the
 template filters in ``budget/templatetags/money.py`` pass the active one).
 
 Conventions (tested in tests/budget/test_formatting.py):
 
-Full form, :func:`format_won`, is EXACT: it never rounds, so a one-won mismatch between a parent and
-its children stays visible.
+Exact form, :func:`format_won_exact`, is EXACT: it never rounds, so a one-won mismatch between a
+parent and its children stays visible (tooltips, exports, reconciliation).
 
 - Korean writes the amount in the groups of four digits Korean uses (조 = 10^12, 억 = 10^8,
   만 = 10^4, then won), each group with thousands separators, zero groups left out, the way
@@ -25,13 +44,6 @@ its children stays visible.
       1,234,567,000      -> "1,234.567 million won" (exact, so not "1.235 billion won")
       12,345             -> "12,345 won"
 
-Short form, :func:`format_won_short`, for chart labels and compact cells, ROUNDS to three
-significant digits (at most two decimals) in the largest unit that fits::
-
-      ko: "10.1조 원", "8,000억 원", "55억 원", "2.2억 원", "1.2만 원", "9,999원"
-      en: "10.1 tn won", "800 bn won", "5.5 bn won", "220 mn won", "12,345 won"
-
-  and, in a sentence (``words=True``), "10.1 trillion won", "800 billion won" (Korean unchanged).
 
 Negative amounts (differences) carry a leading minus sign: "-1,000억 원", "-100 billion won".
 
@@ -80,8 +92,8 @@ def _sign(amount: int) -> tuple[str, int]:
     return ("-", -amount) if amount < 0 else ("", amount)
 
 
-def format_won(amount_won: int, language: str) -> str:
-    """The exact amount in words of the language (see the module docstring)."""
+def format_won_exact(amount_won: int, language: str) -> str:
+    """The exact amount in words of the language (for tooltips, exports and reconciliation)."""
     amount_won = int(amount_won)
     sign, value = _sign(amount_won)
     if base_language(language) == "ko":
@@ -109,28 +121,34 @@ def _format_en(value: int) -> str:
     return f"{_group(value)} won"
 
 
-def format_won_short(amount_won: int, language: str, *, words: bool = False) -> str:
-    """The amount rounded for a chart label or a compact cell (see the module docstring); with
-    ``words``, for a sentence, English writes the unit in full: "595 billion won"."""
+def format_won(amount_won: int, language: str) -> str:
+    """The amount at reading precision (see the module docstring): "1조 1,668억 원",
+    "1.17 trillion won"."""
     amount_won = int(amount_won)
     sign, value = _sign(amount_won)
-    ko = base_language(language) == "ko"
-    units = KO_UNITS if ko else EN_UNITS if words else EN_SHORT_UNITS
-    # A unit holds values up to the next unit: 10,000 of one Korean unit is one of the next, and
-    # 1,000 of one English unit is one of the next.
-    ceiling = 10_000 if ko else 1_000
-    for index, (unit, word) in enumerate(units):
+    if base_language(language) == "ko":
+        # 억 from 10억 up (so from 1조 the groups are 조 and 억), 만 from 1억 up, else exact.
+        step = 10**8 if value >= 10**9 else 10**4 if value >= 10**8 else 1
+        value = (value + step // 2) // step * step
+        return (sign if value else "") + _format_ko(value)
+    for unit, word in EN_UNITS:
         if value < unit:
             continue
         quotient = Decimal(value) / unit
         places = max(0, min(2, 3 - len(str(int(quotient)))))
         text = _decimal_text(quotient, places)
-        if index > 0 and Decimal(text.replace(",", "")) >= ceiling:
-            bigger_unit, bigger_word = units[index - 1]
-            text = _decimal_text(Decimal(value) / bigger_unit, 2)
-            word = bigger_word
-        return f"{sign}{text}{word} 원" if ko else f"{sign}{text} {word} won"
-    return f"{sign}{_group(value)}원" if ko else f"{sign}{_group(value)} won"
+        if unit != EN_UNITS[0][0] and Decimal(text.replace(",", "")) >= 1000:
+            bigger = EN_UNITS[EN_UNITS.index((unit, word)) - 1]
+            unit, word = bigger
+            text = _decimal_text(Decimal(value) / unit, 2)
+        return f"{sign}{text} {word} won"
+    return f"{sign}{_group(value)} won"
+
+
+def format_won_short(amount_won: int, language: str, *, words: bool = True) -> str:
+    """The same as :func:`format_won` (one rule on every screen); ``words`` is accepted for old
+    callers."""
+    return format_won(amount_won, language)
 
 
 def format_share(ratio: Decimal | float | int | None, language: str) -> str:
@@ -158,12 +176,98 @@ def localized_name(name: str, name_ko: str, language: str) -> str:
     return name
 
 
+def format_number(
+    value: Decimal | int | float | str, language: str, decimals: int | None = None
+) -> str:
+    """A number at reading precision: ``decimals`` places when given, else two below 10, one
+    below 100 and none from 100 ("3,330", "26.4", "2.8"); half up, thousands grouped, trailing
+    zeros cut."""
+    number = Decimal(str(value))
+    if decimals is None:
+        magnitude = abs(number)
+        decimals = 2 if magnitude < 10 else 1 if magnitude < 100 else 0
+    text = _decimal_text(number, decimals)
+    return "0" if text in {"-0", ""} else text
+
+
 def format_quantity(value: Decimal | int | float | None, language: str) -> str:
-    """A KPI quantity with thousands separators and no trailing zeros: 10,000 / 0.45."""
+    """A KPI quantity at reading precision (:func:`format_number`); "n/a" for ``None``."""
     if value is None:
         return NOT_APPLICABLE[base_language(language)]
-    number = Decimal(str(value))
-    text = f"{number:,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
+    return format_number(value, language)
+
+
+# The units of the budget file, in Korean (English keeps the unit as written). A unit not listed
+# is shown as written.
+UNIT_GLOSSARY: dict[str, str] = {
+    "gpus": "GPU(개)",
+    "persons": "명",
+    "people": "명",
+    "phds": "박사(명)",
+    "teachers": "교사(명)",
+    "schools": "개교",
+    "fellowships": "펠로우십(건)",
+    "ai applications": "AI 응용 서비스(건)",
+    "applications": "신청(건)",
+    "tbps": "Tbps",
+    "%": "%",
+    "% capacity increase": "% (용량 증가율)",
+    "% energy reduction": "% (에너지 절감률)",
+    "% productivity increase": "% (생산성 향상률)",
+    "ratio (private:public)": "배율 (민간:공공)",
+    "ratio": "배율",
+    "won": "원",
+    "krw": "원",
+}
+MONEY_UNITS = frozenset({"won", "krw", "원"})
+# Counts are whole; percentages and ratios read with one decimal.
+_COUNT_UNITS = frozenset(
+    {
+        "gpus",
+        "persons",
+        "people",
+        "phds",
+        "teachers",
+        "schools",
+        "fellowships",
+        "ai applications",
+        "applications",
+        "won",
+        "krw",
+        "원",
+    }
+)
+
+
+def unit_label(unit: str, language: str) -> str:
+    """The unit in the language: "persons" -> "명" in Korean; as written otherwise."""
+    if base_language(language) == "ko":
+        return UNIT_GLOSSARY.get(unit.strip().lower(), unit)
+    return unit
+
+
+def unit_decimals(unit: str) -> int:
+    """The default decimals of a KPI measured in ``unit``: 0 for counts and money, 1 for
+    percentages, ratios and anything else."""
+    key = unit.strip().lower()
+    if key in _COUNT_UNITS:
+        return 0
+    return 1
+
+
+def format_value(
+    value: Decimal | int | float | str | None,
+    language: str,
+    *,
+    unit: str = "",
+    decimals: int | None = None,
+) -> str:
+    """A KPI value at the KPI's precision: an amount in won reads as money ("1조 1,668억 원"),
+    anything else is rounded to ``decimals`` (default :func:`unit_decimals`)."""
+    if value is None or value == "":
+        return "-"
+    if unit.strip().lower() in MONEY_UNITS:
+        whole = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return format_won(int(whole), language)
+    places = unit_decimals(unit) if decimals is None else decimals
+    return format_number(value, language, places)

@@ -4,6 +4,7 @@ programmes), each node with the statement it came from and any conflicting state
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,7 +43,10 @@ class FiscalYear(models.Model):
         verbose_name_plural = _("fiscal years")
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.title}"
+        from budget.formatting import localized_name
+
+        title = localized_name(self.title, getattr(self, "title_ko", ""), get_language() or "ko")
+        return f"{self.year}: {title}"
 
 
 class Ministry(models.Model):

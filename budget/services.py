@@ -39,8 +39,9 @@ from django.utils.translation import gettext as _
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
 from budget.schema import BudgetError, BudgetFileError
 from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
-from kpis.models import KPI, Milestone
+from kpis.models import KPI, Milestone, TargetRevision
 from kpis.progress_data import objects_with_progress_data
+from kpis.selectors import number_text
 from ops.db import analyze
 from programs.models import Program
 from programs.periods import DEFAULT_GRACE_DAYS
@@ -250,6 +251,7 @@ class _BudgetLoader:
         self.kpis: dict[str, KPI] = {}
         self.milestones: dict[int, dict[datetime.date, Milestone]] = defaultdict(dict)
         self.stale: dict[str, list[Any]] = defaultdict(list)
+        self.kept_revised: set[str] = set()
         if self.fiscal_year is None:
             return
         year = self.fiscal_year
@@ -315,6 +317,34 @@ class _BudgetLoader:
 
     # -- the progress-data check -------------------------------------------------------------
 
+    def keeps_revised_target(self, kpi: KPI, kpi_spec: KPISpec, fields: list[str]) -> bool:
+        """Whether the file states the target the KPI had before its target revisions (the file
+        it was loaded from, reloaded after an administrator revised the target): the revised
+        target is kept, not refused and not overwritten."""
+        if not set(fields) <= {*KPI_TARGET_FIELDS, "milestones"}:
+            return False
+        first = TargetRevision.objects.filter(kpi=kpi).order_by("created_at", "pk").first()
+        if first is None:
+            return False
+        in_file = {
+            "target": number_text(kpi_spec.target),
+            "target_date": kpi_spec.target_date.isoformat(),
+            "baseline": number_text(kpi_spec.baseline),
+            "milestones": [
+                {"date": m.date.isoformat(), "value": number_text(m.value)}
+                for m in kpi_spec.milestones
+            ],
+        }
+        previous = dict(first.previous)
+        previous.setdefault("milestones", [])
+        if {k: previous.get(k) for k in in_file} != in_file:
+            return False
+        self.kept_revised.add(kpi.code)
+        self.stale[_label(Milestone)] = [
+            m for m in self.stale[_label(Milestone)] if m.kpi_id != kpi.pk
+        ]
+        return True
+
     def check_progress_data(self) -> None:
         """Refuse to remove or redefine what has progress data."""
         stale_programs = self.stale[_label(Program)]
@@ -340,6 +370,8 @@ class _BudgetLoader:
             stored = {day: m.value for day, m in self.milestones.get(kpi.pk, {}).items()}
             if stored != {m.date: m.value for m in kpi_spec.milestones}:
                 fields.append("milestones")
+            if fields and self.keeps_revised_target(kpi, kpi_spec, fields):
+                continue
             if fields:
                 redefined.append((kpi, kpi_spec, fields))
 
@@ -559,6 +591,8 @@ class _BudgetLoader:
                 node.code,
             )
             for kpi_spec in program_spec.kpis:
+                kept = self.kpis.get(kpi_spec.code) if kpi_spec.code in self.kept_revised else None
+                target_from = kept if kept is not None else kpi_spec
                 kpi = self.upsert(
                     KPI,
                     self.kpis.get(kpi_spec.code),
@@ -570,10 +604,10 @@ class _BudgetLoader:
                         "unit": kpi_spec.unit,
                         "kind": kpi_spec.kind,
                         "direction": kpi_spec.direction,
-                        "baseline": kpi_spec.baseline,
-                        "target": kpi_spec.target,
+                        "baseline": target_from.baseline,
+                        "target": target_from.target,
                         "target_text": kpi_spec.target_text,
-                        "target_date": kpi_spec.target_date,
+                        "target_date": target_from.target_date,
                         "grace_days": kpi_spec.grace_days,
                         "on_track_threshold": kpi_spec.on_track_threshold,
                         "at_risk_threshold": kpi_spec.at_risk_threshold,
@@ -583,7 +617,7 @@ class _BudgetLoader:
                     kpi_spec.code,
                 )
                 stored_milestones = self.milestones.get(kpi.pk, {})
-                for milestone_spec in kpi_spec.milestones:
+                for milestone_spec in () if kept is not None else kpi_spec.milestones:
                     self.upsert(
                         Milestone,
                         stored_milestones.get(milestone_spec.date),

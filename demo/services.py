@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.roles import Role
 from accounts.services import roles_ensure_groups, user_upsert
+from budget.formatting import localized_name
 from budget.models import Ministry
 from demo.progress import demo_progress_seed
 
@@ -73,7 +74,12 @@ def demo_seed(*, password: str = DEMO_PASSWORD, progress: bool = True) -> DemoRe
                 username,
                 password,
                 gettext("Officer of %(ministry)s (%(code)s)")
-                % {"ministry": ministry.name, "code": ministry.code},
+                % {
+                    "ministry": localized_name(
+                        ministry.name, ministry.name_ko, get_language() or "ko"
+                    ),
+                    "code": ministry.code,
+                },
             )
         )
     if progress:

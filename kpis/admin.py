@@ -9,6 +9,7 @@ are reported. Target revisions are read-only history.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,11 +21,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from budget.formatting import format_quantity
+from budget.formatting import format_won, format_won_exact, unit_label
 from kpis.models import KPI, Milestone, RevisionReason, TargetRevision
 from kpis.services import DEFINITION_FIELDS, kpi_change_definition, kpi_revise_target
 
@@ -32,7 +34,45 @@ TARGET_FIELDS = ("target", "target_date", "baseline")
 
 
 def _quantity(value: Any) -> str:
-    return format_quantity(value, translation.get_language() or "ko")
+    """The exact value, thousands grouped, no trailing zeros: "25", "1,234.5" (not "25.0000")."""
+    if value is None or value == "":
+        return "-"
+    text = f"{Decimal(str(value)).normalize():,f}"
+    return "0" if text in {"-0", ""} else text
+
+
+def _amount_or_quantity(kpi: KPI, value: Any) -> str:
+    """A KPI measured in won reads as an amount (exact as its tooltip); others as numbers."""
+    if not kpi.is_money or value is None:
+        return _quantity(value)
+    language = translation.get_language() or "ko"
+    whole = int(Decimal(str(value)))
+    return format_html(
+        '<span title="{}">{}</span>',
+        format_won_exact(whole, language),
+        format_won(whole, language),
+    )
+
+
+def _snapshot_html(snapshot: Any, unit: str) -> str:
+    """A revision's before/after values as readable fields, not JSON."""
+    if not isinstance(snapshot, dict):
+        return "-"
+    language = translation.get_language() or "ko"
+    rows = [
+        (gettext("target"), f"{_quantity(snapshot.get('target'))} {unit_label(unit, language)}"),
+        (gettext("target date"), snapshot.get("target_date") or "-"),
+        (gettext("baseline"), _quantity(snapshot.get("baseline"))),
+    ]
+    milestones = snapshot.get("milestones") or []
+    rows.append(
+        (
+            gettext("milestones"),
+            ", ".join(f"{m.get('date')}: {_quantity(m.get('value'))}" for m in milestones)
+            or gettext("none"),
+        )
+    )
+    return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
 
 class _DryRun(Exception):
@@ -88,6 +128,16 @@ class MilestoneInline(admin.TabularInline):
     fields = ("date", "value")
     ordering = ("date",)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("date", "value_shown") if obj is not None else ("date", "value")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("date", "value_shown") if obj is not None else ()
+
+    @admin.display(description=_("value"))
+    def value_shown(self, obj: Milestone) -> str:
+        return _quantity(obj.value)
+
     # Milestones are part of the target: set with a new KPI, revised through "Revise target".
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_add_permission(request, obj)
@@ -99,10 +149,29 @@ class MilestoneInline(admin.TabularInline):
         return obj is None and super().has_delete_permission(request, obj)
 
 
-class TargetRevisionInline(admin.TabularInline):
+class _RevisionValues:
+    """Before/after of a target revision as readable fields."""
+
+    @admin.display(description=_("previous values"))
+    def previous_values(self, obj: TargetRevision) -> str:
+        return _snapshot_html(obj.previous, obj.kpi.unit)
+
+    @admin.display(description=_("revised values"))
+    def revised_values(self, obj: TargetRevision) -> str:
+        return _snapshot_html(obj.revised, obj.kpi.unit)
+
+
+class TargetRevisionInline(_RevisionValues, admin.TabularInline):
     model = TargetRevision
     extra = 0
-    fields = ("effective_from", "reason", "reason_text", "previous", "revised", "created_by")
+    fields = (
+        "effective_from",
+        "reason",
+        "reason_text",
+        "previous_values",
+        "revised_values",
+        "created_by",
+    )
     readonly_fields = fields
     can_delete = False
     ordering = ("effective_from", "created_at", "id")
@@ -187,8 +256,24 @@ class KPIAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is not None:
-            return ("program", "code", *TARGET_FIELDS, "revise_link")
+            return (
+                "program",
+                "code",
+                "target_display",
+                "target_date",
+                "baseline_display",
+                "revise_link",
+            )
         return ("revise_link",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Once saved, the target fields read as numbers ("25", not "25.0000")."""
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            shown = {"target": "target_display", "baseline": "baseline_display"}
+            fields = [shown.get(str(name), name) for name in fields]
+            fields = [f for i, f in enumerate(fields) if f not in fields[:i]]
+        return fields
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -216,11 +301,11 @@ class KPIAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("baseline"), ordering="baseline")
     def baseline_display(self, obj: KPI) -> str:
-        return _quantity(obj.baseline)
+        return _amount_or_quantity(obj, obj.baseline)
 
     @admin.display(description=_("target"), ordering="target")
     def target_display(self, obj: KPI) -> str:
-        return _quantity(obj.target)
+        return _amount_or_quantity(obj, obj.target)
 
     @admin.display(description=_("target revision"))
     def revise_link(self, obj: KPI) -> str:
@@ -320,8 +405,30 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(admin.ModelAdmin):
-    list_display = ("kpi", "effective_from", "reason", "created_by", "created_at")
+class TargetRevisionAdmin(_RevisionValues, admin.ModelAdmin):
+    """Read-only history. A revision is added from its KPI ("Revise target"), which checks the
+    values and the reason: the list links there instead of an add form of its own."""
+
+    change_list_template = "admin/kpis/targetrevision/change_list.html"
+    list_display = (
+        "kpi",
+        "effective_from",
+        "reason",
+        "previous_values",
+        "revised_values",
+        "created_by",
+        "created_at",
+    )
+    fields = (
+        "kpi",
+        "effective_from",
+        "reason",
+        "reason_text",
+        "previous_values",
+        "revised_values",
+        "created_by",
+        "created_at",
+    )
     list_filter = ("reason", "effective_from")
     search_fields = ("kpi__code", "kpi__name", "reason_text", "created_by__username")
     list_select_related = ("kpi", "created_by")
@@ -329,7 +436,13 @@ class TargetRevisionAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in TargetRevision._meta.fields]
+        return list(self.fields)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"title": gettext("Target revisions"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from budget.formatting import unit_decimals
 from kpis import kinds
 from programs.periods import DEFAULT_GRACE_DAYS
 
@@ -60,6 +62,16 @@ class KPI(models.Model):
     )
     source_text = models.TextField(_("source statement"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    decimals = models.PositiveSmallIntegerField(
+        _("decimals shown"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(6)],
+        help_text=_(
+            "How many decimals the KPI's values are shown with; empty: from the unit "
+            "(0 for counts and money, 1 for percentages and ratios)."
+        ),
+    )
 
     class Meta:
         ordering = ["program", "position"]
@@ -71,6 +83,13 @@ class KPI(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def value_decimals(self) -> int:
+        """The decimals the KPI's values are shown with: its own, else its unit's default."""
+        if self.decimals is not None:
+            return self.decimals
+        return unit_decimals(self.unit)
 
     @property
     def is_money(self) -> bool:

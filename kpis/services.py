@@ -36,9 +36,9 @@ def _require_admin(user: User) -> None:
         raise PermissionDenied(_("Only an administrator may change a KPI's targets."))
 
 
-def _number(raw: object, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+def _number(raw: object, field: str, errors: dict[str, list[str]], *, unit: str) -> Decimal | None:
     try:
-        return kpi_value_parse(raw)
+        return kpi_value_parse(raw, unit=unit)
     except ValueError as exc:
         errors.setdefault(field, []).append(str(exc))
         return None
@@ -84,8 +84,10 @@ def kpi_revise_target(
     old_milestones = list(kpi.milestones.all())
     previous = kpi_target_snapshot(kpi, old_milestones)
 
-    new_target = kpi.target if target is None else _number(target, "target", errors)
-    new_baseline = kpi.baseline if baseline is None else _number(baseline, "baseline", errors)
+    new_target = kpi.target if target is None else _number(target, "target", errors, unit=kpi.unit)
+    new_baseline = (
+        kpi.baseline if baseline is None else _number(baseline, "baseline", errors, unit=kpi.unit)
+    )
     new_date = kpi.target_date if target_date is None else _date(target_date, "target_date", errors)
     if new_date is not None and new_date < kpi.program.start:
         errors.setdefault("target_date", []).append(
@@ -103,7 +105,7 @@ def kpi_revise_target(
                 errors.setdefault(key, []).append(_("must have a date and a value"))
                 continue
             m_date = _date(item.get("date"), f"{key}.date", errors)
-            m_value = _number(item.get("value"), f"{key}.value", errors)
+            m_value = _number(item.get("value"), f"{key}.value", errors, unit=kpi.unit)
             if m_date is not None:
                 if m_date in seen:
                     errors.setdefault(f"{key}.date", []).append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Frequency(models.TextChoices):
@@ -38,7 +39,7 @@ class Program(models.Model):
     class Meta:
         ordering = ["node__path"]
         verbose_name = _("programme")
-        verbose_name_plural = _("programmes")
+        verbose_name_plural = pgettext_lazy("model name", "programmes")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gte=models.F("start")), name="program_end_after_start"

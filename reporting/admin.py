@@ -13,7 +13,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from budget.formatting import format_won, format_won_exact
 from reporting.models import (
     EvidenceFile,
     KPIValue,
@@ -60,7 +64,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "revision",
         "status",
         "is_current",
-        "executed_won",
+        "executed_amount",
         "submitted_by",
         "submitted_at",
         "reviewed_by",
@@ -77,7 +81,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "revision",
         "status",
         "is_current",
-        "executed_won",
+        "executed_amount",
         "over_execution_confirmed",
         "narrative",
         "review_comment",
@@ -93,6 +97,18 @@ class ProgressReportAdmin(admin.ModelAdmin):
     )
 
     readonly_fields = fields
+
+    @admin.display(description=_("Executed"), ordering="executed_won")
+    def executed_amount(self, obj: ProgressReport) -> str:
+        """At reading precision, the exact amount as its tooltip."""
+        if obj.executed_won is None:
+            return "—"
+        language = translation.get_language() or "ko"
+        return format_html(
+            '<span title="{}">{}</span>',
+            format_won_exact(obj.executed_won, language),
+            format_won(obj.executed_won, language),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

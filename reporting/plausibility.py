@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from budget.parsing import is_percent_unit
 from reporting.models import KPIValue
-from reporting.parsing import is_percent_unit
 
 if TYPE_CHECKING:
     from programs.models import Program

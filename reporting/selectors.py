@@ -411,7 +411,9 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
                 year=report.period_end.year,
             )
             assert actual is not None  # one value at least
-            expected = expected_value(kpi, report.period_end, start=report.program.start)
+            expected = reading_precision(
+                expected_value(kpi, report.period_end, start=report.program.start)
+            )
             variance = progress = None
             if expected is not None:
                 variance = actual - expected
@@ -428,6 +430,16 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
             )
         )
     return rows
+
+
+def reading_precision(number: Decimal | None) -> Decimal | None:
+    """At most two decimal places, as a reviewer reads an expected value."""
+    if number is None:
+        return None
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return number.quantize(Decimal("0.01"))
+    return number
 
 
 def review_queue_ministries(queue: QuerySet[ProgressReport]) -> list[tuple[str, str, str]]:

@@ -43,9 +43,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budget import parsing
 from kpis.models import VALUE_DECIMAL_PLACES, VALUE_MAX
 from programs.periods import Period, is_period_end
-from reporting import parsing
 
 if TYPE_CHECKING:
     from kpis.models import KPI
@@ -120,7 +120,7 @@ def _show(raw: object, limit: int = 40) -> str:
 
 
 def parse_value(raw: object, *, field: str, money: bool | None = None, unit: str = "") -> Decimal:
-    """Parse one number typed, pasted, uploaded or sent by a person (reporting/parsing.py reads
+    """Parse one number typed, pasted, uploaded or sent by a person (budget/parsing.py reads
     the forms people type: separators, 조/억/만, a unit after the number, a percentage).
 
     Raises :class:`ReportInputError` with one :class:`InputError` for ``field`` when ``raw`` is not

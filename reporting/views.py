@@ -143,7 +143,9 @@ def _rows(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=str(kind_of(kpi.kind).form_label),
-                expected=expected_value(kpi, period_end, start=program.start),
+                expected=selectors.reading_precision(
+                    expected_value(kpi, period_end, start=program.start)
+                ),
                 expected_note=str(kind_of(kpi.kind).expected_note),
                 so_far=rules.actual_so_far(
                     kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year

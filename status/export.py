@@ -28,6 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
+from ops.cells import neutralize_cell
 from status.models import NodeStatus, Status
 from status.selectors import Board
 
@@ -167,7 +168,7 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return neutralize_cell(value)  # no live formula in a CSV cell (ops/cells.py)
 
 
 def board_export_csv(data: dict[str, Any], out: IO[str]) -> None:

@@ -12,6 +12,7 @@ programmes (pinned in tests/boards/). Scoping: every role may read the boards; t
 table and its exports are scoped with ``programs.selectors.program_scope_q``.
 """
 
+from boards.selectors import common
 from boards.selectors.board import (
     Attention,
     AttentionLine,
@@ -61,6 +62,10 @@ from boards.selectors.reporting import (
     reporting_by_ministry,
     reporting_rows,
 )
+
+# Importing the submodule ``ministries`` above rebinds the package attribute of that name to the
+# module: bind the function again.
+ministries = common.ministries  # noqa: F811
 
 __all__ = [
     "ATTENTION_LIMIT",

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from budget.formatting import base_language
+from budget.formatting import base_language, format_value
 from budget.models import COFOG, AIComponent
 from status import rules
 
@@ -109,9 +109,17 @@ def forecast_sentence(row: Any) -> str:
     if row is None or row.forecast_value is None:
         return ""
     lang = _lang()
+    descriptor = getattr(type(row), "kpi", None)
+    kpi = row.kpi if descriptor is not None and descriptor.is_cached(row) else None
+
+    def value(number: Any) -> str:
+        if kpi is not None:
+            return format_value(number, lang, unit=kpi.unit, decimals=kpi.value_decimals)
+        return rules.format_number(number, lang)
+
     params = {
-        "value": rules.format_number(row.forecast_value, lang),
-        "target": rules.format_number(row.target, lang) if row.target is not None else "-",
+        "value": value(row.forecast_value),
+        "target": value(row.target) if row.target is not None else "-",
         "target_date": rules.format_date(row.target_date, lang) if row.target_date else "-",
     }
     if row.forecast_miss:
@@ -223,7 +231,7 @@ def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
     would write, at a fraction of the cost per cell (the table is the bulk of the page). Text is
     escaped with ``html.escape``, which is what Django's ``escape`` does, without its per-call
     lazy-string checks; labels and the names of pillars and areas are escaped once per page."""
-    from budget.formatting import format_won, localized_name
+    from budget.formatting import format_won, format_won_exact, localized_name
 
     lang = _lang()
     esc = html.escape
@@ -257,7 +265,8 @@ def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
             f"<td>{esc(localized_name(node.name, node.name_ko, lang))}</td>"
             f"<td>{node_name(r.pillar_node)}</td><td>{node_name(r.area_node)}</td>"
             f"<td>{esc(r.program.ministry.code)}</td><td>{badges.get(r.status, '')}</td>"
-            f'<td class="num">{esc(format_won(r.allocated_won, lang))}</td>'
+            f'<td class="num"><span title="{esc(format_won_exact(r.allocated_won, lang))}">'
+            f"{esc(format_won(r.allocated_won, lang))}</span></td>"
             f'<td class="num">'
             f"{esc(rules.format_percent(rate, lang)) if rate is not None else '-'}</td>"
             f"<td>{badges.get(r.budget_status, '')}</td>"

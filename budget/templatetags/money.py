@@ -13,14 +13,18 @@ from typing import Any
 
 from django import template
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from budget.formatting import (
     format_quantity,
     format_share,
+    format_value,
     format_won,
-    format_won_short,
+    format_won_exact,
     localized_name,
     share_of,
+    unit_label,
 )
 
 register = template.Library()
@@ -30,28 +34,55 @@ def _language() -> str:
     return translation.get_language() or "ko"
 
 
+def _with_tooltip(reading: str, exact: str) -> SafeString:
+    if reading == exact:
+        return format_html('<span class="amount">{}</span>', reading)
+    return format_html('<span class="amount" title="{}">{}</span>', exact, reading)
+
+
 @register.filter
 def won(amount_won: int | None) -> str:
-    """The exact amount: "10조 1,000억 원" / "10.1 trillion won"."""
+    """The amount at reading precision with the exact figure as its tooltip:
+    ``<span title="1조 1,667억 9,452만 547원">1조 1,668억 원</span>``."""
+    if amount_won is None or amount_won == "":
+        return ""
+    language = _language()
+    return _with_tooltip(
+        format_won(int(amount_won), language), format_won_exact(int(amount_won), language)
+    )
+
+
+@register.filter
+def won_text(amount_won: int | None) -> str:
+    """The amount at reading precision as plain text (for attributes, SVG titles, sentences)."""
     if amount_won is None or amount_won == "":
         return ""
     return format_won(int(amount_won), _language())
 
 
 @register.filter
-def won_short(amount_won: int | None) -> str:
-    """The rounded amount for labels: "10.1조 원" / "10.1 tn won"."""
+def won_exact(amount_won: int | None) -> str:
+    """The exact amount: "1조 1,667억 9,452만 547원"."""
     if amount_won is None or amount_won == "":
         return ""
-    return format_won_short(int(amount_won), _language())
+    return format_won_exact(int(amount_won), _language())
+
+
+@register.filter
+def won_short(amount_won: int | None) -> str:
+    """The same as ``won`` (one rule on every screen)."""
+    return won(amount_won)
 
 
 @register.filter
 def won_difference(amount_won: int, base_won: int) -> str:
-    """``amount - base`` as an exact signed amount: "+1,000억 원", "-100 billion won", "0원"."""
+    """``amount - base`` as a signed amount: "+1,000억 원", "-100 billion won", "0원"."""
     difference = int(amount_won) - int(base_won)
-    text = format_won(difference, _language())
-    return f"+{text}" if difference > 0 else text
+    language = _language()
+    sign = "+" if difference > 0 else ""
+    return _with_tooltip(
+        sign + format_won(difference, language), sign + format_won_exact(difference, language)
+    )
 
 
 @register.filter
@@ -70,6 +101,25 @@ def share(ratio: Decimal | float | None) -> str:
 def quantity(value: Decimal | int | None) -> str:
     """A KPI quantity: "10,000", "0.45"."""
     return format_quantity(value, _language())
+
+
+@register.filter
+def kpi_value(value: Decimal | int | None, kpi: Any) -> str:
+    """A value of ``kpi`` at its precision (``kpi.value_decimals``), money as an amount."""
+    if value is None or value == "":
+        return "-"
+    return format_value(
+        value,
+        _language(),
+        unit=getattr(kpi, "unit", "") or "",
+        decimals=getattr(kpi, "value_decimals", None),
+    )
+
+
+@register.filter
+def unit(text: str | None) -> str:
+    """A KPI unit in the active language: "persons" -> "명"."""
+    return unit_label(text or "", _language())
 
 
 @register.filter

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from budget.parsing import normalise_date_text
 from programs.models import Program
 from programs.selectors import programs_for_user
 from reporting.models import ProgressReport, ReportStatus
-from reporting.parsing import normalise_date_text
 from reporting.plausibility import jump_warnings
 from reporting.services import (
     InvalidTransitionError,

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from budget.parsing import is_percent_unit
 from kpis.kinds import kind_of
-from reporting.parsing import is_percent_unit
 
 FORMAT_NAME = "ai-budget-tracker/progress-template"
 FORMAT_VERSION = 1

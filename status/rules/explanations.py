@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop, override
 
 from budget.formatting import base_language, format_won, format_won_short
+from budget.formatting import format_number as _format_number
 from status.rules.arithmetic import Number, _dec, _to_decimal
 from status.rules.inputs import STATUSES
 
@@ -135,12 +136,8 @@ def _explain(key: str, **params: Any) -> Explanation:
 
 
 def format_number(value: Number, language: str) -> str:
-    """Thousands grouped, at most two decimals (half up), trailing zeros cut: "1,210", "12.5"."""
-    rounded = _to_decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        return "0"
-    text = f"{rounded:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """At reading precision (``budget.formatting.format_number``): "1,210", "12.5", "2.8"."""
+    return _format_number(_to_decimal(value), language)
 
 
 def format_percent(ratio: Number, language: str) -> str:

@@ -62,8 +62,9 @@ def _make_entries(n: int) -> None:
 def test_list_query_count_is_pinned(client, users, django_assert_num_queries, size):
     _make_entries(size)
     client.force_login(users["auditor"])
-    # session, user, roles, count, page, ministry choices of the filter form
-    with django_assert_num_queries(6):
+    # session, user, roles, count, page, ministry choices of the filter form, and one per kind
+    # of object named (here ministries and users)
+    with django_assert_num_queries(8):
         response = client.get(reverse("audit:list"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(50, AuditEntry.objects.count())
@@ -99,11 +100,13 @@ def test_object_history_shows_before_and_after(client, users, kpi):
     client.force_login(users["auditor"])
     response = client.get(reverse("audit:object", args=["kpis.kpi", kpi.pk]))
     body = response.content.decode()
-    assert "1000.0000" in body
-    assert "1234" in body
-    rows = response.context["rows"]
-    assert [e.action for e, _c in rows] == ["create", "update"]
-    assert rows[1][1] == [("target", "1000.0000", "1234")]
+    assert "1,000" in body and "1000.0000" not in body  # a number, not the stored decimal
+    assert "1,234" in body
+    views = response.context["views"]
+    assert [v.entry.action for v in views] == ["create", "update"]
+    assert [(c.label, c.before, c.after) for c in views[1].changes] == [
+        ("Target", "1,000", "1,234")
+    ]
 
 
 def test_day_view_shows_the_events_and_the_state(client, users, report):
@@ -113,7 +116,9 @@ def test_day_view_shows_the_events_and_the_state(client, users, report):
     assert response.status_code == 200
     state = response.context["state"]
     assert [r["status"] for r in state.reports] == ["draft"]
-    assert any(e.object_type == "reporting.progressreport" for e, _c in response.context["entries"])
+    assert any(
+        v.entry.object_type == "reporting.progressreport" for v in response.context["entries"]
+    )
     assert f"/?as_of={today}" in response.content.decode()
     old = client.get(reverse("audit:day"), {"date": "2000-01-01"})
     assert old.context["state"].reports == []
@@ -128,12 +133,12 @@ def test_csv_export_is_audited_and_neutralised(client, users, program):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "seq"
-    repr_col = rows[0].index("object")
+    assert rows[0][0] == "Seq"  # people's headers, in the request's language
+    repr_col = rows[0].index("Object")
     kpi_rows = rows[1:]
     assert len(kpi_rows) == 1
     assert kpi_rows[0][repr_col].startswith("K")  # "<code> =HYPERLINK" starts with the code
-    after_col = rows[0].index("after")
+    after_col = rows[0].index("After")
     assert "=HYPERLINK" in kpi_rows[0][after_col]
 
     (export,) = entries(action="export", seq__gt=before)
@@ -151,7 +156,7 @@ def test_xlsx_export_is_audited_and_neutralised(client, users, ministry):
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     header = values[0]
-    reprs = [row[header.index("object")] for row in values[1:]]
+    reprs = [row[header.index("Object")] for row in values[1:]]
     assert "'=1+1" in reprs
     assert "MSIT" in reprs
     (export,) = entries(action="export", seq__gt=before)
@@ -185,7 +190,7 @@ def test_export_json_columns_are_valid_json(client, users, ministry):
     client.force_login(users["auditor"])
     response = client.get(reverse("audit:export_csv"), {"object_type": "budget.ministry"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert json.loads(rows[0]["after"])["code"] == "MSIT"
+    assert json.loads(rows[0]["After"])["code"] == "MSIT"
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(client, users):
@@ -194,7 +199,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client, users):
     client.force_login(users["auditor"])
     response = client.get(reverse("audit:export_csv"), {"object_type": "budget.ministry"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    reprs = {r["object"] for r in rows}
+    reprs = {r["Object"] for r in rows}
     assert {"'@SUM(1)", "'-2+3"} <= reprs
 
 
@@ -204,18 +209,19 @@ def test_object_history_query_count_is_pinned(client, users, kpi, django_assert_
         kpi.target = Decimal(i + 2000)
         kpi.save()
     client.force_login(users["auditor"])
-    # session, user, roles, entries
-    with django_assert_num_queries(4):
+    # session, user, roles, entries, and one per kind of object named (the KPI, its programme)
+    with django_assert_num_queries(6):
         response = client.get(reverse("audit:object", args=["kpis.kpi", kpi.pk]))
-    assert len(response.context["rows"]) == size + 1
+    assert len(response.context["views"]) == size + 1
 
 
 @pytest.mark.parametrize("size", [2, 30])
 def test_day_view_query_count_is_pinned(client, users, report, django_assert_num_queries, size):
     _make_entries(size)
     client.force_login(users["auditor"])
-    # session, user, roles, the day's entries, the stored board's programmes, the replay
-    with django_assert_num_queries(6):
+    # session, user, roles, the day's entries, the stored board's programmes, the replay, and
+    # one per kind of object named
+    with django_assert_num_queries(12):
         response = client.get(reverse("audit:day"))
     assert len(response.context["entries"]) == AuditEntry.objects.count()
 

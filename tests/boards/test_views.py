@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from accounts.roles import Role
@@ -197,10 +197,19 @@ def test_bad_as_of_falls_back_to_today_with_an_error(director_client, small):
     assert not ProgramStatus.objects.filter(as_of=timezone.localdate()).exists()
 
 
+def _keys() -> dict[str, str]:
+    """People's (English) column headers -> the machine keys, to read the rows by key."""
+    from boards.exports import EXPORT_COLUMNS, export_header
+
+    with translation.override("en"):
+        return dict(zip(export_header(), EXPORT_COLUMNS, strict=True))
+
+
 def _csv_codes(response):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    return rows
+    keys = _keys()
+    return [{keys[k]: v for k, v in row.items()} for row in rows]
 
 
 def _xlsx_rows(response):
@@ -208,7 +217,8 @@ def _xlsx_rows(response):
     ws = wb.worksheets[0]
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     header, rows = values[0], values[1:]
-    return [dict(zip(header, r, strict=True)) for r in rows]
+    keys = _keys()
+    return [dict(zip([keys[h] for h in header], r, strict=True)) for r in rows]
 
 
 def _expected(**filters):
@@ -281,6 +291,27 @@ def test_officer_table_and_exports_are_scoped(client, small):
     assert client.get(f"/?{Q}").status_code == 200
 
 
+def test_peoples_export_speaks_the_request_language(client, small):
+    """Headers, status words and yes/no in Korean; amounts exact numbers with a number format;
+    a frozen header and set widths in xlsx."""
+    client.force_login(user_with_role(Role.DIRECTOR, username="director-ko"))
+    client.cookies["django_language"] = "ko"
+    body = client.get(f"/programs/export/csv/?{Q}", HTTP_ACCEPT_LANGUAGE="ko").content
+    text = body.decode("utf-8-sig")
+    header = text.splitlines()[0]
+    assert "코드" in header and "code" not in header and "allocated_won" not in header
+    assert "off_track" not in text and "false" not in text and "true" not in text
+    assert "아니요" in text or "예" in text
+    response = client.get(f"/programs/export/xlsx/?{Q}", HTTP_ACCEPT_LANGUAGE="ko")
+    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert ws.freeze_panes == "A2"
+    assert ws.cell(row=1, column=1).font.bold
+    amount_column = [c.value for c in ws[1]].index(ws.cell(row=1, column=9).value) + 1
+    assert isinstance(ws.cell(row=2, column=amount_column).value, int)
+    assert ws.cell(row=2, column=amount_column).number_format == "#,##0"
+    assert ws.column_dimensions["C"].width == 40
+
+
 def test_htmx_request_gets_the_results_fragment(director_client, small):
     response = director_client.get(
         f"/programs/?{Q}&status=off_track",
@@ -306,7 +337,7 @@ def test_program_page_has_charts_with_text_alternatives(director_client, small):
     assert html.count('<svg viewBox="0 0 640 260" role="img"') == 2
     assert "<desc id=" in html and "Data table" in html
     assert "Stated: “1,000+”" in html
-    assert "Forecast 402.2 by 31 Dec 2026, short of the target 1,000." in html
+    assert "Forecast 402 by 31 Dec 2026, short of the target 1,000." in html
     assert "Report history" in html and "Status history" in html
     assert "http" not in html.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
         "http://www.w3.org", ""

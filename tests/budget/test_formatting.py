@@ -10,12 +10,17 @@ from django.utils import translation
 
 from budget.formatting import (
     base_language,
+    format_number,
     format_quantity,
     format_share,
+    format_value,
     format_won,
+    format_won_exact,
     format_won_short,
     localized_name,
     share_of,
+    unit_decimals,
+    unit_label,
 )
 
 TRILLION = 10**12
@@ -56,8 +61,8 @@ MAN = 10**4  # 만
         (-1, "-1원"),
     ],
 )
-def test_format_won_korean(amount: int, expected: str) -> None:
-    assert format_won(amount, "ko") == expected
+def test_format_won_exact_korean(amount: int, expected: str) -> None:
+    assert format_won_exact(amount, "ko") == expected
 
 
 @pytest.mark.parametrize(
@@ -89,33 +94,68 @@ def test_format_won_korean(amount: int, expected: str) -> None:
         (-100 * BILLION, "-100 billion won"),
     ],
 )
-def test_format_won_english(amount: int, expected: str) -> None:
-    assert format_won(amount, "en") == expected
+def test_format_won_exact_english(amount: int, expected: str) -> None:
+    assert format_won_exact(amount, "en") == expected
 
 
 @pytest.mark.parametrize(
     ("amount", "ko", "en"),
     [
-        (10_100_000_000_000, "10.1조 원", "10.1 tn won"),
-        (5_400_000_000_000, "5.4조 원", "5.4 tn won"),
-        (800_000_000_000, "8,000억 원", "800 bn won"),
-        (5_500_000_000, "55억 원", "5.5 bn won"),
-        (220_000_000, "2.2억 원", "220 mn won"),
-        (1_350_000_000_000, "1.35조 원", "1.35 tn won"),
-        (12_345, "1.23만 원", "12,345 won"),
-        (9_999, "9,999원", "9,999 won"),
+        # the figures: reading precision, never every won
+        (1_166_794_520_547, "1조 1,668억 원", "1.17 trillion won"),
+        (6_080_000_000_000, "6조 800억 원", "6.08 trillion won"),
+        (10_100_000_000_000, "10조 1,000억 원", "10.1 trillion won"),
+        (1_259_999_999_999, "1조 2,600억 원", "1.26 trillion won"),
+        (568_438_356_162, "5,684억 원", "568 billion won"),
+        (800_000_000_000, "8,000억 원", "800 billion won"),
+        (5_500_000_000, "55억 원", "5.5 billion won"),
+        (220_000_000, "2억 2,000만 원", "220 million won"),
+        (123_456_789, "1억 2,346만 원", "123 million won"),
+        (12_345, "1만 2,345원", "12,345 won"),
         (0, "0원", "0 won"),
-        # rounding carries into the next unit instead of writing 10,000억 / 1,000 bn
-        (999_999_000_000, "1조 원", "1 tn won"),
-        (99_999_999, "1억 원", "100 mn won"),
-        (1_234_567_890_123, "1.23조 원", "1.23 tn won"),
-        (10**20, "100,000,000조 원", "100,000,000 tn won"),
-        (-465_720_000_000, "-4,657억 원", "-466 bn won"),
+        # rounding carries into the next unit
+        (999_999_990_000, "1조 원", "1 trillion won"),
+        (999_999_000_000, "1조 원", "1 trillion won"),
+        (3_065_720_000_000, "3조 657억 원", "3.07 trillion won"),
+        (10**20, "100,000,000조 원", "100,000,000 trillion won"),
+        (-465_720_000_000, "-4,657억 원", "-466 billion won"),
     ],
 )
-def test_format_won_short(amount: int, ko: str, en: str) -> None:
+def test_format_won_reading(amount: int, ko: str, en: str) -> None:
+    assert format_won(amount, "ko") == ko
+    assert format_won(amount, "en") == en
+    # one rule on every screen: the compact form is the same
     assert format_won_short(amount, "ko") == ko
     assert format_won_short(amount, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "decimals", "ko", "en"),
+    [
+        ("2.80287474332648870636550308", "% capacity increase", None, "2.8", "2.8"),
+        ("3330.291970802919708029", "GPUs", None, "3,330", "3,330"),
+        ("0.45", "ratio (private:public)", None, "0.5", "0.5"),
+        ("0.45", "ratio (private:public)", 2, "0.45", "0.45"),
+        (2_100_000_000_000, "won", None, "2조 1,000억 원", "2.1 trillion won"),
+        ("25.0000", "persons", None, "25", "25"),
+        (None, "persons", None, "-", "-"),
+    ],
+)
+def test_format_value_at_the_kpi_precision(value, unit, decimals, ko, en) -> None:  # type: ignore[no-untyped-def]
+    assert format_value(value, "ko", unit=unit, decimals=decimals) == ko
+    assert format_value(value, "en", unit=unit, decimals=decimals) == en
+
+
+def test_unit_glossary_and_default_decimals() -> None:
+    assert unit_label("persons", "ko") == "명"
+    assert unit_label("GPUs", "ko") == "GPU(개)"
+    assert unit_label("GPUs", "en") == "GPUs"
+    assert unit_label("furlongs", "ko") == "furlongs"
+    assert unit_decimals("persons") == 0
+    assert unit_decimals("% energy reduction") == 1
+    assert format_number("3330.29", "en") == "3,330"
+    assert format_number("26.44", "en") == "26.4"
+    assert format_number("2.8028", "en") == "2.8"
 
 
 def test_language_variants_and_unknown_language() -> None:
@@ -161,7 +201,7 @@ def test_share_of() -> None:
         (Decimal("0.4500"), "0.45"),
         (Decimal("0.0000"), "0"),
         (Decimal("3"), "3"),
-        (2100000000000, "2,100,000,000,000"),
+        (2100000000000, "2,100,000,000,000"),  # a count, not money: every digit
     ],
 )
 def test_format_quantity(value: Decimal | int, expected: str) -> None:
@@ -179,31 +219,34 @@ def _render(source: str, **context: object) -> str:
 
 
 def test_filters_follow_the_active_language() -> None:
-    source = "{{ amount|won }}|{{ amount|won_short }}|{{ ratio|share }}|{{ thing|local_name }}"
+    source = "{{ amount|won }}|{{ amount|won_text }}|{{ ratio|share }}|{{ thing|local_name }}"
 
     class Thing:
         name = "Computing"
         name_ko = "컴퓨팅"
 
     with translation.override("ko"):
-        assert _render(source, amount=10_100_000_000_000, ratio=0.535, thing=Thing()) == (
-            "10조 1,000억 원|10.1조 원|53.5%|컴퓨팅"
+        assert _render(source, amount=10_100_000_000_001, ratio=0.535, thing=Thing()) == (
+            '<span class="amount" title="10조 1,000억 1원">10조 1,000억 원</span>|10조 1,000억 원'
+            "|53.5%|컴퓨팅"
         )
     with translation.override("en"):
         assert _render(source, amount=10_100_000_000_000, ratio=0.535, thing=Thing()) == (
-            "10.1 trillion won|10.1 tn won|53.5%|Computing"
+            '<span class="amount">10.1 trillion won</span>|10.1 trillion won|53.5%|Computing'
         )
 
 
 def test_difference_and_ratio_filters() -> None:
     with translation.override("ko"):
         assert _render("{{ a|won_difference:b }}", a=1_400_000_000_000, b=900_000_000_000) == (
-            "+5,000억 원"
+            '<span class="amount">+5,000억 원</span>'
         )
-        assert _render("{{ a|won_difference:b }}", a=5, b=5) == "0원"
+        assert _render("{{ a|won_difference:b }}", a=5, b=5) == '<span class="amount">0원</span>'
         assert _render("{{ a|ratio_of:b|share }}", a=1, b=0) == "해당 없음"
     with translation.override("en"):
-        assert _render("{{ a|won_difference:b }}", a=0, b=60 * BILLION) == "-60 billion won"
+        assert _render("{{ a|won_difference:b }}", a=0, b=60 * BILLION) == (
+            '<span class="amount">-60 billion won</span>'
+        )
         assert _render("{{ a|ratio_of:b|share }}", a=240, b=300) == "80.0%"
 
 
@@ -213,4 +256,4 @@ def test_short_form_in_words_for_sentences():
     assert format_won_short(595_068_493_151, "en", words=True) == "595 billion won"
     assert format_won_short(10_100_000_000_000, "en", words=True) == "10.1 trillion won"
     assert format_won_short(595_068_493_151, "ko", words=True) == "5,951억 원"
-    assert format_won_short(595_068_493_151, "en") == "595 bn won"
+    assert format_won_short(595_068_493_151, "en") == "595 billion won"

@@ -978,3 +978,32 @@ def test_command_reads_json_files(tmp_path: Path) -> None:
     path = _write(tmp_path, '{"fiscal_year": 2026, "title": "x", "currency": "KRW"}', name="b.json")
     with pytest.raises(CommandError):
         call_command("load_budget", str(path))
+
+
+def test_reloading_the_same_file_after_a_target_revision_keeps_the_revision(
+    gpu_with_progress: KPI,
+) -> None:
+    """``make run`` reloads the shipped file on every start: after an administrator revised a
+    target, the unchanged file is not refused and does not undo the revision."""
+    from kpis.services import kpi_revise_target
+
+    admin = user_with_role(Role.ADMINISTRATOR)
+    original = gpu_with_progress.target
+    kpi_revise_target(
+        user=admin,
+        kpi=gpu_with_progress,
+        effective_from="2026-07-01",
+        target=original * 2,
+        milestones=[],
+        reason="other",
+        reason_text="demo",
+    )
+    load(small_budget())  # the same file again: accepted
+
+    kpi = KPI.objects.get(code="GPU-COUNT")
+    assert kpi.target == original * 2
+    assert not kpi.milestones.exists()
+
+    data = small_budget()  # a file that changes the target some other way is still refused
+    get(data, GPU_KPI)["target"] = 7
+    assert _refused(data)[0].endswith("a change needs a target revision with a reason")

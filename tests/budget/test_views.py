@@ -222,7 +222,7 @@ def test_tree_in_english(director_client: Client, budget: FiscalYear) -> None:
         assert f'href="/budget/2026/{code}/"' in html
     # the chart: inline SVG with a title, a description and a data table
     assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
-    assert "AI Infrastructure: 5.4 tn won (53.5%)" in html
+    assert "AI Infrastructure: 5.4 trillion won (53.5%)" in html
     assert "<caption>Budget by pillar</caption>" in html
     # expand/collapse without JavaScript
     assert "<details" in html and "<summary>" in html
@@ -237,7 +237,7 @@ def test_tree_flags_findings_with_words(director_client: Client, budget: FiscalY
     assert 'id="finding-P2-unallocated"' in html
     assert 'id="finding-TALENT-conflict"' in html
     assert "Unallocated" in text and "Conflicting amounts" in text
-    assert "-219.78 billion won" in text
+    assert "-220 billion won" in text
     assert "a 1.4 trillion won flagship" in text
     # flagged on the node rows, linking to the summary
     assert 'href="#finding-TALENT-conflict"' in html
@@ -253,7 +253,7 @@ def test_tree_in_korean(director_client: Client, budget: FiscalYear) -> None:
     assert "8,000억 원" in text
     assert "2억 2,000만 원" in text
     assert "10.1조 원" not in text  # the exact form in tables ...
-    assert "5.4조 원 · 53.5%" in html  # ... the short one on the chart
+    assert "5조 4,000억 원 · 53.5%" in html  # ... the same rule on the chart
     assert "AI 인프라" in text and "과학기술정보통신부" in text
     assert "가정" in text  # the "assumed" mark
     assert "미배분" in text  # "Unallocated"
@@ -341,8 +341,8 @@ def test_node_page_with_children_conflicts_and_findings(
     # children with their share of this item, and the sum of its parts
     assert "Talent programme TALENT 4.48 trillion won 95.3%" in text
     assert "Legal assistance LEGAL 220 million won <0.1%" in text
-    assert "Sum of its parts 4,480.22 billion won" in text
-    assert "Unallocated" in text and "-219.78 billion won" in text
+    assert "Sum of its parts 4.48 trillion won" in text
+    assert "Unallocated" in text and "-220 billion won" in text
 
     text = text_of(director_client.get("/budget/2026/TALENT/"))
     assert "Conflicting statements" in text

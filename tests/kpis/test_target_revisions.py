@@ -179,6 +179,30 @@ def test_target_in_force_at_an_as_of_date(admin, kpi):
     assert kpi_target_as_of(kpi, date(2029, 1, 1)).target == 7000
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("7,000", 7000), ("1만 2,000", 12000), ("0.8만", 8000), ("6,500 people", 6500)],
+)
+def test_a_target_is_read_as_people_type_it(admin, kpi, typed, read):
+    kpi.unit = "people"
+    kpi.save(update_fields=["unit"])
+    kpi_revise_target(user=admin, kpi=kpi, effective_from=date(2026, 1, 1), target=typed)
+    kpi.refresh_from_db()
+    assert kpi.target == Decimal(read)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("80%", "percentage"), ("1e15", "implausibly large"), ("1.00001", "decimal places")],
+)
+def test_a_target_that_cannot_be_read_says_why(admin, kpi, typed, says):
+    with pytest.raises(ValidationError) as info:
+        kpi_revise_target(user=admin, kpi=kpi, effective_from=date(2026, 1, 1), target=typed)
+    assert says in info.value.message_dict["target"][0]
+    kpi.refresh_from_db()
+    assert kpi.target == Decimal(5000)
+
+
 def test_bad_revision_input(admin, kpi):
     with pytest.raises(ValidationError) as info:
         kpi_revise_target(

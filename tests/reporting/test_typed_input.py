@@ -1,4 +1,4 @@
-"""Numbers, money and dates as people type them, read by one module (reporting/parsing.py) for the
+"""Numbers, money and dates as people type them, read by one module (budget/parsing.py) for the
 form, the upload, the API and import_progress; and reports for periods that have not ended."""
 
 from __future__ import annotations
@@ -267,3 +267,13 @@ def test_template_offers_only_periods_that_have_ended(world, in_december):
     ends = ss.template_period_ends(user=world.users["officer"], ministry=world.ministry)
     assert Q1 in ends
     assert all(day <= date(2026, 12, 6) for day in ends)
+
+
+def test_import_progress_refuses_a_period_end_given_as_a_number(world, tmp_path):
+    path = tmp_path / "p.json"
+    row = {"program": "NACC", "period_end": 20260331, "executed_won": 1000, "values": FULL_VALUES}
+    path.write_text(json.dumps([row]), encoding="utf-8")
+    with pytest.raises(CommandError) as info:
+        call_command("import_progress", str(path), "--as", "officer-a", stdout=StringIO())
+    assert "period_end" in str(info.value) and "is a number, not a date" in str(info.value)
+    assert not ProgressReport.objects.exists()

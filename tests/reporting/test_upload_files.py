@@ -224,7 +224,7 @@ def test_template_of_a_submitted_report_is_not_prefilled_and_unchanged_rows_are_
     value_col = ss.COLUMN_INDEX["value"]
     assert ws.cell(row=by_kpi[("NACC", "NACC-CAP")], column=value_col).value is None
     status = ws.cell(row=by_kpi[("NACC", None)], column=ss.COLUMN_INDEX["report_status"]).value
-    assert "awaiting review" in status
+    assert "awaiting review" in str(status)
 
     # A template downloaded while the report was a draft: NACC unchanged, FAB new.
     csv = (

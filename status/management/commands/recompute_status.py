@@ -8,7 +8,16 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from status.management.commands._dates import parse_as_of
+from status.models import Status
 from status.services import status_recompute_all
+
+
+def _status_word(code: str) -> str:
+    """The status in the active language ("부진" / "Off track"), not its code."""
+    try:
+        return str(Status(code).label)
+    except ValueError:
+        return code
 
 
 class Command(BaseCommand):
@@ -21,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_as_of(options["as_of"])
         s = status_recompute_all(as_of=as_of, fiscal_year=options["fiscal_year"])
-        counts = ", ".join(f"{k} {v}" for k, v in s.program_status_counts.items())
+        counts = ", ".join(f"{_status_word(k)} {v}" for k, v in s.program_status_counts.items())
         self.stdout.write(
             _(
                 "Statuses as of %(day)s: %(kpis)d KPIs (%(kpis_written)d written), "

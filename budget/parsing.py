@@ -1,6 +1,8 @@
 """What people type, read once: numbers, amounts of money and dates, as they come from the report
 form, a spreadsheet upload, the REST API and ``import_progress`` (all through
-reporting/validation.py).
+reporting/validation.py), and a KPI's target revision (kpis/values.py). It sits beside
+budget/formatting.py, which writes amounts the way people read them, below every app that reads
+input.
 
 * Numbers: ``1200``, ``1,200.5``, ``1.2e3``; a unit after the number (``3,200명``,
   ``1,200 GPUs``): a Korean counter word or the KPI's own unit; Korean number words (``3만``,
