@@ -112,7 +112,7 @@ LOCATION_RESPONSE_HEADER = OpenApiParameter(
     response=[201],
     description=_("The new report's URL."),
 )
-_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')  # a version fits a bigint
 
 
 class ApiView(APIView):

@@ -1,10 +1,7 @@
-"""Writing spreadsheets safely: the one place for every export in the project (CSV and xlsx).
+"""CSV and xlsx download responses for the exports (the audit trail, the programme boards).
 
-A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which some
-spreadsheet programs skip before a formula) is read as a formula by Excel, LibreOffice and Google
-Sheets ("CSV injection"). :func:`neutralize_cell` prefixes such text with a single quote, so it is
-shown as text. Numbers stay numbers. Use :func:`csv_response` / :func:`xlsx_response` or call
-:func:`neutralize_row` on each row you write.
+Every cell goes through the one neutralising rule of ops/cells.py (text a spreadsheet would run as
+a formula gets a leading single quote; numbers stay numbers).
 """
 
 from __future__ import annotations
@@ -16,19 +13,11 @@ from typing import Any
 
 from django.http import HttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from ops.cells import neutralize_cell, neutralize_row
+
+__all__ = ["csv_response", "neutralize_cell", "neutralize_row", "write_csv", "xlsx_response"]
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralize_cell(value: Any) -> Any:
-    """The value, with text that a spreadsheet would run as a formula prefixed by ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralize_row(row: Iterable[Any]) -> list[Any]:
-    return [neutralize_cell(v) for v in row]
 
 
 def write_csv(out: Any, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -11,6 +11,11 @@ from audit.models import AuditAction, AuditEntry
 from audit.registry import object_type_choices
 from audit.selectors import day_bounds
 from budget.models import Ministry
+from ops.dates import DayFormField
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayFormField
 
 
 class AuditEntryFilter(django_filters.FilterSet):
@@ -23,8 +28,8 @@ class AuditEntryFilter(django_filters.FilterSet):
     object_type = django_filters.ChoiceFilter(choices=object_type_choices, label=_("Object type"))
     object_id = django_filters.CharFilter(label=_("Object id"))
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
-    date_from = django_filters.DateFilter(method="filter_from", label=_("From (date)"))
-    date_to = django_filters.DateFilter(method="filter_to", label=_("To (date, inclusive)"))
+    date_from = DayFilter(method="filter_from", label=_("From (date)"))
+    date_to = DayFilter(method="filter_to", label=_("To (date, inclusive)"))
 
     class Meta:
         model = AuditEntry

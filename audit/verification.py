@@ -12,18 +12,24 @@ The first entry that breaks a rule is named with the kind of tampering it shows:
   ``seq`` jumps though the link holds;
 * edited: its content no longer gives its hash.
 
-The chain cannot show that entries were removed from its *end*: compare the head that
-``verify_audit`` prints (seq and hash) with one recorded earlier (``--expect-head``).
+The chain alone cannot show that entries were removed from its *end* (or all of them). Two checks
+cover that: the newest row of every audited model must have an entry (so an emptied or shortened
+trail fails while audited data exist), and the head that ``verify_audit`` prints (seq and hash) or
+that is published every day (audit/heads.py) can be compared with ``--expect-head``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from audit.chain import GENESIS_HASH, compute_hash
 from audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,11 @@ class Verdict:
     head_hash: str = ""
 
 
-def verify_chain(*, using: str = "default", expect_head: str = "") -> Verdict:
+def verify_chain(
+    *, using: str = "default", expect_head: str = "", expect_heads: tuple[str, ...] = ()
+) -> Verdict:
+    """Walk the chain; ``expect_head``/``expect_heads``: heads (``SEQ:HASH``) recorded earlier,
+    each of which must still be in the chain."""
     qs = AuditEntry.objects.using(using).order_by("seq")
     position = {h: i for i, h in enumerate(qs.values_list("hash", flat=True).iterator())}
     count = len(position)
@@ -59,34 +69,75 @@ def verify_chain(*, using: str = "default", expect_head: str = "") -> Verdict:
         expected_seq = entry.seq + 1
         prev_seq = entry.seq
         head_seq, head_hash = entry.seq, entry.hash
-    if expect_head:
-        want_seq, _sep, want_hash = expect_head.partition(":")
-        try:
-            want = int(want_seq)
-        except ValueError:
-            want = -1
-        if want < 1 or (head_seq or 0) < want:
-            return Verdict(
-                False,
-                count,
-                "deleted",
-                want,
-                _(
-                    "entries were deleted from the end: the chain ends at seq %(head)s, before "
-                    "the recorded head seq %(want)s"
-                )
-                % {"head": head_seq or 0, "want": want_seq},
+    missing = _newest_unrecorded(using)
+    if missing is not None:
+        return Verdict(
+            False,
+            count,
+            "deleted",
+            head_seq,
+            _(
+                "entries were deleted: %(object)s %(id)s exists but the trail has no entry for "
+                "it (the trail was emptied or cut short)"
             )
-        row = qs.filter(seq=want).values_list("hash", flat=True).first()
-        if row != want_hash:
-            return Verdict(
-                False,
-                count,
-                "edited",
-                want,
-                _("entry seq %(seq)s does not have the recorded head hash") % {"seq": want},
-            )
+            % {"object": missing[0], "id": missing[1]},
+            head_seq,
+            head_hash,
+        )
+    for head in (expect_head, *expect_heads):
+        if not head:
+            continue
+        problem = _check_head(qs, head, count, head_seq)
+        if problem is not None:
+            return problem
     return Verdict(True, count, head_seq=head_seq, head_hash=head_hash)
+
+
+def _check_head(
+    qs: QuerySet[AuditEntry], expect_head: str, count: int, head_seq: int | None
+) -> Verdict | None:
+    want_seq, _sep, want_hash = expect_head.strip().partition(":")
+    try:
+        want = int(want_seq)
+    except ValueError:
+        want = -1
+    if want < 1 or (head_seq or 0) < want:
+        return Verdict(
+            False,
+            count,
+            "deleted",
+            want,
+            _(
+                "entries were deleted from the end: the chain ends at seq %(head)s, before "
+                "the recorded head seq %(want)s"
+            )
+            % {"head": head_seq or 0, "want": want_seq},
+        )
+    row = qs.filter(seq=want).values_list("hash", flat=True).first()
+    if row != want_hash:
+        return Verdict(
+            False,
+            count,
+            "edited",
+            want,
+            _("entry seq %(seq)s does not have the recorded head hash") % {"seq": want},
+        )
+    return None
+
+
+def _newest_unrecorded(using: str) -> tuple[str, str] | None:
+    """(object type, id) of the newest row of an audited model that has no entry, if any."""
+    from audit.registry import AUDITED, object_type
+
+    entries = AuditEntry.objects.using(using)
+    for cfg in AUDITED:
+        model = cfg.model
+        newest = model._base_manager.using(using).order_by("-pk").values_list("pk", flat=True)[:1]
+        for pk in newest:
+            label = object_type(model)
+            if not entries.filter(object_type=label, object_id=str(pk)).exists():
+                return label, str(pk)
+    return None
 
 
 def _classify(

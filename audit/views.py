@@ -13,12 +13,11 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,8 @@ from audit.exporting import csv_response, xlsx_response
 from audit.filters import AuditEntryFilter
 from audit.models import AuditEntry
 from audit.services import audit_export
+from audit.verification import verify_chain
+from ops.dates import parse_optional_day
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -51,14 +52,6 @@ def _querystring(request: HttpRequest, **drop: Any) -> str:
     return params.urlencode()
 
 
-def changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) for each field an entry names."""
-    before = entry.before or {}
-    after = entry.after or {}
-    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return [(k, before.get(k), after.get(k)) for k in keys]
-
-
 @auditor_required
 def entry_list(request: HttpRequest) -> HttpResponse:
     entry_filter = AuditEntryFilter(request.GET or None, queryset=selectors.audit_entry_list())
@@ -73,6 +66,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
             "views": presentation.describe(page.object_list, get_language() or "ko"),
             "querystring": _querystring(request),
         },
+        status=400 if entry_filter.is_bound and not entry_filter.is_valid() else 200,
     )
 
 
@@ -113,7 +107,7 @@ def _labelled(state: Any) -> Any:
 
 @auditor_required
 def day_view(request: HttpRequest) -> HttpResponse:
-    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    day = parse_optional_day(request.GET.get("date"), name="date") or timezone.localdate()
     entries = presentation.describe(selectors.audit_entries_on(day), get_language() or "ko")
     return render(
         request,
@@ -127,6 +121,18 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "state": _labelled(selectors.replay_state(day=day)),
         },
     )
+
+
+@auditor_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """The verify button: walk the chain (as ``manage.py verify_audit``) and show the result and
+    the head; optionally check a head recorded earlier (``SEQ:HASH``)."""
+    verdict = None
+    expect_head = ""
+    if request.method == "POST":
+        expect_head = (request.POST.get("expect_head") or "").strip()[:200]
+        verdict = verify_chain(expect_head=expect_head)
+    return render(request, "audit/verify.html", {"verdict": verdict, "expect_head": expect_head})
 
 
 # The exported columns; people read them under translated headers (EXPORT_LABELS). The before,
@@ -205,6 +211,8 @@ def _export_rows(entries: list[AuditEntry]) -> Iterator[list[Any]]:
 
 def _export(request: HttpRequest, file_format: str) -> HttpResponse:
     entry_filter = AuditEntryFilter(request.GET or None, queryset=selectors.audit_entry_list())
+    if entry_filter.is_bound and not entry_filter.is_valid():
+        raise BadRequest(" ".join(str(e) for errs in entry_filter.errors.values() for e in errs))
     entries = list(entry_filter.qs[:EXPORT_LIMIT])
     audit_export(
         what="audit.auditentry",

@@ -1,4 +1,4 @@
-"""The status boards (domain.md 2, 5): thin views over boards.selectors. Every signed-in role may
+"""The status boards: thin views over boards.selectors. Every signed-in role may
 read the boards; the programmes table and its exports are scoped to the reader's ministry for
 officers and ministry reviewers (programs.selectors.program_scope_q)."""
 
@@ -28,6 +28,7 @@ from boards.filters import ProgramFilter
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language, format_value
 from budget.models import FiscalYear, Ministry
+from ops.dates import DateParameterError, parse_day
 from status.services import status_results
 
 PER_PAGE = 50
@@ -85,9 +86,9 @@ def _as_of(request: HttpRequest) -> AsOf:
     day, error = today, ""
     if raw:
         try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            error = _("“%(value)s” is not a date (YYYY-MM-DD): showing today.") % {"value": raw}
+            day = parse_day(raw, name="as_of")
+        except DateParameterError as exc:
+            error = _("%(problem)s Showing today.") % {"problem": exc}
         if day > today:
             day = today
             error = _("%(value)s is after today: showing today.") % {"value": raw}

@@ -72,7 +72,8 @@ PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",  # outside the guard: its 4xx answers carry the policy too
+    "ops.guard.RequestGuardMiddleware",  # size, NUL and JSON limits, before anything reads a body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -352,3 +353,39 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Request limits (ops/guard.py): a body over its limit is a 413 from its Content-Length, before it
+# is read. Uploads (multipart) up to the largest file we accept (evidence, 10 MB) plus the form;
+# every other body (JSON, forms) far smaller. Django's own limit for non-file data follows.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+REQUEST_UPLOAD_MAX_BYTES = env.int("REQUEST_UPLOAD_MAX_BYTES", default=12 * 1024 * 1024)
+REQUEST_JSON_MAX_DEPTH = env.int("REQUEST_JSON_MAX_DEPTH", default=32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+
+# The audit trail's key (audit/chain.py): every entry's hash is an HMAC-SHA256 under it, so whoever
+# can write to the database but does not hold the key cannot re-hash an edited chain. Kept in the
+# environment (a secrets manager), never in the database. Required when DEBUG is off.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY is not set. Set it in the environment (production, at least 32 "
+            "random characters), or set DEBUG=1 for a local demo."
+        )
+    AUDIT_HMAC_KEY = "audit-insecure-local-demo-key-never-in-production"
+# The daily chain head (audit.publish_head, Celery beat): a log line and a line appended to this
+# file, which the auditors copy somewhere the application cannot write.
+AUDIT_HEAD_FILE = env.path("AUDIT_HEAD_FILE", default=BASE_DIR / "var" / "audit-heads.txt")
+CELERY_BEAT_SCHEDULE["audit-publish-head"] = {
+    "task": "audit.publish_head",
+    "schedule": crontab(hour=0, minute=5),
+}
+# The database role the application runs as (DATABASE_URL's user when the two roles are in use):
+# migrate, run as the owner (MIGRATE_DATABASE_URL), grants it SELECT/INSERT/UPDATE/DELETE on the
+# tables but only SELECT and INSERT on the audit trail (audit/db_roles.py). Empty: no grants.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+# The request guard's 400 and 413 answers, documented on every API operation.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "api.schema_hooks.document_request_guard",
+]

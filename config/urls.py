@@ -33,6 +33,7 @@ urlpatterns = [
 handler500 = "ops.views.server_error"
 # JSON 404s under /api/ (ops/views.py).
 handler404 = "ops.views.not_found"
+handler400 = "ops.views.bad_request"
 
 # Evidence files under MEDIA_ROOT are never served as static files, not even in DEBUG: they are
 # served by reporting's evidence view, which checks the user's scope.

@@ -112,7 +112,7 @@ def setup(env: dict[str, str], programs: int) -> dict[str, Any]:
 
 
 def django_setup(env: dict[str, str]) -> None:
-    for key in ("DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL"):
+    for key in ("DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL", "AUDIT_HMAC_KEY"):
         os.environ[key] = env[key]
     os.environ.update(DEBUG="0", LOG_LEVEL="ERROR", CONN_MAX_AGE="0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

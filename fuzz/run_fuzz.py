@@ -44,7 +44,7 @@ def main() -> int:
 
     print("== preparing the fuzz database (recreated) ==", flush=True)
     recreate_database(env["DATABASE_URL"])
-    prepare(env)
+    prepare(env, two_roles=True)
     manage(env, "seed_demo", "--force", stdout=subprocess.DEVNULL)
     tokens = json.loads(
         subprocess.run(

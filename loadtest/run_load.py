@@ -106,7 +106,11 @@ def main() -> int:
 
 def check(env: dict[str, str], acks_path: Path, *, locust_ok: bool) -> list[str]:
     os.environ.update(
-        DATABASE_URL=env["DATABASE_URL"], DEBUG="0", SECRET_KEY=env["SECRET_KEY"], LOG_LEVEL="ERROR"
+        DATABASE_URL=env["DATABASE_URL"],
+        DEBUG="0",
+        SECRET_KEY=env["SECRET_KEY"],
+        AUDIT_HMAC_KEY=env["AUDIT_HMAC_KEY"],
+        LOG_LEVEL="ERROR",
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))

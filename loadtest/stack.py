@@ -6,6 +6,12 @@ beat; supervisord starts whichever exits again and leaves the others running) in
 group, waits for /healthz to answer 200, and stops it (SIGTERM: supervisord stops the three, then
 itself) on exit. Everything binds to 127.0.0.1.
 
+``make serve`` and ``make fuzz`` use two database roles (``prepare(env, two_roles=True)``):
+``manage.py create_db_roles`` (as the URL's superuser) makes ``tracker_owner``, which runs migrate
+and owns the tables, and ``tracker_app``, which the web processes, the worker and beat connect as
+and which may only SELECT and INSERT on the audit trail. The audit chain's key is
+SERVE_AUDIT_HMAC_KEY, or one generated once into var/audit-hmac-key.
+
     python loadtest/stack.py serve      # prepare, then supervisord in the foreground (make serve)
 """
 
@@ -56,12 +62,43 @@ def stack_env(
         PORT=str(port or int(os.environ.get("PORT", "8000"))),
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         CELERY_BEAT_SCHEDULE_FILE=str(VAR / "celerybeat-schedule"),
+        AUDIT_HMAC_KEY=os.environ.get("SERVE_AUDIT_HMAC_KEY") or local_audit_key(),
+        AUDIT_HEAD_FILE=str(VAR / "audit-heads.txt"),
         # Persistent connections, as in production (each process keeps its own).
         CONN_MAX_AGE=os.environ.get("CONN_MAX_AGE", "60"),
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(extra)
     return env
+
+
+def local_audit_key() -> str:
+    """The audit chain key of local production runs: made once, kept in var/ (mode 0600)."""
+    path = VAR / "audit-hmac-key"
+    if not path.exists():
+        VAR.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def with_user(database_url: str, user: str) -> str:
+    """The same database URL for another role (no password: local trust authentication)."""
+    scheme, rest = database_url.split("://", 1)
+    host = rest.split("@", 1)[1] if "@" in rest.split("/", 1)[0] else rest
+    return f"{scheme}://{user}@{host}"
+
+
+def use_two_roles(env: dict[str, str]) -> dict[str, str]:
+    """Create the owner and application roles (as DATABASE_URL's superuser) and return the
+    environment of the owner (for migrate); ``env`` then connects as the application role."""
+    owner = os.environ.get("SERVE_DB_OWNER", "tracker_owner")
+    app = os.environ.get("SERVE_DB_APP", "tracker_app")
+    manage(env, "create_db_roles", "--owner", owner, "--app", app, stdout=subprocess.DEVNULL)
+    superuser_url = env["DATABASE_URL"]
+    env.update(DATABASE_URL=with_user(superuser_url, app), DATABASE_APP_ROLE=app)
+    return {**env, "DATABASE_URL": with_user(superuser_url, owner)}
 
 
 def ensure_database(database_url: str) -> None:
@@ -95,11 +132,13 @@ def recreate_database(database_url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def prepare(env: dict[str, str], *, load_budget: bool = True) -> None:
-    """migrate + collectstatic + load_budget (the shipped 2026 budget)."""
+def prepare(env: dict[str, str], *, load_budget: bool = True, two_roles: bool = False) -> None:
+    """migrate + collectstatic + load_budget (the shipped 2026 budget). With ``two_roles``,
+    migrate runs as the owner role and ``env`` is switched to the application role."""
     VAR.mkdir(exist_ok=True)
     ensure_database(env["DATABASE_URL"])
-    manage(env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
+    migrate_env = use_two_roles(env) if two_roles else env
+    manage(migrate_env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
     manage(env, "collectstatic", "--noinput", stdout=subprocess.DEVNULL)
     if load_budget:
         manage(env, "load_budget", "data/ai_budget_2026.yaml", stdout=subprocess.DEVNULL)
@@ -177,7 +216,7 @@ class Stack:
 
 def serve() -> None:
     env = stack_env()
-    prepare(env)
+    prepare(env, two_roles=True)
     print(f"serving on http://127.0.0.1:{env['PORT']} (Ctrl-C stops web, worker and beat)")
     os.chdir(ROOT)
     os.execve(SUPERVISORD[0], SUPERVISORD, env)

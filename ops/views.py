@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import sys
 
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
@@ -50,3 +52,14 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"errors": [{"field": None, "message": _("Not found.")}]}, status=404)
     return django_page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A 400 that says why: the message of a ``BadRequest`` our code raised (a date parameter
+    that is not a usable date, a filter out of range); Django's page for anything else."""
+    if isinstance(exception, BadRequest) and str(exception):
+        message = str(exception)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"errors": [{"field": None, "message": message}]}, status=400)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    return django_bad_request(request, exception or BadRequest())

@@ -365,7 +365,7 @@ class ReviewRow:
 
 def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[ReviewRow]:
     """The queue's reports with their values against expected, whether evidence is attached and
-    whether the period has ended: three queries whatever the queue's length."""
+    whether the period has ended: four queries whatever the queue's length."""
     from django.db.models import Exists, OuterRef
 
     from kpis.kinds import kind_of

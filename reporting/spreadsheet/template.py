@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpis.models import KPI
+from ops.cells import write_text
 from programs.models import Program
 from programs.periods import Period
 from programs.selectors import program_reporting_periods, programs_for_user
@@ -316,7 +317,7 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
         start=1,
     ):
         meta.cell(row=i, column=1, value=meta_key)
-        meta.cell(row=i, column=2, value=meta_value)
+        write_text(meta.cell(row=i, column=2), meta_value)
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
 
@@ -349,7 +350,7 @@ def _label(day: date, frequency: str) -> str:
 def _write_row(ws: Any, row: int, cells: dict[str, Any], *, program_row: bool) -> None:
     inputs = ("executed_won", "narrative", "confirm_over_execution") if program_row else ("value",)
     for key, value in cells.items():
-        cell = ws.cell(row=row, column=COLUMN_INDEX[key], value=value)
+        cell = write_text(ws.cell(row=row, column=COLUMN_INDEX[key]), value)  # ops/cells.py
         if key in inputs:
             cell.fill = INPUT_FILL
             cell.protection = UNLOCKED

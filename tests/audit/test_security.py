@@ -36,6 +36,7 @@ def _production_env() -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(50)),
+        AUDIT_HMAC_KEY="".join(secrets.choice(alphabet) for _ in range(50)),
         ALLOWED_HOSTS="x",
     )
     return env

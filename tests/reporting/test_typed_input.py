@@ -11,9 +11,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.services import api_token_create
 from reporting import services
 from reporting import spreadsheet as ss
 from reporting.models import ProgressReport, ReportStatus
@@ -92,8 +92,7 @@ def test_a_number_is_not_a_date(raw):
 
 def _api(user) -> APIClient:
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     return client
 
 

