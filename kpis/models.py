@@ -8,9 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from budget.formatting import unit_decimals
+from budget.formatting import localized_name, unit_decimals
 from kpis import kinds
 from programs.periods import DEFAULT_GRACE_DAYS
 
@@ -82,7 +83,8 @@ class KPI(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        """Code and name in the active language."""
+        return f"{self.code} {localized_name(self.name, self.name_ko, get_language() or 'ko')}"
 
     @property
     def value_decimals(self) -> int:

@@ -43,7 +43,7 @@ class ReportForm(forms.Form):
             name = kpi_field_name(kpi)
             self.kpi_fields[kpi.code] = name
             self.fields[name] = forms.CharField(
-                label=f"{kpi.code} {kpi.name}",
+                label=str(kpi),  # code and name in the active language
                 required=False,
                 widget=forms.TextInput(
                     attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"}
