@@ -115,8 +115,8 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
         )
         user_id = c.fetchone()[0]
         c.execute(
-            "INSERT INTO budget_fiscalyear (id, year, currency, title) "
-            "VALUES (1, 2026, 'KRW', 'Bench')"
+            "INSERT INTO budget_fiscalyear (id, year, currency, title, title_ko) "
+            "VALUES (1, 2026, 'KRW', 'Bench', '')"
         )
         c.execute(
             "INSERT INTO budget_ministry (id, code, name, name_ko) "

@@ -33,6 +33,9 @@ Version = tuple[int, int]
 
 # An entry of an older version is never read again; it expires after a day.
 CACHE_SECONDS = 24 * 60 * 60
+# Part of every key: a new generation never reads an entry of an older log (boards migration 0003
+# started the log afresh).
+GENERATION = 2
 # Past this many rows, the change log is folded into one row (the same sum).
 COMPACT_AT = 1000
 
@@ -84,7 +87,9 @@ def cached(name: str, parts: Any, compute: Callable[[], T]) -> T:
     the key so that a cache shared by several never mixes them."""
     db = connection.settings_dict
     where = (db.get("HOST"), db.get("PORT"), db.get("NAME"))
-    digest = hashlib.sha256(repr((where, data_version(), name, parts)).encode()).hexdigest()
+    digest = hashlib.sha256(
+        repr((GENERATION, where, data_version(), name, parts)).encode()
+    ).hexdigest()
     key = f"boards:{name}:{digest}"
     value = cache.get(key, _MISSING)
     if value is not _MISSING:

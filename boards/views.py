@@ -1,4 +1,4 @@
-"""The status boards (domain.md 2, 5): thin views over boards.selectors. Every signed-in role may
+"""The status boards: thin views over boards.selectors. Every signed-in role may
 read the boards; the programmes table and its exports are scoped to the reader's ministry for
 officers and ministry reviewers (programs.selectors.program_scope_q)."""
 

@@ -1,4 +1,4 @@
-"""The board export of domain.md 4.3, from the stored rows.
+"""The board export (docs/formats.md), from the stored rows.
 
 JSON: ``{"as_of", "nodes": [...], "programs": [...]}``.
 
@@ -12,9 +12,10 @@ JSON: ``{"as_of", "nodes": [...], "programs": [...]}``.
   ``unit``, ``kind``, ``status``, ``actual``, ``expected``, ``ratio``, ``target``, ``target_date``,
   ``assessed_at``, ``overdue``, ``forecast_value``, ``forecast_date``, ``forecast_miss``.
 
-Dates are ISO 8601, ratios and shares decimals (0.535, not 53.5; 6 places at most), statuses the
-lower-case words of domain.md 3, amounts whole won, KPI numbers as numbers (integers when whole);
-missing values are null. ``name`` is the English name; ``name_ko`` is the Korean one (may be "").
+Dates are ISO 8601, ratios and shares decimals (0.535, not 53.5; 6 places at most), statuses
+the lower-case words of the status rules, amounts whole won, KPI numbers as numbers (integers when
+whole); missing values are null. ``name`` is the English name; ``name_ko`` is the Korean one
+(may be "").
 
 CSV (UTF-8, header row, comma-separated): one row per KPI, its programme's columns repeated on
 each; a programme with no KPI gets one row with empty KPI columns. Columns, in order:

@@ -1,4 +1,4 @@
-"""Stored status results (domain.md 3): per KPI, programme and budget node and as-of date.
+"""Stored status results: per KPI, programme and budget node and as-of date.
 
 Boards read these precomputed rows; any past as-of date can be shown again exactly as it was
 stored. Each row carries the fingerprint of its inputs (a KPI's and a programme's row: their
@@ -131,7 +131,7 @@ class ProgramStatus(StoredResult):
     )
     explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
     explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
-    # Budget execution (domain.md 3).
+    # Budget execution (the status rules).
     allocated_won = models.BigIntegerField(_("allocated (won)"))
     executed_won = models.BigIntegerField(_("executed (won)"), null=True, blank=True)
     execution_rate = models.DecimalField(

@@ -68,7 +68,7 @@ def test_kpis_are_filtered_by_programme(world):
 
 
 def test_the_schema_lists_the_filters(world):
-    schema = json.loads(_client().get("/api/schema/?format=json").content)
+    schema = json.loads(_client(world.director).get("/api/schema/?format=json").content)
     reports = schema["paths"]["/api/v1/reports/"]["get"]
     parameters = {p["name"]: p for p in reports["parameters"]}
     assert parameters["status"]["schema"]["enum"] == ["approved", "draft", "returned", "submitted"]

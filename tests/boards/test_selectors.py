@@ -54,9 +54,7 @@ def test_program_detail_queries(django_assert_num_queries, size):
     user_roles(director)  # read once per request (the role cache), as the page does
     # the data's version (boards.cache), then (first read) the budget tree, cached
     with django_assert_num_queries(9):
-        selectors.program_detail(
-            code="PG00001", as_of=AS_OF, fiscal_year=data.year, user=director
-        )
+        selectors.program_detail(code="PG00001", as_of=AS_OF, fiscal_year=data.year, user=director)
     with django_assert_num_queries(8):
         detail = selectors.program_detail(
             code="PG00001", as_of=AS_OF, fiscal_year=data.year, user=director

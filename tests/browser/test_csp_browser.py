@@ -1,5 +1,6 @@
-"""In chromium: the board, a programme page with its charts, the login page and the API docs load
-under the Content-Security-Policy with no violation reported in the console."""
+"""In chromium: the boards, a programme page with its charts, the reporting, review, budget, audit
+and admin pages and the API docs load under the Content-Security-Policy with no violation (nor
+any other error) reported in the console."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _sign_in(page: Any, base: str, username: str) -> None:
 
 def test_pages_load_without_csp_violations(live_server, page):
     build_board_data(6)
-    user_with_role(Role.ADMINISTRATOR, username="csp-browser", is_staff=True)
+    user_with_role(Role.ADMINISTRATOR, username="csp-browser", is_staff=True, is_superuser=True)
     problems: list[str] = []
     page.on(
         "console",
@@ -49,7 +50,20 @@ def test_pages_load_without_csp_violations(live_server, page):
     base = live_server.url
     _sign_in(page, base, "csp-browser")
     q = f"as_of={AS_OF.isoformat()}"
-    for path in (f"/?{q}", f"/programs/PG00001/?{q}", f"/programs/?{q}", "/classification/"):
+    pages = (
+        f"/?{q}",
+        f"/programs/PG00001/?{q}",
+        f"/programs/?{q}",
+        "/classification/",
+        "/reports/",
+        "/reports/upload/",
+        "/review/",
+        "/budget/",
+        "/audit/",
+        "/admin/",
+        "/admin/accounts/user/",
+    )
+    for path in pages:
         response = page.goto(f"{base}{path}")
         assert response is not None and response.status == 200, path
         assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}

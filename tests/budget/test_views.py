@@ -326,7 +326,7 @@ def test_node_page_in_english(director_client: Client, budget: FiscalYear) -> No
     # KPIs: unit, kind, direction, baseline, target, stated target, date, milestones, source
     assert "GPUs deployed NACC-GPU" in text
     assert "Level" in text and "Increase" in text
-    assert "10,000 GPUs" in text and "<q>over 10,000</q>" in html
+    assert "10,000 GPUs" in text and '<q lang="en">over 10,000</q>' in html
     assert "2027-12-31 4,000 GPUs" in text
     assert "Deployment of over 10,000 high-performance GPUs" in text
     assert "Network NACC-NET" in text

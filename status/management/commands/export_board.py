@@ -1,4 +1,4 @@
-"""``manage.py export_board [--as-of DATE] [--format json|csv]`` (domain.md 4.3).
+"""``manage.py export_board [--as-of DATE] [--format json|csv]`` (docs/formats.md).
 
 Reads the stored results for the date, computing them first if none exist. The format is
 documented in status/export.py.
@@ -20,7 +20,7 @@ from status.services import status_results
 
 
 class Command(BaseCommand):
-    help = "Export the status board as of a date, as JSON or CSV (domain.md 4.3)."
+    help = "Export the status board as of a date, as JSON or CSV."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: today)")

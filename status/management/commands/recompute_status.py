@@ -1,4 +1,4 @@
-"""``manage.py recompute_status [--as-of DATE]``: a synchronous full recompute (domain.md 5)."""
+"""``manage.py recompute_status [--as-of DATE]``: a synchronous full recompute."""
 
 from __future__ import annotations
 
