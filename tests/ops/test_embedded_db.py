@@ -6,9 +6,13 @@ stopped when the command ends; the next run starts it again on the same data."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,8 +45,17 @@ def test_a_server_that_answers_is_used_as_it_is(db):
     assert "embedded PostgreSQL server" not in done.stderr
 
 
-def test_otherwise_the_embedded_server_runs_for_the_command_and_keeps_its_data(tmp_path):
-    pgdata = tmp_path / "pgdata"
+@pytest.fixture
+def pgdata():
+    """A data directory under var/ (not pytest's tmp_path: as root the library runs PostgreSQL as
+    the user ``pgserver``, and pytest keeps its temporary root private to root, mode 0700)."""
+    (ROOT / "var").mkdir(exist_ok=True)
+    parent = Path(tempfile.mkdtemp(dir=ROOT / "var", prefix="test-embedded-"))
+    yield parent / "pgdata"
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_otherwise_the_embedded_server_runs_for_the_command_and_keeps_its_data(pgdata):
     first = _run(
         "--prefer",
         "postgres://postgres@127.0.0.1:1/nothing",  # nothing answers on port 1

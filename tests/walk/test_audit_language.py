@@ -37,6 +37,6 @@ def test_a_reports_history_reads_in_korean(settings) -> None:  # type: ignore[no
     assert "2026년 1월 1일 ~ 2026년 3월 31일" in html
     assert "is_current" not in html and "created_by" not in html
     assert "임시 저장" in html  # the status word, not "draft"
-    assert kpi.code in html and ">26<" in html  # the report's values are in its history
+    assert str(kpi.code) in html and ">26<" in html  # the report's values are in its history
     text = re.sub(r"<[^>]+>", " ", html)
     assert "+00:00" not in text and not re.search(r"\dT\d", text)  # local times, not ISO UTC
