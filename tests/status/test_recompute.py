@@ -108,7 +108,7 @@ def test_explanation_is_stored_as_key_and_params(q1):
     assert row.explanation_params["date"] == "2026-03-31"
     assert row.explanation_params["actual"] == "200"
     assert row.explanation("en") == (
-        "Expected 246.58 by 31 Mar 2026, actual 200: 81.1% of expected progress."
+        "Expected 247 by 31 Mar 2026, actual 200: 81.1% of expected progress."
     )
     program = ProgramStatus.objects.get(program=q1.a, as_of=APRIL)
     assert program.explanation("en").startswith("2 of 2 KPIs under way: 0 achieved, 1 on track")
