@@ -66,7 +66,7 @@ def test_officer_of_another_ministry_sees_approved_figures_only(client, scoped):
     assert "approved-comment-in-scope" not in html
     assert "hidden-submitter" not in html
     body = html.split("Report history", 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert "<td>Submitted" not in body and "<td>Returned" not in body
+    assert 'data-label="State">Submitted' not in body and 'data-label="State">Returned' not in body
     # the approved reports are still listed, with their executed amounts
     assert "Approved" in html.split("Report history", 1)[1]
 
@@ -86,4 +86,4 @@ def test_roles_in_scope_see_everything(client, scoped, role):
     assert "approved-comment-in-scope" in html
     assert "hidden-submitter" in html
     body = html.split("Report history", 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert "<td>Submitted" in body and "<td>Returned" in body
+    assert 'data-label="State">Submitted' in body and 'data-label="State">Returned' in body

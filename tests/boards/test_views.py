@@ -336,7 +336,7 @@ def test_program_page_has_charts_with_text_alternatives(director_client, small):
     html = director_client.get(f"/programs/PG00001/?{Q}").content.decode()
     assert html.count('<svg viewBox="0 0 640 260" role="img"') == 2
     assert "<desc id=" in html and "Data table" in html
-    assert "Stated: “1,000+”" in html
+    assert 'Stated: <q lang="en">1,000+</q>' in html
     assert "Forecast 402 by 31 Dec 2026, short of the target 1,000." in html
     assert "Report history" in html and "Status history" in html
     assert "http" not in html.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
