@@ -1,4 +1,4 @@
-"""The roles of domain.md section 2, as Django groups, and how to ask which a user has.
+"""The roles of docs/roles.md, as Django groups, and how to ask which a user has.
 
 Each role is one group. Scope: officers and reviewers see only their own ministry (when they have
 one; a reviewer with no ministry reviews every ministry); directors, auditors and administrators

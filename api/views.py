@@ -1,4 +1,4 @@
-"""The REST API, /api/v1/ (domain.md 5). Thin: scoping by the selectors, every write through
+"""The REST API, /api/v1/ (docs/commands.md). Thin: scoping by the selectors, every write through
 reporting/services.py, errors as ``{"errors": [{"field", "message"}]}`` (api/exceptions.py).
 
 Optimistic locking: report responses carry ``ETag: "<version>"``; PATCH and the actions need the

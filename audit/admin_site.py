@@ -1,4 +1,4 @@
-"""The admin site, for administrators only (domain.md 2): staff who do not hold the
+"""The admin site, for administrators only (docs/roles.md): staff who do not hold the
 administrator role (accounts.roles) are refused, whatever their staff flag or permissions."""
 
 from __future__ import annotations

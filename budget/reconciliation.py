@@ -1,4 +1,4 @@
-"""Reconciliation (domain.md 4.4): where the stated figures do not agree with each other.
+"""Reconciliation (docs/formats.md): where the stated figures do not agree with each other.
 
 One finding per node whose children's amounts do not add up to its own amount (``over_allocated``
 when they exceed it, ``unallocated`` when they fall short), and one per node that carries

@@ -108,7 +108,7 @@ _THRESHOLD = {"type": "number", "minimum": 0, "maximum": 1}
 BUDGET_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:ai-budget-tracker:budget-file",
-    "title": "Budget file (domain.md 4.1)",
+    "title": "Budget file (docs/formats.md)",
     "description": (
         "A fiscal year's budget tree, its ministries, programmes and KPIs. Dates are YYYY-MM-DD "
         "(YAML dates are turned into that form before validation); amounts are whole won."

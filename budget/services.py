@@ -1,4 +1,4 @@
-"""Writes of the budget: loading a budget file (domain.md 4.1) and exporting it back (4.5).
+"""Writes of the budget: loading a budget file and exporting it back (docs/formats.md).
 
 :func:`budget_load` checks the whole file first (:func:`budget.spec.parse_budget`: every error,
 with its key path) and saves nothing when anything is wrong. A valid file is applied in one
@@ -171,7 +171,7 @@ KPI_FIELDS = (
 )
 MILESTONE_FIELDS = ("kpi_id", "date", "value")
 # Changing these of a KPI with progress data changes what its values mean, or its target without
-# a revision reason (domain.md 3): the loader refuses.
+# a revision reason (docs/status-rules.md): the loader refuses.
 KPI_DEFINING_FIELDS = ("kind", "direction")
 KPI_TARGET_FIELDS = ("baseline", "target", "target_date")
 
@@ -658,7 +658,7 @@ class _BudgetLoader:
 
 
 def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
-    """The fiscal year as the budget file of domain.md 4.1 (6 queries).
+    """The fiscal year as the budget file of docs/formats.md (6 queries).
 
     Optional keys are left out where they hold what the loader assumes when they are missing
     (empty text, no conflicts / children / milestones, ``owner_assumed: false``,

@@ -123,7 +123,7 @@ class Milestone(models.Model):
 
 
 class RevisionReason(models.TextChoices):
-    """The fixed list of reasons for a target revision (domain.md 3)."""
+    """The fixed list of reasons for a target revision (docs/status-rules.md)."""
 
     ANNUAL_REVIEW = "annual_review", _("Annual review")
     BUDGET_REALIGNMENT = "budget_realignment", _("Budget realignment")

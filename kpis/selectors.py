@@ -129,7 +129,7 @@ def _in_force(values: dict[str, Any]) -> TargetInForce:
 def kpi_target_as_of(
     kpi: KPI, as_of: date, revisions: list[TargetRevision] | None = None
 ) -> TargetInForce:
-    """The target values in force on ``as_of`` (domain.md 3): those of the latest revision
+    """The target values in force on ``as_of`` (docs/status-rules.md): those of the latest revision
     effective on or before it (the latest recorded wins among equal dates), else the original
     values. Pass ``revisions`` (the KPI's, any order) to avoid a query."""
     if revisions is None:

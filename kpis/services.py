@@ -1,4 +1,4 @@
-"""Writes of KPIs: target revisions and definition changes (domain.md 2 and 3).
+"""Writes of KPIs: target revisions and definition changes (docs/roles.md and docs/status-rules.md).
 
 Only administrators change targets. Once data exists for a KPI (a submitted or approved value), a
 change of target, target date, baseline or milestones needs a reason from the fixed list

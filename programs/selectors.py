@@ -60,8 +60,8 @@ def program_by_code(code: str, *, queryset: QuerySet[Program] | None = None) -> 
 def program_reporting_periods(
     program: Program, *, latest_target_date: date | None = None
 ) -> list[Period]:
-    """The programme's reporting periods (domain.md 3): from the period containing its start to
-    the one containing the later of its end and its latest KPI target date.
+    """The programme's reporting periods (docs/status-rules.md): from the period containing its
+    start to the one containing the later of its end and its latest KPI target date.
 
     The latest target date is taken from the argument, else from the ``latest_target_date``
     annotation of :func:`programs_for_user`, else from the database.

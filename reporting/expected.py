@@ -1,5 +1,5 @@
 """The expected value shown next to each KPI in the report form: one helper, delegating to the
-status engine's rule (status/rules/, domain.md 3), so the form and the board agree."""
+status engine's rule (status/rules/, docs/status-rules.md), so the form and the board agree."""
 
 from __future__ import annotations
 

@@ -125,8 +125,9 @@ class ProgressReport(models.Model):
 
 
 class KPIValue(models.Model):
-    """The value a report gives for one KPI, with the meaning of its kind (domain.md 3): the amount
-    achieved in the period (cumulative, annual) or the value at the period end (level)."""
+    """The value a report gives for one KPI, with the meaning of its kind (docs/status-rules.md):
+    the amount achieved in the period (cumulative, annual) or the value at the period end
+    (level)."""
 
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="values"

@@ -1,4 +1,4 @@
-"""Who may do what with progress reports (domain.md 2). Views, the API and the services ask here.
+"""Who may do what with progress reports (docs/roles.md). Views, the API and the services ask here.
 
 * Officers see and edit only their ministry's programmes and reports, and never approve.
 * Reviewers approve or return submitted reports in their scope (their ministry, or every ministry

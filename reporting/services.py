@@ -1,4 +1,4 @@
-"""Writes of progress reports: the workflow of domain.md 2 and 3.
+"""Writes of progress reports: the workflow of docs/roles.md and docs/status-rules.md.
 
 draft -> submitted -> approved, or submitted -> returned (with a comment) -> submitted again.
 Approved reports are locked; a correction is a new revision of the same programme and period

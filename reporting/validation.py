@@ -1,4 +1,4 @@
-"""The one place where progress-report input is checked (domain.md 3 and 4.2).
+"""The one place where progress-report input is checked (docs/status-rules.md and docs/formats.md).
 
 Every way in (the report form, the spreadsheet upload, the REST API, ``import_progress``) passes its
 raw input through :func:`validate_report_input`, which either returns a :class:`CleanReportInput` or

@@ -10,7 +10,12 @@ def _english_by_default(settings):
 def _uses_db(request: pytest.FixtureRequest) -> tuple[bool, bool]:
     marker = request.node.get_closest_marker("django_db")
     names = request.fixturenames
-    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+    # live_server asks for transactional_db at run time, so it is not among the fixture names
+    transactional = (
+        "transactional_db" in names
+        or "live_server" in names
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
     return transactional or bool(marker) or "db" in names, transactional
 
 

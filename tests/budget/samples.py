@@ -1,4 +1,4 @@
-"""Small budget files for the budget interchange tests (domain.md 4.1), and helpers to look at
+"""Small budget files for the budget interchange tests (docs/formats.md), and helpers to look at
 the whole database at once."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Exporting a loaded budget (domain.md 4.5): the structure of 4.1 back, so that load -> export ->
-load changes nothing; the export_budget command; the shipped 2026 budget."""
+"""Exporting a loaded budget (docs/formats.md): the structure of the budget file back, so that load
+-> export -> load changes nothing; the export_budget command; the shipped 2026 budget."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loading a budget file (domain.md 4.1): validation with key paths, atomicity, idempotence,
+"""Loading a budget file (docs/formats.md): validation with key paths, atomicity, idempotence,
 updates by code, the progress-data guard, and the load_budget command."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reconciliation (domain.md 4.4) of loaded budgets: crafted trees, and the reconcile_budget
+"""Reconciliation (docs/formats.md) of loaded budgets: crafted trees, and the reconcile_budget
 command's formats and exit codes."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The shipped 2026 budget file (data/ai_budget_2026.yaml) against its source document.
 
 Everything except the last test reads the YAML with PyYAML and the document as text: no loader, no
-database. The figures expected here are the document's own (domain.md 1); where the document does
-not add up, the file must keep what it states and reconciliation must report it.
+database. The figures expected here are the document's own (data/source/README.md); where the
+document does not add up, the file must keep what it states and reconciliation must report it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from budget.reconciliation import FindingKind, NodeFacts, reconcile
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET_FILE = ROOT / "data" / "ai_budget_2026.yaml"
-DOCUMENT = Path("/work/shared/seed/000_7a3a392c9fc9a593.txt")
-if not DOCUMENT.exists():  # pragma: no cover - the shared folder moved
-    DOCUMENT = ROOT.parent / "shared" / "seed" / "000_7a3a392c9fc9a593.txt"
+DOCUMENT = ROOT / "data" / "source" / "korea_ai_budget_2026.txt"
 
 T = 10**12
 B = 10**9

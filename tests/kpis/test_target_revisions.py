@@ -1,6 +1,6 @@
-"""KPI target revisions (domain.md 3): administrators only; a reason once data exists ("other"
-needs text); the original and every revision stay visible; kind and direction fixed once values
-exist; the target in force at an as-of date."""
+"""KPI target revisions (docs/status-rules.md): administrators only; a reason once data exists
+("other" needs text); the original and every revision stay visible; kind and direction fixed once
+values exist; the target in force at an as-of date."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""manage.py import_progress PATH --as USER [--approve-as USER] (domain.md 4.2)."""
+"""manage.py import_progress PATH --as USER [--approve-as USER] (docs/formats.md)."""
 
 from __future__ import annotations
 

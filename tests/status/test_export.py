@@ -1,4 +1,4 @@
-"""export_board (domain.md 4.3) on a crafted portfolio: exact keys, statuses and numbers."""
+"""export_board (docs/formats.md) on a crafted portfolio: exact keys, statuses and numbers."""
 
 from __future__ import annotations
 

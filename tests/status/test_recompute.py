@@ -108,7 +108,7 @@ def test_explanation_is_stored_as_key_and_params(q1):
     assert row.explanation_params["date"] == "2026-03-31"
     assert row.explanation_params["actual"] == "200"
     assert row.explanation("en") == (
-        "Expected 246.58 by 31 Mar 2026, actual 200: 81.1% of expected progress."
+        "Expected 247 by 31 Mar 2026, actual 200: 81.1% of expected progress."
     )
     program = ProgramStatus.objects.get(program=q1.a, as_of=APRIL)
     assert program.explanation("en").startswith("2 of 2 KPIs under way: 0 achieved, 1 on track")
@@ -213,4 +213,4 @@ def test_a_kpi_measured_in_won_explains_itself_in_amounts(q1):
     assert row.explanation("ko").startswith("2026년 6월 30일까지 5,951억 원 예상, 실적 5,000억 원")
     # Without the KPI loaded, the row does not query it: plain figures.
     plain = KPIStatus.objects.get(kpi=kpi, as_of=JULY)
-    assert plain.explanation("en").startswith("Expected 595,068,493,150.68 by 30 Jun 2026")
+    assert plain.explanation("en").startswith("Expected 595,068,493,151 by 30 Jun 2026")

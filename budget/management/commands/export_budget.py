@@ -1,5 +1,5 @@
 """``manage.py export_budget [--format yaml|json] [--year YEAR] [--output FILE]``: write a loaded
-fiscal year back out as a budget file (domain.md 4.5). Thin: the work is in
+fiscal year back out as a budget file (docs/formats.md). Thin: the work is in
 budget.services.budget_export and budget.io.dump_budget."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``manage.py load_budget PATH``: load a budget file (domain.md 4.1). Thin: the work is in
+"""``manage.py load_budget PATH``: load a budget file (docs/formats.md). Thin: the work is in
 budget.services.budget_load."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``manage.py reconcile_budget [--format json|text] [--year YEAR]``: where the stated figures of a
-loaded fiscal year do not agree (domain.md 4.4). Thin: the rule is budget.reconciliation."""
+loaded fiscal year do not agree (docs/formats.md). Thin: the rule is budget.reconciliation."""
 
 from __future__ import annotations
 

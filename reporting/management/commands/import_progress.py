@@ -1,4 +1,4 @@
-"""``manage.py import_progress PATH --as USER [--approve-as USER]`` (domain.md 4.2).
+"""``manage.py import_progress PATH --as USER [--approve-as USER]`` (docs/formats.md).
 
 PATH is a JSON list of rows::
 
@@ -41,7 +41,7 @@ class _RowFailed(Exception):
 
 
 class Command(BaseCommand):
-    help = "Import progress reports from a JSON file (domain.md 4.2): all rows or none."
+    help = "Import progress reports from a JSON file (docs/formats.md): all rows or none."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the JSON file")
