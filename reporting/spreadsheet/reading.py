@@ -250,6 +250,15 @@ def _no_header_error(file_name: str) -> UploadError:
     )
 
 
+def _damaged_workbook(file_name: str, exc: BaseException) -> UploadError:
+    """The one error for a workbook that cannot be opened, whatever the library raised."""
+    return UploadError(
+        file=file_name,
+        message=_("the workbook is damaged and cannot be read (%(reason)s)")
+        % {"reason": str(exc) or exc.__class__.__name__},
+    )
+
+
 def _read_xlsx(data: bytes, file_name: str, preview: UploadPreview, max_rows: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -294,24 +303,12 @@ def _read_xlsx(data: bytes, file_name: str, preview: UploadPreview, max_rows: in
                 )
                 return
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        preview.file_errors.append(
-            UploadError(
-                file=file_name,
-                message=_("the workbook is damaged and cannot be read (%(reason)s)")
-                % {"reason": str(exc) or exc.__class__.__name__},
-            )
-        )
+        preview.file_errors.append(_damaged_workbook(file_name, exc))
         return
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        preview.file_errors.append(
-            UploadError(
-                file=file_name,
-                message=_("the workbook is damaged and cannot be read (%(reason)s)")
-                % {"reason": str(exc) or exc.__class__.__name__},
-            )
-        )
+        preview.file_errors.append(_damaged_workbook(file_name, exc))
         return
     try:
         if META_SHEET in wb.sheetnames:
