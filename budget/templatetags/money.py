@@ -123,6 +123,15 @@ def unit(text: str | None) -> str:
 
 
 @register.filter
+def kpi_unit(kpi: Any) -> str:
+    """The unit to write after a value of ``kpi``: none for a KPI measured in won, whose values
+    ``kpi_value`` already writes as amounts ("2.1 trillion won", not "2.1 trillion won won")."""
+    if getattr(kpi, "is_money", False):
+        return ""
+    return unit(getattr(kpi, "unit", "") or "")
+
+
+@register.filter
 def local_title(fiscal_year: Any) -> str:
     """A fiscal year's ``title_ko`` in Korean when present, else its ``title``."""
     if fiscal_year is None:

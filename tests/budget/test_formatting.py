@@ -257,3 +257,15 @@ def test_short_form_in_words_for_sentences():
     assert format_won_short(10_100_000_000_000, "en", words=True) == "10.1 trillion won"
     assert format_won_short(595_068_493_151, "ko", words=True) == "5,951억 원"
     assert format_won_short(595_068_493_151, "en") == "595 billion won"
+
+
+def test_a_money_kpi_writes_its_unit_once() -> None:
+    """A value of a KPI measured in won is already an amount: no second "won" after it."""
+    from kpis.models import KPI
+
+    money = KPI(unit="won", target=Decimal("2100000000000"))
+    gpus = KPI(unit="GPUs", target=Decimal("10000"))
+    template = Template("{% load money %}{{ k.target|kpi_value:k }} {{ k|kpi_unit }}")
+    with translation.override("en"):
+        assert template.render(Context({"k": money})).strip() == "2.1 trillion won"
+        assert template.render(Context({"k": gpus})).strip() == "10,000 GPUs"
