@@ -85,7 +85,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class KPISerializer(serializers.ModelSerializer):
-    program = serializers.CharField(source="program.node.code", read_only=True)
+    program = serializers.CharField(source="program.code", read_only=True)
     baseline = serializers.SerializerMethodField()
     target = serializers.SerializerMethodField()
     milestones = MilestoneSerializer(many=True, read_only=True)
@@ -123,14 +123,40 @@ class ProgramKPISerializer(KPISerializer):
         fields = [f for f in KPISerializer.Meta.fields if f != "program"]
 
 
+class AllocationSerializer(serializers.Serializer):
+    """A programme's money in one fiscal year: its node in that year's budget tree."""
+
+    fiscal_year = serializers.IntegerField(source="fiscal_year.year")
+    node = serializers.CharField(source="code", help_text=_("The node code in that year's tree."))
+    amount_won = serializers.IntegerField()
+
+
 class ProgramSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="node.code", read_only=True)
-    name = serializers.CharField(source="node.name", read_only=True)
-    name_ko = serializers.CharField(source="node.name_ko", read_only=True)
-    fiscal_year = serializers.IntegerField(source="node.fiscal_year.year", read_only=True)
     ministry = serializers.CharField(source="ministry.code", read_only=True)
-    allocated_won = serializers.IntegerField(source="node.amount_won", read_only=True)
+    fiscal_year = serializers.SerializerMethodField(
+        help_text=_("The latest fiscal year that funds the programme (null when none does).")
+    )
+    allocated_won = serializers.SerializerMethodField(
+        help_text=_("The programme's allocation in that year, in won.")
+    )
+    allocations = AllocationSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The allocation in every fiscal year that funds the programme, by year."),
+    )
     kpis = ProgramKPISerializer(many=True, read_only=True)
+
+    def _latest(self, program: Program) -> Any:
+        allocations = list(program.allocations.all())
+        return allocations[-1] if allocations else None
+
+    def get_fiscal_year(self, program: Program) -> int | None:
+        latest = self._latest(program)
+        return latest.fiscal_year.year if latest else None
+
+    def get_allocated_won(self, program: Program) -> int | None:
+        latest = self._latest(program)
+        return latest.amount_won if latest else None
 
     class Meta:
         model = Program
@@ -142,6 +168,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             "ministry",
             "owner_assumed",
             "allocated_won",
+            "allocations",
             "start",
             "end",
             "frequency",
@@ -224,7 +251,7 @@ class RawValuesField(serializers.Field):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    program = serializers.CharField(source="program.node.code", read_only=True)
+    program = serializers.CharField(source="program.code", read_only=True)
     ministry = serializers.CharField(source="program.ministry.code", read_only=True)
     period_label = serializers.SerializerMethodField()
     values = serializers.SerializerMethodField()

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -90,7 +91,8 @@ def _executed(program: Program, end: date, prev_end: date | None, factor: Decima
         return Decimal(day_of_year(day)) / Decimal(days_in_year(day))
 
     pace = min(factor, Decimal("1"))
-    return int(Decimal(program.node.amount_won) * (share(end) - share(prev_end)) * pace)
+    allocated = program.allocated_won  # type: ignore[attr-defined]
+    return int(Decimal(allocated) * (share(end) - share(prev_end)) * pace)
 
 
 @transaction.atomic
@@ -104,10 +106,11 @@ def demo_progress_seed(*, today: date | None = None) -> int:
     if shipped is None:
         return 0
     programs = list(
-        Program.objects.filter(node__fiscal_year=shipped)
-        .select_related("node", "ministry")
+        Program.objects.filter(allocations__fiscal_year=shipped)
+        .annotate(allocated_won=F("allocations__amount_won"), tree_path=F("allocations__path"))
+        .select_related("ministry")
         .prefetch_related("kpis__milestones")
-        .order_by("node__path")
+        .order_by("tree_path")
     )
     if reviewer is None or not programs:
         return 0

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 def _base() -> QuerySet[ProgressReport]:
     return ProgressReport.objects.select_related(
-        "program", "program__node", "program__ministry", "created_by", "submitted_by"
+        "program", "program__ministry", "created_by", "submitted_by"
     )
 
 
@@ -59,7 +59,7 @@ def reports_with_values_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
                 "values", queryset=KPIValue.objects.select_related("kpi").order_by("kpi__position")
             )
         )
-        .order_by("-period_end", "program__node__path", "-revision")
+        .order_by("-period_end", "program__code", "-revision")
     )
 
 
@@ -68,7 +68,7 @@ def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
     (callers answer 404 either way, so nothing tells another ministry's reports apart)."""
     return (
         reports_for_user(user)
-        .select_related("reviewed_by", "program__node__fiscal_year")
+        .select_related("reviewed_by")
         .prefetch_related(
             Prefetch("values", queryset=KPIValue.objects.select_related("kpi")),
             Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by")),

@@ -143,7 +143,7 @@ def _lock(report: ProgressReport, expected_version: int | None) -> ProgressRepor
     """The report's row, locked for this transaction, checked against ``expected_version``."""
     locked = (
         ProgressReport.objects.select_for_update(of=("self",))
-        .select_related("program", "program__node", "program__ministry")
+        .select_related("program", "program__ministry")
         .get(pk=report.pk)
     )
     if expected_version is not None and locked.version != expected_version:
@@ -250,7 +250,7 @@ def report_create_draft(
     # Serialise report creation per programme: two clicks cannot make two drafts.
     program = (
         Program.objects.select_for_update(of=("self",))
-        .select_related("node", "ministry")
+        .select_related("ministry")
         .get(pk=program.pk)
     )
     day: Any = None

@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budget import parsing
+from budget.selectors import program_allocation
 from kpis.models import VALUE_DECIMAL_PLACES, VALUE_MAX
 from programs.periods import Period, is_period_end
 
@@ -393,9 +394,10 @@ def validate_report_input(
         else:
             executed_now = clean_executed  # type: ignore[assignment]
         if executed_now:
-            allocated = program.node.amount_won
+            allocated = program_allocation(program, period.end.year)
             elsewhere = _approved_executed_elsewhere(program, period)
-            if executed_now + elsewhere > allocated:
+            # A year that does not fund the programme has no allocation to compare with.
+            if allocated is not None and executed_now + elsewhere > allocated:
                 over = True
                 if not confirm_over_execution:
                     errors.append(

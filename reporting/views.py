@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role, has_role
+from budget.selectors import program_allocation
 from kpis.kinds import kind_of
 from kpis.models import KPI
 from programs.selectors import program_by_code, programs_for_user
@@ -226,6 +227,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Draft saved."))
             return redirect("reporting:report", pk=report.pk)
     previous = _previous_for_new(program, period_end)
+    allocation = program_allocation(program, period_end.year)
     return render(
         request,
         "reporting/report_form.html",
@@ -237,7 +239,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "editable": True,
             "is_new": True,
             "period_open": not period_has_ended(period_end),
-            "example_amount": _example_amount(program),
+            "example_amount": _example_amount(allocation, program.frequency),
+            "allocation": allocation,
+            "allocation_year": period_end.year,
         },
     )
 
@@ -249,10 +253,10 @@ def _attach_evidence(request: HttpRequest, report: ProgressReport, form: ReportF
         services.evidence_attach(user=_user(request), report=report, uploaded_file=uploaded)
 
 
-def _example_amount(program: Program) -> int:
-    """A plausible amount for the hint: a round share of the allocation for one period."""
+def _example_amount(allocation: int | None, frequency: str = "quarterly") -> int:
+    """A plausible amount for the hint: a round share of the year's allocation for one period."""
     per_period = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
-    amount = int(program.node.amount_won) // per_period.get(program.frequency, 4)
+    amount = int(allocation or 0) // per_period.get(frequency, 4)
     if amount <= 0:
         return 0
     # Two significant digits, rounded down: never above the allocation.
@@ -295,6 +299,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form, return_form = response
 
     previous = selectors.previous_approved_values(report)
+    allocation = program_allocation(program, report.period_end.year)
     values = {v.kpi_id: v.value for v in report.values.all()}
     warnings: dict[str, str] = {}
     codes = {kpi.pk: kpi.code for kpi in kpis}
@@ -328,14 +333,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 warnings,
             ),
             "period_open": not period_has_ended(report.period_end),
-            "example_amount": _example_amount(program),
+            "example_amount": _example_amount(allocation, program.frequency),
             "editable": editable,
             "can_correct": can_edit and report.is_current,
             "can_review": can_review,
             "revisions": selectors.report_revisions(report),
             "transitions": list(report.transitions.all()),
             "evidence": list(report.evidence.all()),
-            "allocation": program.node.amount_won,
+            "allocation": allocation,
+            "allocation_year": report.period_end.year,
         },
     )
 

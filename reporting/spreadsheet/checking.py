@@ -177,12 +177,7 @@ def _show_as_read(
 
 def _programs_by_code(user: User, codes: Iterable[str]) -> dict[str, Program]:
     programs: dict[str, Program] = {}
-    qs = (
-        programs_for_user(user)
-        .filter(node__code__in=set(codes))
-        .prefetch_related("kpis")
-        .order_by("-node__fiscal_year__year")
-    )
+    qs = programs_for_user(user).filter(code__in=set(codes)).prefetch_related("kpis")
     for program in qs:
         programs.setdefault(program.code, program)
     return programs

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from budget.models import BudgetNode
 from kpis.models import KPI
 from ops.cells import write_text
 from programs.models import Program
@@ -99,11 +101,17 @@ class _TemplateProgram:
 def _template_programs(
     *, user: User, ministry: Ministry, period_end: date
 ) -> list[_TemplateProgram]:
+    # The programme's node in the year of the period: its allocation and place in the tree.
+    year_node = BudgetNode.objects.filter(program=OuterRef("pk"), fiscal_year__year=period_end.year)
     programs = (
         programs_for_user(user)
         .filter(ministry=ministry)
+        .annotate(
+            year_allocation=Subquery(year_node.values("amount_won")[:1]),
+            tree_path=Subquery(year_node.values("path")[:1]),
+        )
         .prefetch_related("kpis")
-        .order_by("node__path")
+        .order_by(F("tree_path").asc(nulls_last=True), "code")
     )
     out = []
     for program in programs:
@@ -250,7 +258,7 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
             "unit": _("won"),
             "kind": "",
             "enter": _("budget executed in this period (whole won) and a narrative"),
-            "target": _("allocation %(amount)s won") % {"amount": _number(program.node.amount_won)},
+            "target": _allocation_text(program, period_end.year),
             "previous": previous_money,
             "value": None,
             "executed_won": open_report.executed_won if open_report else None,
@@ -337,8 +345,15 @@ def _korean() -> bool:
 
 
 def _node_name(program: Program) -> str:
-    node = program.node
-    return node.name_ko if _korean() and node.name_ko else node.name
+    return program.name_ko if _korean() and program.name_ko else program.name
+
+
+def _allocation_text(program: Program, year: int) -> str:
+    """The year's allocation, as the money row's target column says it."""
+    amount = getattr(program, "year_allocation", None)
+    if amount is None:
+        return _("no allocation in %(year)s") % {"year": year}
+    return _("allocation %(amount)s won") % {"amount": _number(amount)}
 
 
 def _label(day: date, frequency: str) -> str:

@@ -357,9 +357,9 @@ def test_upload_page_is_linked_from_the_reporting_page_and_the_navigation(office
 
 
 def test_officer_lists_show_korean_programme_names(officer_client, world):
-    node = world.program.node
-    node.name_ko = "국가 AI 컴퓨팅 센터"
-    node.save()
+    program = world.program
+    program.name_ko = "국가 AI 컴퓨팅 센터"
+    program.save()
     officer_client.cookies["django_language"] = "ko"
     services.report_create_draft(
         user=world.users["officer"], program=world.program, period_end=Q1, values={}
