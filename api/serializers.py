@@ -252,7 +252,10 @@ class RawShortfallsField(serializers.Field):
     """An object of KPI code -> {reason, remedy}; only the outer shape is checked here."""
 
     default_error_messages = {
-        "not_object": _('must be an object mapping KPI codes to {"reason": text, "remedy": text}'),
+        # DRF formats the message with str.format: the braces are doubled.
+        "not_object": _(
+            'must be an object mapping KPI codes to {{"reason": text, "remedy": text}}'
+        ),
     }
 
     def to_internal_value(self, data: Any) -> Any:
