@@ -162,18 +162,29 @@ def _rows(
             reason_field, remedy_field = form[reason_name], form[remedy_name]
         standing = standings.get(kpi.pk)
         reason, remedy = shortfalls.get(kpi.pk, ("", ""))
+        expected = selectors.reading_precision(expected_value(kpi, period_end, start=program.start))
+        actual_before = rules.actual_so_far(
+            kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
+        )
+        if form is not None and expected is not None:
+            # For static/js/shortfall.js: open the shortfall fields as a short value is typed.
+            period_amounts = kind_of(kpi.kind).period_amounts
+            form.fields[form.kpi_fields[kpi.code]].widget.attrs.update(
+                {
+                    "data-expected": str(expected),
+                    "data-add": str(actual_before or 0) if period_amounts else "0",
+                    "data-direction": kpi.direction,
+                    "data-shortfall-for": f"shortfall-{kpi.pk}",
+                }
+            )
         rows.append(
             KPIRow(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=str(kind_of(kpi.kind).form_label),
-                expected=selectors.reading_precision(
-                    expected_value(kpi, period_end, start=program.start)
-                ),
+                expected=expected,
                 expected_note=str(kind_of(kpi.kind).expected_note),
-                so_far=rules.actual_so_far(
-                    kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
-                ),
+                so_far=actual_before,
                 previous=previous.get(kpi.pk, []),
                 value=values.get(kpi.pk),
                 warning=warnings.get(kpi.code, ""),

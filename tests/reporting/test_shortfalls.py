@@ -345,8 +345,12 @@ def test_form_asks_for_the_shortfall_of_a_kpi_below_expected(client, world):
     body = client.get(f"/reports/{report.pk}/").content.decode()
     assert body.count('<details class="shortfall" data-shortfall open>') == 1  # GPU only
     assert body.count("Below the expected value") == 1
-
     kpis = {k.code: k for k in world.program.kpis.all()}
+    # static/js/shortfall.js opens the fields as a short value is typed, from these attributes.
+    gpu = kpis["NACC-GPU"].pk
+    assert f'data-shortfall-for="shortfall-{gpu}"' in body and f'id="shortfall-{gpu}"' in body
+    assert 'data-direction="increase"' in body and "js/shortfall.js" in body
+
     data = _form_data(
         world,
         {"NACC-GPU": 1, "NACC-PHD": 10000, "NACC-DEG": 10000},
@@ -437,7 +441,8 @@ def test_template_has_the_shortfall_columns_prefilled_from_a_draft(world):
     assert ws.cell(row=gpu, column=reason_col).value == "Deliveries slipped"
     assert ws.cell(row=gpu, column=reason_col + 1).value == "A second supplier"
     assert not ws.cell(row=gpu, column=reason_col).protection.locked
-    assert "expected at this period end" in ws.cell(row=gpu, column=ss.COLUMN_INDEX["target"]).value
+    target = str(ws.cell(row=gpu, column=ss.COLUMN_INDEX["target"]).value)
+    assert "expected at this period end" in target
 
 
 # The selector the performance report reads ------------------------------------------------------
