@@ -60,7 +60,7 @@ class ReportForm(forms.Form):
             self.shortfall_fields[kpi.code] = (reason, remedy)
             # Lengths and "both or neither" are checked by reporting/validation.py.
             self.fields[reason] = forms.CharField(
-                label=_("Why %(code)s fell short") % {"code": kpi.code},
+                label=_("Why it fell short"),
                 required=False,
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
