@@ -40,7 +40,7 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class KPIValueInline(_ReadOnlyInline):
     model = KPIValue
-    fields = ("kpi", "value")
+    fields = ("kpi", "value", "shortfall_reason", "shortfall_remedy")
     readonly_fields = fields
 
 

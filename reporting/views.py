@@ -34,7 +34,13 @@ from reporting.expected import expected_value
 from reporting.forms import EvidenceForm, ReportForm, ReturnForm
 from reporting.models import EvidenceFile, ProgressReport, ReportStatus
 from reporting.plausibility import jump_warnings
-from reporting.validation import ReportInputError, parse_period_end, period_has_ended
+from reporting.shortfalls import is_year_end, report_standings
+from reporting.validation import (
+    ReportInputError,
+    parse_period_end,
+    parse_value,
+    period_has_ended,
+)
 from status import rules
 
 if TYPE_CHECKING:
@@ -106,6 +112,12 @@ class KPIRow:
     previous: list[tuple[date, Any]]
     value: Any
     warning: str = ""
+    # The shortfall (reporting/shortfalls.py): asked for when the value falls short.
+    reason_field: BoundField | None = None
+    remedy_field: BoundField | None = None
+    falls_short: bool = False
+    shortfall_reason: str = ""
+    shortfall_remedy: str = ""
 
 
 def _kpis_of(program: Program) -> list[KPI]:
@@ -134,29 +146,76 @@ def _rows(
     previous: dict[int, list[tuple[date, Any]]],
     values: dict[int, Any],
     warnings: dict[str, str] | None = None,
+    shortfalls: dict[int, tuple[str, str]] | None = None,
 ) -> list[KPIRow]:
     so_far = selectors.approved_so_far(program, period_end)
+    kpis = _kpis_of(program)
+    standings = report_standings(
+        program, period_end, _entered_values(kpis, form, values), before=so_far
+    )
     rows = []
     warnings = warnings or {}
-    for kpi in _kpis_of(program):
+    shortfalls = shortfalls or {}
+    for kpi in kpis:
+        reason_field = remedy_field = None
+        if form is not None:
+            reason_name, remedy_name = form.shortfall_fields[kpi.code]
+            reason_field, remedy_field = form[reason_name], form[remedy_name]
+        standing = standings.get(kpi.pk)
+        reason, remedy = shortfalls.get(kpi.pk, ("", ""))
+        expected = selectors.reading_precision(expected_value(kpi, period_end, start=program.start))
+        actual_before = rules.actual_so_far(
+            kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
+        )
+        if form is not None and expected is not None:
+            # For static/js/shortfall.js: open the shortfall fields as a short value is typed.
+            period_amounts = kind_of(kpi.kind).period_amounts
+            form.fields[form.kpi_fields[kpi.code]].widget.attrs.update(
+                {
+                    "data-expected": str(expected),
+                    "data-add": str(actual_before or 0) if period_amounts else "0",
+                    "data-direction": kpi.direction,
+                    "data-shortfall-for": f"shortfall-{kpi.pk}",
+                }
+            )
         rows.append(
             KPIRow(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=str(kind_of(kpi.kind).form_label),
-                expected=selectors.reading_precision(
-                    expected_value(kpi, period_end, start=program.start)
-                ),
+                expected=expected,
                 expected_note=str(kind_of(kpi.kind).expected_note),
-                so_far=rules.actual_so_far(
-                    kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
-                ),
+                so_far=actual_before,
                 previous=previous.get(kpi.pk, []),
                 value=values.get(kpi.pk),
                 warning=warnings.get(kpi.code, ""),
+                reason_field=reason_field,
+                remedy_field=remedy_field,
+                falls_short=standing is not None and standing.falls_short,
+                shortfall_reason=reason,
+                shortfall_remedy=remedy,
             )
         )
     return rows
+
+
+def _entered_values(
+    kpis: list[KPI], form: ReportForm | None, stored: dict[int, Any]
+) -> dict[int, Decimal | None]:
+    """KPI id -> the value as entered in a form sent back with errors (when it reads as a
+    number), else as stored: what the shortfall is asked for against."""
+    if form is None or not form.is_bound:
+        return dict(stored)
+    out: dict[int, Decimal | None] = {}
+    for kpi in kpis:
+        raw = form.data.get(form.kpi_fields[kpi.code], "")
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        try:
+            out[kpi.pk] = parse_value(raw, field="value", money=False, unit=kpi.unit)
+        except ReportInputError:
+            continue
+    return out
 
 
 def _initial(report: ProgressReport) -> dict[str, Any]:
@@ -168,6 +227,8 @@ def _initial(report: ProgressReport) -> dict[str, Any]:
     }
     for v in report.values.all():
         initial[f"kpi_{v.kpi_id}"] = _plain(v.value)
+        initial[f"reason_{v.kpi_id}"] = v.shortfall_reason
+        initial[f"remedy_{v.kpi_id}"] = v.shortfall_remedy
     return initial
 
 
@@ -214,6 +275,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     executed_won=form.cleaned_data["executed_won"],
                     narrative=form.cleaned_data["narrative"],
                     confirm_over_execution=form.cleaned_data["confirm_over_execution"],
+                    shortfalls=form.raw_shortfalls(),
                 )
                 _attach_evidence(request, report, form)
                 if request.POST.get("action") == "submit":
@@ -238,6 +300,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "rows": _rows(program, period_end, form, previous, {}),
             "editable": True,
             "is_new": True,
+            "year_end": is_year_end(period_end),
             "period_open": not period_has_ended(period_end),
             "example_amount": _example_amount(allocation, program.frequency),
             "allocation": allocation,
@@ -331,7 +394,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 previous,
                 values,
                 warnings,
+                {v.kpi_id: (v.shortfall_reason, v.shortfall_remedy) for v in report.values.all()},
             ),
+            "year_end": is_year_end(report.period_end),
             "period_open": not period_has_ended(report.period_end),
             "example_amount": _example_amount(allocation, program.frequency),
             "editable": editable,
@@ -369,6 +434,7 @@ def _report_post(
                         executed_won=form.cleaned_data["executed_won"],
                         narrative=form.cleaned_data["narrative"],
                         confirm_over_execution=form.cleaned_data["confirm_over_execution"],
+                        shortfalls=form.raw_shortfalls(),
                     )
                     _attach_evidence(request, report, form)
                     if action == "submit":

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from reporting import services
 from reporting.models import ProgressReport
 from tests.factories import KPIFactory, ProgramFactory, ProgressReportFactory
-from tests.reporting.conftest import FULL_VALUES
+from tests.reporting.conftest import FULL_SHORTFALLS, FULL_VALUES
 
 Q1 = date(2026, 3, 31)
 Q2 = date(2026, 6, 30)
@@ -311,6 +311,7 @@ def test_review_queue_shows_values_against_expected_evidence_and_open_periods(
         period_end=date(2026, 12, 31),
         values=FULL_VALUES,
         executed_won=5,
+        shortfalls=FULL_SHORTFALLS,
     )
     # Submitted once the period had ended (say, under a wrong clock); today it has not.
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 1, 5))
