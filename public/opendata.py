@@ -162,25 +162,23 @@ def csv_rows(overview: PublicOverview) -> Iterator[list[Any]]:
             ]
             tail = [_day(overview.figures_as_of), _day(overview.status_as_of)]
             if not program.kpis:
-                yield head + [None] * 14 + tail
+                yield [*head, *[None] * 14, *tail]
             for kpi in program.kpis:
-                yield (
-                    head
-                    + [
-                        kpi.code,
-                        kpi.name,
-                        kpi.name_ko,
-                        kpi.unit,
-                        kpi.kind,
-                        kpi.direction,
-                        _number(kpi.baseline),
-                        _number(kpi.target),
-                        _day(kpi.target_date),
-                        _number(kpi.actual),
-                        _number(kpi.latest_value),
-                        _day(kpi.period_start),
-                        _day(kpi.period_end),
-                        kpi.status,
-                    ]
-                    + tail
-                )
+                yield [
+                    *head,
+                    kpi.code,
+                    kpi.name,
+                    kpi.name_ko,
+                    kpi.unit,
+                    kpi.kind,
+                    kpi.direction,
+                    _number(kpi.baseline),
+                    _number(kpi.target),
+                    _day(kpi.target_date),
+                    _number(kpi.actual),
+                    _number(kpi.latest_value),
+                    _day(kpi.period_start),
+                    _day(kpi.period_end),
+                    kpi.status,
+                    *tail,
+                ]

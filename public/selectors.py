@@ -207,7 +207,7 @@ def _build(today: date) -> PublicOverview | None:
     kind_by_id: dict[int, tuple[str, Decimal]] = {}
     kpi_by_id: dict[int, PublicKPI] = {}
     for kpi in kpi_rows:
-        item = PublicKPI(
+        public_kpi = PublicKPI(
             code=kpi.code,
             name=kpi.name,
             name_ko=kpi.name_ko,
@@ -220,9 +220,9 @@ def _build(today: date) -> PublicOverview | None:
             target_date=kpi.target_date,
             decimals=kpi.decimals,
         )
-        kpis_by_program[kpi.program_id].append((kpi.pk, item))
+        kpis_by_program[kpi.program_id].append((kpi.pk, public_kpi))
         kind_by_id[kpi.pk] = (kpi.kind, kpi.baseline)
-        kpi_by_id[kpi.pk] = item
+        kpi_by_id[kpi.pk] = public_kpi
 
     # The approved revisions that count (the constraint makes them approved; said again here).
     counted = ProgressReport.objects.filter(
@@ -246,21 +246,21 @@ def _build(today: date) -> PublicOverview | None:
     ):
         values[kpi_id].append((start, end, value))
     for kpi_id, rows in values.items():
-        item = kpi_by_id.get(kpi_id)
-        if item is None:
+        found = kpi_by_id.get(kpi_id)
+        if found is None:
             continue
         kind, baseline = kind_by_id[kpi_id]
         start, end, value = rows[-1]
-        item.actual = actual_so_far(kind, baseline, [(e, v) for _, e, v in rows])
-        item.latest_value, item.period_start, item.period_end = value, start, end
+        found.actual = actual_so_far(kind, baseline, [(e, v) for _, e, v in rows])
+        found.latest_value, found.period_start, found.period_end = value, start, end
 
     status_day = _status_day(years, year, today)
     program_status: dict[int, str] = {}
     if status_day is not None:
         program_status = dict(
-            ProgramStatus.objects.filter(
-                as_of=status_day, program_id__in=program_ids
-            ).values_list("program_id", "status")
+            ProgramStatus.objects.filter(as_of=status_day, program_id__in=program_ids).values_list(
+                "program_id", "status"
+            )
         )
         for kpi_id, status in KPIStatus.objects.filter(
             as_of=status_day, kpi_id__in=list(kpi_by_id)
