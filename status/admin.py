@@ -24,7 +24,7 @@ from status.models import (
     Status,
     TaskRun,
 )
-from status.rules import STATUS_LABELS
+from status.rules import STATUS_LABELS, Status
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
