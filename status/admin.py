@@ -21,7 +21,6 @@ from status.models import (
     NodeStatus,
     ProgramState,
     ProgramStatus,
-    Status,
     TaskRun,
 )
 from status.rules import STATUS_LABELS, Status
