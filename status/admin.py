@@ -116,7 +116,7 @@ class KPIStatusAdmin(_Explained, ReadOnlyAdmin):
         "forecast_miss",
         "computed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [str(f) for f in fields]
 
     @admin.display(description=_("actual"), ordering="actual")
     def actual_shown(self, obj: KPIStatus) -> str:
@@ -160,7 +160,7 @@ class ProgramStatusAdmin(_Explained, ReadOnlyAdmin):
         "over_executed",
         "computed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [str(f) for f in fields]
 
     @admin.display(description=_("allocated (won)"), ordering="allocated_won")
     def allocated_shown(self, obj: ProgramStatus) -> str:
@@ -198,7 +198,7 @@ class NodeStatusAdmin(_Explained, ReadOnlyAdmin):
         "amounts_shown",
         "computed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [str(f) for f in fields]
 
     @admin.display(description=_("programmes per status"))
     def counts_shown(self, obj: NodeStatus) -> str:
