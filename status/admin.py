@@ -143,8 +143,8 @@ class KPIStatusAdmin(_Explained, ReadOnlyAdmin):
 class ProgramStatusAdmin(_Explained, ReadOnlyAdmin):
     list_display = ["program", "as_of", "status", "budget_status", "execution_rate_shown"]
     list_filter = ["status", "budget_status", "as_of"]
-    search_fields = ["program__node__code"]
-    list_select_related = ["program__node"]
+    search_fields = ["program__code"]
+    list_select_related = ["program"]
     fields = [
         "program",
         "as_of",
@@ -219,4 +219,4 @@ class NodeStatusAdmin(_Explained, ReadOnlyAdmin):
 class ProgramStateAdmin(ReadOnlyAdmin):
     list_display = ["program", "stale", "reason", "marked_at", "recomputed_at"]
     list_filter = ["stale"]
-    list_select_related = ["program__node"]
+    list_select_related = ["program"]

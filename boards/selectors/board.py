@@ -73,7 +73,7 @@ def attention(
     # the rows shown are loaded whole.
     narrow = (
         rows.filter(attention_q(as_of))
-        .order_by("-allocated_won", "program__node__path")
+        .order_by("-allocated_won", "node__path")
         .values_list("pk", "program_id")
     )
     every = list(narrow)

@@ -22,7 +22,6 @@ from django.utils import timezone
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
 from budget.reconciliation import Coverage, CoverageFact, programme_coverage
-from programs.models import Program
 from status.models import ProgramStatus, Status
 from status.rules import program_own_amounts
 from status.selectors_board import board_dates
@@ -170,8 +169,8 @@ def own_amounts(fiscal_year: FiscalYear) -> dict[int, int]:
 
     def compute() -> dict[int, int]:
         rows = list(
-            Program.objects.filter(node__fiscal_year=fiscal_year).values_list(
-                "pk", "node__path", "node__amount_won"
+            BudgetNode.objects.filter(fiscal_year=fiscal_year, program__isnull=False).values_list(
+                "program_id", "path", "amount_won"
             )
         )
         by_path = {path: pk for pk, path, _amount in rows}
@@ -217,7 +216,7 @@ def program_count(rows: QuerySet[ProgramStatus]) -> int:
     return cached("count", (sql, params), counted.count)
 
 
-def subtree_q(node: BudgetNode, prefix: str = "program__node__") -> Q:
+def subtree_q(node: BudgetNode, prefix: str = "node__") -> Q:
     """Programmes at or beneath ``node`` (by materialised path)."""
     return Q(**{f"{prefix}path": node.path}) | Q(**{f"{prefix}path__startswith": node.path + "/"})
 

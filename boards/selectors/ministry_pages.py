@@ -39,7 +39,7 @@ def ministry_lines(*, as_of: date, fiscal_year: FiscalYear) -> list[MinistryLine
     per_ministry: dict[int, list[tuple[int, str]]] = defaultdict(list)
     computed_at: datetime | None = None
     for program_id, ministry_id, status, computed in ProgramStatus.objects.filter(
-        as_of=as_of, program__node__fiscal_year=fiscal_year
+        as_of=as_of, node__fiscal_year=fiscal_year
     ).values_list("program_id", "program__ministry_id", "status", "computed_at"):
         per_ministry[ministry_id].append((program_id, status))
         computed_at = computed if computed_at is None else max(computed_at, computed)
@@ -76,6 +76,6 @@ def overdue_reports(
         )
         if r.overdue
     ]
-    programs = Program.objects.select_related("node").in_bulk([r.program_id for r in rows])
+    programs = Program.objects.in_bulk([r.program_id for r in rows])
     out = [OverdueReport(programs[r.program_id], r.current_end, r.due) for r in rows]
-    return sorted(out, key=lambda o: (o.due, o.program.node.path))
+    return sorted(out, key=lambda o: (o.due, o.program.code))
