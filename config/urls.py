@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("reports/upload/", include("reporting.urls_upload")),
     path("", include("reporting.urls")),
+    path("", include("results.urls")),
     path("", include("boards.urls")),
 ]
 

@@ -21,6 +21,8 @@ from boards.selectors.programs_table import attention_q, program_rows
 from boards.selectors.reporting import ReportingStats, current_periods, reporting_by_ministry, total
 from budget.models import BudgetNode, FiscalYear, Ministry
 from programs.periods import Period
+from results.figures import Summary
+from results.headline import achievement_headline
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
@@ -93,6 +95,7 @@ class PillarCard:
     node: BudgetNode
     row: NodeStatus | None
     mix: StatusMix
+    achievement: Summary | None = None  # the pillar's KPIs achieved in the fiscal year
 
 
 @dataclass
@@ -108,6 +111,9 @@ class BoardPage:
     attention: Attention
     reporting: ReportingStats
     periods: dict[str, Period]
+    # The share of the scope's KPIs in force in the fiscal year that achieved their year target
+    # (results.headline: approved values as they stand today).
+    achievement: Summary | None = None
 
 
 def board_page(
@@ -147,6 +153,15 @@ def board_page(
             for r in sorted(node_rows, key=lambda r: r.node.path)
             if r.node.depth == 1
         ]
+    headline = achievement_headline(year=fiscal_year.year)
+    if ministry is not None:
+        achievement = headline.of_ministry(ministry.pk)
+    elif pillar is not None:
+        achievement = headline.of_pillar(pillar.path)
+    else:
+        achievement = headline.overall
+    for card in pillars:
+        card.achievement = headline.of_pillar(card.node.path)
     reporting = total(
         reporting_by_ministry(
             as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar
@@ -164,4 +179,5 @@ def board_page(
         attention=attention(rows, as_of=as_of, limit=attention_limit),
         reporting=reporting,
         periods=current_periods(as_of),
+        achievement=achievement,
     )
