@@ -125,7 +125,8 @@ def _kpi_row(
         return head + [(None, None)] * 10
     k = kpi.kpi
     fmt = _value_format(k)
-    return head + [
+    return [
+        *head,
         (k.code, None),
         (localized_name(k.name, k.name_ko, language), None),
         (unit_label(k.unit, language), None),
@@ -171,7 +172,7 @@ def report_xlsx(report: Report) -> bytes:
     language = base_language(translation.get_language())
     bold = Font(bold=True)
     wb = Workbook()
-    summary = wb.active
+    summary: Any = wb.active
     summary.title = _("Summary")[:31]
     year = report.fiscal_year.year
     scope = (
@@ -185,7 +186,13 @@ def report_xlsx(report: Report) -> bytes:
     summary.cell(row=2, column=2).value = year
     write_text(summary.cell(row=3, column=1), pgettext("performance report", "Scope"))
     write_text(summary.cell(row=3, column=2), scope)
-    header = [pgettext("performance report", "Scope"), _("Code"), _("KPIs"), _("Achieved"), _("Share achieved")]
+    header = [
+        pgettext("performance report", "Scope"),
+        _("Code"),
+        _("KPIs"),
+        _("Achieved"),
+        _("Share achieved"),
+    ]
     _write(summary, 5, [(h, None) for h in header])
     for cell in summary[5]:
         cell.font = bold
@@ -213,7 +220,8 @@ def report_xlsx(report: Report) -> bytes:
         ws.column_dimensions[get_column_letter(column)].width = width
     row = 1
     for program in report.figures.programs():
-        for kpi in program.kpis or [None]:
+        kpis: list[KPIYear | None] = list(program.kpis) or [None]
+        for kpi in kpis:
             row += 1
             _write(ws, row, _kpi_row(language, program, kpi))
     buf = io.BytesIO()
@@ -231,6 +239,7 @@ def report_html(report: Report) -> str:
 
 def report_pdf(report: Report) -> bytes:
     """A PDF of A4 pages (WeasyPrint; Korean set in Noto Sans CJK KR, fonts-noto-cjk)."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    return bytes(HTML(string=report_html(report)).write_pdf())
+    css = CSS(string=render_to_string("results/report_print.css"))
+    return bytes(HTML(string=report_html(report)).write_pdf(stylesheets=[css]))

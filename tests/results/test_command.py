@@ -50,7 +50,9 @@ def test_bad_year_and_ministry(portfolio):
 
 def _rows(ws):
     header = [c.value for c in ws[1]]
-    return header, [dict(zip(header, [c.value for c in row], strict=True)) for row in ws.iter_rows(2)]
+    return header, [
+        dict(zip(header, [c.value for c in row], strict=True)) for row in ws.iter_rows(2)
+    ]
 
 
 def test_xlsx_reads_back_equal_to_the_figures(portfolio, tmp_path):
@@ -61,7 +63,7 @@ def test_xlsx_reads_back_equal_to_the_figures(portfolio, tmp_path):
     header, rows = _rows(wb["KPIs"])
     assert header[:4] == ["Ministry code", "Ministry", "Programme code", "Programme"]
     figures = year_figures(year=2024)
-    expected = [(p, k) for p in figures.programs() for k in (p.kpis or [None])]
+    expected: list = [(p, k) for p in figures.programs() for k in (p.kpis or [None])]
     assert len(rows) == len(expected) == 6  # OTHP without a KPI, PRG's five
     for row, (program, kpi) in zip(rows, expected, strict=True):
         assert row["Programme code"] == program.program.code

@@ -59,7 +59,9 @@ class Command(BaseCommand):
         file_format = options["format"]
         output = options["output"]
         if file_format != "json" and not output and sys.stdout.isatty():
-            raise CommandError(_("A %(format)s file needs --output PATH.") % {"format": file_format})
+            raise CommandError(
+                _("A %(format)s file needs --output PATH.") % {"format": file_format}
+            )
         language = options["language"] or settings.LANGUAGE_CODE
         report = performance_report(
             fiscal_year=fiscal_year, ministry=ministry, today=timezone.localdate()
