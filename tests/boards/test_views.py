@@ -53,7 +53,8 @@ COLD = {
     f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 5,
     f"/programs/PG00001/?{Q}": 3,  # dates, years, tree
     f"/ministries/?{Q}": 3,  # dates, years, reporting figures
-    f"/ministries/MSIT/?{Q}": 4 + KPI_HEADLINE,  # dates, years, reporting figures and rows
+    f"/ministries/MSIT/?{Q}": 3
+    + KPI_HEADLINE,  # dates, years, reporting rows (the figures are counted from them)
     f"/classification/?{Q}": 2,  # dates, years
     f"/briefing/?{Q}": 4 + KPI_HEADLINE,  # dates, years, tree, reporting figures
     f"/briefing/?{Q}&pillar=P1": 4 + KPI_HEADLINE,
