@@ -27,6 +27,8 @@ from boards.selectors.reporting import ReportingStats, current_periods, reportin
 from budget.models import BudgetNode, FiscalYear, Ministry
 from budget.reconciliation import Coverage
 from programs.periods import Period
+from results.figures import Summary
+from results.headline import achievement_headline
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
@@ -103,6 +105,7 @@ class PillarCard:
     node: BudgetNode
     row: NodeStatus | None
     mix: StatusMix
+    achievement: Summary | None = None  # the pillar's KPIs achieved in the fiscal year
 
 
 @dataclass
@@ -121,6 +124,9 @@ class BoardPage:
     # The stated amount against the programmes' money (whole budget and pillars; None for a
     # ministry, which has no stated amount of its own).
     coverage: Coverage | None = None
+    # The share of the scope's KPIs in force in the fiscal year that achieved their year target
+    # (results.headline: approved values as they stand today).
+    achievement: Summary | None = None
 
     @property
     def known_by(self) -> date:
@@ -171,6 +177,15 @@ def board_page(
             for r in sorted(node_rows, key=lambda r: r.node.path)
             if r.node.depth == 1
         ]
+    headline = achievement_headline(year=fiscal_year.year)
+    if ministry is not None:
+        achievement = headline.of_ministry(ministry.pk)
+    elif pillar is not None:
+        achievement = headline.of_pillar(pillar.path)
+    else:
+        achievement = headline.overall
+    for card in pillars:
+        card.achievement = headline.of_pillar(card.node.path)
     reporting = total(
         reporting_by_ministry(
             as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar, known_by=known_by
@@ -190,4 +205,5 @@ def board_page(
         reporting=reporting,
         periods=current_periods(as_of),
         coverage=money,
+        achievement=achievement,
     )
