@@ -72,7 +72,8 @@ class ProgramDigest(NamedTuple):
 # has at most one current value per period, so no hash cancels another out. Values are hashed as
 # numbers (1.0 and 1.00 alike: the rules give them the same result). One statement, one aggregate
 # pass over each table (about the cost of a plain SUM ... GROUP BY): a recompute whose inputs did
-# not change never moves the values into Python.
+# not change never moves the values into Python. A recompute that assesses every programme (nothing
+# stored) digests the values in the pass that loads them instead (``values_and_digests``).
 VALUE_HASH_SQL = (
     "hash_numeric_extended(v.value, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id)"
 )

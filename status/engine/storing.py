@@ -1,9 +1,10 @@
 """Storing results: what is stored for a date, copying rows between dates, writing new rows.
 
 Stored rows are keyed by (object, as_of). Rows whose fingerprint is the same as on another date
-are copied server-side (INSERT ... SELECT); new results go through COPY into a temporary table
-and one INSERT ... SELECT per table. Recomputes of a date hold the date's lock
-(``recompute.lock_as_of``), so rows known to be new are inserted without ON CONFLICT.
+are copied server-side (INSERT ... SELECT); new results go by COPY straight into the table when
+none of their objects has a row for the date, else through COPY into a temporary table and one
+INSERT ... SELECT ... ON CONFLICT per table. Recomputes of a date hold the date's lock
+(``recompute.lock_as_of``), so rows known to be new meet no conflict.
 """
 
 from __future__ import annotations
