@@ -11,9 +11,7 @@ from reporting.models import ProgressReport, ReportStatus
 
 
 class KPIFilter(django_filters.FilterSet):
-    program = django_filters.CharFilter(
-        field_name="program__node__code", label=_("A programme code")
-    )
+    program = django_filters.CharFilter(field_name="program__code", label=_("A programme code"))
 
     class Meta:
         model = KPI
@@ -21,9 +19,7 @@ class KPIFilter(django_filters.FilterSet):
 
 
 class ReportFilter(django_filters.FilterSet):
-    program = django_filters.CharFilter(
-        field_name="program__node__code", label=_("A programme code")
-    )
+    program = django_filters.CharFilter(field_name="program__code", label=_("A programme code"))
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
     period_end = django_filters.DateFilter(label=_("Period end (YYYY-MM-DD)"))
 

@@ -85,7 +85,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class KPISerializer(serializers.ModelSerializer):
-    program = serializers.CharField(source="program.node.code", read_only=True)
+    program = serializers.CharField(source="program.code", read_only=True)
     baseline = serializers.SerializerMethodField()
     target = serializers.SerializerMethodField()
     milestones = MilestoneSerializer(many=True, read_only=True)
@@ -123,14 +123,40 @@ class ProgramKPISerializer(KPISerializer):
         fields = [f for f in KPISerializer.Meta.fields if f != "program"]
 
 
+class AllocationSerializer(serializers.Serializer):
+    """A programme's money in one fiscal year: its node in that year's budget tree."""
+
+    fiscal_year = serializers.IntegerField(source="fiscal_year.year")
+    node = serializers.CharField(source="code", help_text=_("The node code in that year's tree."))
+    amount_won = serializers.IntegerField()
+
+
 class ProgramSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="node.code", read_only=True)
-    name = serializers.CharField(source="node.name", read_only=True)
-    name_ko = serializers.CharField(source="node.name_ko", read_only=True)
-    fiscal_year = serializers.IntegerField(source="node.fiscal_year.year", read_only=True)
     ministry = serializers.CharField(source="ministry.code", read_only=True)
-    allocated_won = serializers.IntegerField(source="node.amount_won", read_only=True)
+    fiscal_year = serializers.SerializerMethodField(
+        help_text=_("The latest fiscal year that funds the programme (null when none does).")
+    )
+    allocated_won = serializers.SerializerMethodField(
+        help_text=_("The programme's allocation in that year, in won.")
+    )
+    allocations = AllocationSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The allocation in every fiscal year that funds the programme, by year."),
+    )
     kpis = ProgramKPISerializer(many=True, read_only=True)
+
+    def _latest(self, program: Program) -> Any:
+        allocations = list(program.allocations.all())
+        return allocations[-1] if allocations else None
+
+    def get_fiscal_year(self, program: Program) -> int | None:
+        latest = self._latest(program)
+        return latest.fiscal_year.year if latest else None
+
+    def get_allocated_won(self, program: Program) -> int | None:
+        latest = self._latest(program)
+        return latest.amount_won if latest else None
 
     class Meta:
         model = Program
@@ -142,6 +168,7 @@ class ProgramSerializer(serializers.ModelSerializer):
             "ministry",
             "owner_assumed",
             "allocated_won",
+            "allocations",
             "start",
             "end",
             "frequency",
@@ -223,11 +250,56 @@ class RawValuesField(serializers.Field):
         return value
 
 
+SHORTFALL_EXAMPLE = {"NACC-GPU": {"reason": "GPU delivery slipped", "remedy": "second supplier"}}
+SHORTFALL_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "reason": {"type": "string", "description": _("Why the KPI fell short.")},
+        "remedy": {"type": "string", "description": _("What will be done.")},
+    },
+    "required": ["reason", "remedy"],
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {**SHORTFALL_SCHEMA, "nullable": True},
+        "description": _(
+            "KPI code -> why the KPI fell short of its expected value at the period end and "
+            "what will be done (both required, at most 2000 characters each); null, or an empty "
+            "reason and remedy, clears it. Asked for when a KPI falls short; a year-end report "
+            "(period ending 31 December) cannot be submitted without one for each such KPI."
+        ),
+        "example": SHORTFALL_EXAMPLE,
+    }
+)
+class RawShortfallsField(serializers.Field):
+    """An object of KPI code -> {reason, remedy}; only the outer shape is checked here."""
+
+    default_error_messages = {
+        # DRF formats the message with str.format: the braces are doubled.
+        "not_object": _(
+            'must be an object mapping KPI codes to {{"reason": text, "remedy": text}}'
+        ),
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ReportSerializer(serializers.ModelSerializer):
-    program = serializers.CharField(source="program.node.code", read_only=True)
+    program = serializers.CharField(source="program.code", read_only=True)
     ministry = serializers.CharField(source="program.ministry.code", read_only=True)
     period_label = serializers.SerializerMethodField()
     values = serializers.SerializerMethodField()
+    shortfalls = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     submitted_by = serializers.CharField(
         source="submitted_by.username", read_only=True, allow_null=True, default=None
@@ -250,6 +322,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "is_current",
             "version",
             "values",
+            "shortfalls",
             "executed_won",
             "over_execution_confirmed",
             "narrative",
@@ -279,6 +352,23 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_values(self, obj: ProgressReport) -> dict[str, str | None]:
         return {v.kpi.code: plain_number(v.value) for v in obj.values.all()}
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": SHORTFALL_SCHEMA,
+            "description": _(
+                "KPI code -> the shortfall reason and remedy given (KPIs without one left out)."
+            ),
+            "example": SHORTFALL_EXAMPLE,
+        }
+    )
+    def get_shortfalls(self, obj: ProgressReport) -> dict[str, dict[str, str]]:
+        return {
+            v.kpi.code: {"reason": v.shortfall_reason, "remedy": v.shortfall_remedy}
+            for v in obj.values.all()
+            if v.has_shortfall
+        }
+
 
 class ReportCreateSerializer(serializers.Serializer):
     program = serializers.CharField(help_text=_("The programme's code (its budget node code)."))
@@ -291,6 +381,7 @@ class ReportCreateSerializer(serializers.Serializer):
     )
     narrative = serializers.CharField(required=False, allow_blank=True, default="")
     confirm_over_execution = serializers.BooleanField(required=False, default=False)
+    shortfalls = RawShortfallsField(required=False)
 
 
 class ReportUpdateSerializer(serializers.Serializer):
@@ -300,6 +391,9 @@ class ReportUpdateSerializer(serializers.Serializer):
     executed_won = RawNumberField(required=False)
     narrative = serializers.CharField(required=False, allow_blank=True)
     confirm_over_execution = serializers.BooleanField(required=False, default=False)
+    shortfalls = RawShortfallsField(
+        required=False, help_text=_("Merged: codes given are set (null clears), others kept.")
+    )
     version = serializers.IntegerField(
         required=False,
         help_text=_("The version you read, when you do not send If-Match (a mismatch is a 409)."),

@@ -392,6 +392,7 @@ class ReportListCreateView(ApiView, generics.GenericAPIView):
             executed_won=data.get("executed_won"),
             narrative=data.get("narrative") or "",
             confirm_over_execution=data["confirm_over_execution"],
+            shortfalls=data.get("shortfalls"),
         )
         return _report_response(
             reports_with_values_for_user(request.user).get(pk=report.pk),
@@ -462,6 +463,7 @@ class ReportDetailView(_ReportObjectView):
                 executed_won=executed,
                 narrative=data.get("narrative"),
                 confirm_over_execution=data.get("confirm_over_execution", False),
+                shortfalls=data.get("shortfalls"),
             )
         except StaleReportError as exc:
             raise _stale(exc, field, mismatch) from exc

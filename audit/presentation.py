@@ -90,11 +90,10 @@ def local_time(value: dt.datetime | str | None) -> str:
 
 # What naming an object reads besides the object itself (one query per model).
 RELATED = {
-    "reporting.progressreport": ("program__node",),
-    "reporting.kpivalue": ("kpi", "report__program__node"),
-    "reporting.evidencefile": ("report__program__node",),
-    "reporting.reporttransition": ("report__program__node",),
-    "programs.program": ("node",),
+    "reporting.progressreport": ("program",),
+    "reporting.kpivalue": ("kpi", "report__program"),
+    "reporting.evidencefile": ("report__program",),
+    "reporting.reporttransition": ("report__program",),
     "budget.budgetconflict": ("node",),
 }
 
@@ -145,7 +144,7 @@ def object_name(obj: models.Model, language: str) -> str:
     if label == "accounts.user":
         return obj.get_username()  # type: ignore[attr-defined]
     if label == "reporting.progressreport":
-        node = obj.program.node  # type: ignore[attr-defined]
+        node = obj.program  # type: ignore[attr-defined]
         from status.rules import format_date
 
         return " · ".join(
@@ -167,15 +166,12 @@ def object_name(obj: models.Model, language: str) -> str:
         else:
             own = str(obj.get_action_display())  # type: ignore[attr-defined]
         return f"{own} · {object_name(report, language)}" if own else object_name(report, language)
-    if label in ("kpis.kpi", "budget.budgetnode", "budget.ministry"):
+    if label in ("kpis.kpi", "budget.budgetnode", "budget.ministry", "programs.program"):
         code = getattr(obj, "code", "")
         return f"{code} {localized_name(obj.name, obj.name_ko, language)}"  # type: ignore[attr-defined]
     if label == "budget.budgetconflict":
         node = obj.node  # type: ignore[attr-defined]
         return f"{node.code}: {format_won(obj.amount_won, language)}"  # type: ignore[attr-defined]
-    if label == "programs.program":
-        node = obj.node  # type: ignore[attr-defined]
-        return f"{node.code} {localized_name(node.name, node.name_ko, language)}"
     if label == "budget.fiscalyear":
         title = localized_name(obj.title, getattr(obj, "title_ko", ""), language)  # type: ignore[attr-defined]
         return f"{obj.year} {title}"  # type: ignore[attr-defined]

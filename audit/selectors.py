@@ -73,7 +73,8 @@ def replay_state(*, day: dt.date) -> StateAsOf:
     reports = []
     for rid, rep in state["reporting.progressreport"].items():
         program = programs.get(str(rep.get("program")), {})
-        node = nodes.get(str(program.get("node")), {})
-        reports.append({"id": rid, "program_code": node.get("code", ""), **rep})
+        # Programmes recorded before they outlived a year named their node, not a code.
+        code = program.get("code") or nodes.get(str(program.get("node")), {}).get("code", "")
+        reports.append({"id": rid, "program_code": code, **rep})
     reports.sort(key=lambda r: (r["program_code"], str(r.get("period_end")), r.get("revision", 0)))
     return StateAsOf(day=day, nodes=node_list, reports=reports)

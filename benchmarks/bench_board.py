@@ -75,7 +75,7 @@ def _populate(n: int) -> None:
     from status.services import status_recompute_all
     from tests.boards.data import AS_OF, build_board_data
 
-    have = Program.objects.filter(node__code__startswith=PREFIX).count()
+    have = Program.objects.filter(code__startswith=PREFIX).count()
     stored = ProgramStatus.objects.filter(as_of=AS_OF).count()
     if have == n and stored == n:
         print(f"portfolio of {n:,} programmes already in place")
@@ -120,11 +120,11 @@ def _populate(n: int) -> None:
 MINIMAL_BOARD = """<html><body><h1>Board</h1><table>
 {% for r in nodes %}<tr><td>{{ r.node.code }}</td><td>{{ r.status }}</td>
 <td>{{ r.amount }}</td></tr>{% endfor %}</table><ol>
-{% for r in rows %}<li>{{ r.program.node.code }} {{ r.program.node.name }}
+{% for r in rows %}<li>{{ r.program.code }} {{ r.program.name }}
 {{ r.program.ministry.code }} {{ r.amount }} {{ r.status }}</li>{% endfor %}</ol></body></html>"""
 
 MINIMAL_TABLE = """<html><body><table>
-{% for r in rows %}<tr><td>{{ r.program.node.code }}</td><td>{{ r.program.node.name }}</td>
+{% for r in rows %}<tr><td>{{ r.program.code }}</td><td>{{ r.program.name }}</td>
 <td>{{ r.program.ministry.code }}</td><td>{{ r.status }}</td><td>{{ r.amount }}</td>
 <td>{{ r.execution_rate }}</td><td>{{ r.budget_status }}</td></tr>{% endfor %}
 </table></body></html>"""
@@ -148,11 +148,11 @@ def minimal_board(request: Any) -> Any:
             | Q(program_id__in=flags.filter(overdue=True).values("kpi__program_id"))
             | Q(program_id__in=flags.filter(forecast_miss=True).values("kpi__program_id"))
         )
-        .select_related("program__node", "program__ministry")
+        .select_related("program", "node", "program__ministry")
         .order_by("-allocated_won")[:20]
     )
     for r in rows:
-        r.amount = format_won(r.allocated_won, "en")  # type: ignore[attr-defined]
+        r.amount = format_won(r.allocated_won or 0, "en")  # type: ignore[attr-defined]
     nodes = [
         n for n in NodeStatus.objects.filter(as_of=AS_OF, node__depth__lte=1).select_related("node")
     ]
@@ -173,15 +173,15 @@ def minimal_table(request: Any) -> Any:
 
     page = int(request.GET.get("page", 1))
     qs = ProgramStatus.objects.filter(as_of=AS_OF).select_related(
-        "program__node", "program__ministry"
+        "program", "node", "program__ministry"
     )
     if request.GET.get("status"):
         qs = qs.filter(status=request.GET["status"])
     order = request.GET.get("sort")
-    qs = qs.order_by(order or "program__node__path")
+    qs = qs.order_by(order or "node__path")
     rows = list(qs[(page - 1) * PER_PAGE : page * PER_PAGE])
     for r in rows:
-        r.amount = format_won(r.allocated_won, "en")  # type: ignore[attr-defined]
+        r.amount = format_won(r.allocated_won or 0, "en")  # type: ignore[attr-defined]
     return HttpResponse(Template(MINIMAL_TABLE).render(Context({"rows": rows})))
 
 

@@ -130,14 +130,29 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
         n_pillars = max(1, -(-n_areas // AREAS_PER_PILLAR))
         node_id = 1
         nodes.append(
-            (1, 1, None, "TOTAL", "Total", "", amount * n_programs, "", "", "", 0, 0, "TOTAL")
+            (1, 1, None, "TOTAL", "Total", "", amount * n_programs, "", "", "", 0, 0, "TOTAL", None)
         )
         pillar_ids = []
         for p in range(n_pillars):
             node_id += 1
             pillar_ids.append(node_id)
             nodes.append(
-                (node_id, 1, 1, f"P{p}", f"Pillar {p}", "", 0, "", "", "", p, 1, f"TOTAL/P{p}")
+                (
+                    node_id,
+                    1,
+                    1,
+                    f"P{p}",
+                    f"Pillar {p}",
+                    "",
+                    0,
+                    "",
+                    "",
+                    "",
+                    p,
+                    1,
+                    f"TOTAL/P{p}",
+                    None,
+                )
             )
         area_ids = []
         for a in range(n_areas):
@@ -159,6 +174,7 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
                     a,
                     2,
                     f"TOTAL/P{a // AREAS_PER_PILLAR}/A{a}",
+                    None,
                 )
             )
         for i in range(n_programs):
@@ -179,9 +195,38 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
                     i,
                     3,
                     f"TOTAL/P{a // AREAS_PER_PILLAR}/A{a}/X{i}",
+                    i + 1,
                 )
             )
-            programs.append((i + 1, node_id, 1, False, "2022-01-01", "2026-12-31", "quarterly"))
+            programs.append(
+                (
+                    i + 1,
+                    f"X{i}",
+                    f"Programme {i}",
+                    "",
+                    1,
+                    False,
+                    "2022-01-01",
+                    "2026-12-31",
+                    "quarterly",
+                )
+            )
+        _copy(
+            c,
+            "programs_program",
+            [
+                "id",
+                "code",
+                "name",
+                "name_ko",
+                "ministry_id",
+                "owner_assumed",
+                "start",
+                "end",
+                "frequency",
+            ],
+            programs,
+        )
         _copy(
             c,
             "budget_budgetnode",
@@ -199,14 +244,9 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
                 "position",
                 "depth",
                 "path",
+                "program_id",
             ],
             nodes,
-        )
-        _copy(
-            c,
-            "programs_program",
-            ["id", "node_id", "ministry_id", "owner_assumed", "start", "end", "frequency"],
-            programs,
         )
         kpis = []
         kpi_id = 0

@@ -100,7 +100,8 @@ def export_rows(rows: Iterable[ProgramStatus], *, tree: Tree, language: str) -> 
     labels = {code: str(label) for code, label in COFOG.choices}
     components = {code: str(label) for code, label in AIComponent.choices}
     for r in rows:
-        node = r.program.node
+        node = r.node
+        assert node is not None  # the table lists the programmes the year funds
         pillar = getattr(r, "pillar_node", None)
         area = getattr(r, "area_node", None)
         explanation = r.explanation(language)

@@ -86,9 +86,9 @@ class ProgramFilter(django_filters.FilterSet):
         if not value:
             return qs
         return qs.filter(
-            Q(program__node__code__icontains=value)
-            | Q(program__node__name__icontains=value)
-            | Q(program__node__name_ko__icontains=value)
+            Q(program__code__icontains=value)
+            | Q(node__name__icontains=value)
+            | Q(program__name_ko__icontains=value)
         )
 
     def filter_node(
@@ -103,7 +103,7 @@ class ProgramFilter(django_filters.FilterSet):
     ) -> QuerySet[ProgramStatus]:
         field_name = "cofog" if name == "cofog" else "ai_component"
         value = "" if value == UNCLASSIFIED else value
-        return qs.filter(effective_classification_q(field_name, value, prefix="program__node__"))
+        return qs.filter(effective_classification_q(field_name, value, prefix="node__"))
 
     def filter_overdue(
         self, qs: QuerySet[ProgramStatus], name: str, value: str

@@ -43,20 +43,18 @@ class ExpressionColumn(tables.Column):
     def order(self, queryset: Any, is_descending: bool) -> tuple[Any, bool]:
         expr = self.expression(self.as_of)
         key = expr.desc() if is_descending else expr.asc()
-        return queryset.order_by(key, "program__node__path"), True
+        return queryset.order_by(key, "node__path"), True
 
 
 class ProgramTable(tables.Table):
-    code = tables.Column(verbose_name=_("Code"), accessor="program__node__code")
-    name = tables.Column(verbose_name=_("Programme"), accessor="program__node__name")
+    code = tables.Column(verbose_name=_("Code"), accessor="program__code")
+    name = tables.Column(verbose_name=_("Programme"), accessor="program__name")
     pillar = tables.Column(
-        verbose_name=_("Pillar"), accessor="program__node__path", order_by=("program__node__path",)
+        verbose_name=_("Pillar"), accessor="node__path", order_by=("node__path",)
     )
-    area = tables.Column(
-        verbose_name=_("Area"), accessor="program__node__path", order_by=("program__node__path",)
-    )
+    area = tables.Column(verbose_name=_("Area"), accessor="node__path", order_by=("node__path",))
     ministry = tables.Column(verbose_name=_("Ministry"), accessor="program__ministry__code")
-    status = tables.Column(verbose_name=_("Status"), order_by=("severity", "program__node__path"))
+    status = tables.Column(verbose_name=_("Status"), order_by=("severity", "node__path"))
     allocated_won = tables.Column(verbose_name=_("Budget"))
     execution_rate = tables.Column(verbose_name=_("Executed"))
     budget_status = tables.Column(verbose_name=_("Budget status"))
@@ -72,13 +70,13 @@ class ProgramTable(tables.Table):
     )
     cofog = ExpressionColumn(
         verbose_name=_("COFOG"),
-        accessor="program__node__cofog",
-        expression=lambda as_of: effective_classification("cofog", "program__node__"),
+        accessor="node__cofog",
+        expression=lambda as_of: effective_classification("cofog", "node__"),
     )
     component = ExpressionColumn(
         verbose_name=_("AI component"),
-        accessor="program__node__ai_component",
-        expression=lambda as_of: effective_classification("ai_component", "program__node__"),
+        accessor="node__ai_component",
+        expression=lambda as_of: effective_classification("ai_component", "node__"),
     )
 
     class Meta:
@@ -116,11 +114,12 @@ def decorate_rows(
     """Attach what the cells show and the row does not hold: pillar, area and the effective
     classification (from the tree already loaded) and the KPI flags (one query)."""
     records = list(records)
-    tree.add_ancestors(r.program.node for r in records)
+    tree.add_ancestors(r.node for r in records if r.node is not None)
     flags = kpi_flags(as_of, [r.program_id for r in records])
     out = []
     for r in records:
-        node = r.program.node
+        node = r.node
+        assert node is not None  # the table lists the programmes the year funds
         extra: Any = r
         extra.pillar_node = tree.pillar_of(node.path)
         extra.area_node = tree.area_of(node.path)

@@ -28,6 +28,7 @@ from boards.filters import ProgramFilter
 from boards.tables import CountedPaginator, ProgramTable, decorate_rows
 from budget.formatting import base_language, format_value
 from budget.models import FiscalYear, Ministry
+from budget.selectors import pick_fiscal_year
 from ops.dates import DateParameterError, parse_day
 from status.services import status_results
 
@@ -46,10 +47,19 @@ def _boards_view(view: Any) -> Any:
         # One read of the data's version for all the request's cached reads (``boards.cache``).
         with board_cache.pinned_version():
             as_of = _as_of(request)
-            # A date with nothing stored (the dates listed have results): computed for this
-            # request only, never stored.
-            known_stored = as_of.day in as_of.dates
-            with status_results(as_of=as_of.day, known_stored=known_stored) as recomputed:
+            years = selectors.fiscal_years()
+            asked = _asked_year(request, years)
+            read_in = pick_fiscal_year(years, as_of.day)
+            # A date with nothing stored (the dates listed have results), or a year other than
+            # the one the date's results are stored for: computed for this request only, never
+            # stored.
+            other_year = asked is not None and read_in is not None and asked.pk != read_in.pk
+            known_stored = as_of.day in as_of.dates and not other_year
+            with status_results(
+                as_of=as_of.day,
+                known_stored=known_stored,
+                fiscal_year=asked.year if other_year and asked else None,
+            ) as recomputed:
                 if recomputed:
                     board_cache.repin()  # read what was computed, not the cache's entries
                 as_of.recomputed = recomputed
@@ -96,12 +106,18 @@ def _as_of(request: HttpRequest) -> AsOf:
     return AsOf(day, today, error, dates)
 
 
-def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, bool]:
-    """The fiscal year asked for (``?year=``), else the latest; and whether it is the only one."""
-    years = selectors.fiscal_years()
+def _asked_year(request: HttpRequest, years: list[FiscalYear]) -> FiscalYear | None:
+    """The loaded fiscal year asked for with ``?year=``, or None."""
     raw = request.GET.get("year", "")
-    fy = next((y for y in years if str(y.year) == raw), None) if raw else None
-    fy = fy or (years[0] if years else None)
+    return next((y for y in years if str(y.year) == raw), None) if raw else None
+
+
+def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, bool]:
+    """The fiscal year asked for (``?year=``), else the year of the as-of date (the latest loaded
+    year before it when that year is not loaded); and whether it is the only one."""
+    years = selectors.fiscal_years()
+    as_of: AsOf = request.board_as_of  # type: ignore[attr-defined]
+    fy = _asked_year(request, years) or pick_fiscal_year(years, as_of.day)
     if fy is None:
         raise NoBudget
     return fy, len(years) == 1
@@ -253,7 +269,7 @@ def program(request: HttpRequest, code: str) -> HttpResponse:
             row.kpi = view.kpi  # money KPIs explain their figures as amounts
         kpi_charts.append((view, chart))
     bars = []
-    if detail.row is not None:
+    if detail.row is not None and detail.row.allocated_won is not None:
         bars = charts.execution_bars(
             allocated=detail.row.allocated_won,
             executed=detail.row.executed_won,

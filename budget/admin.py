@@ -177,11 +177,11 @@ class BudgetNodeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("tracked programme"), boolean=True)
     def is_program(self, obj: BudgetNode) -> bool:
-        return hasattr(obj, "program")
+        return obj.program_id is not None
 
     @admin.display(description=_("programme"))
     def program_link(self, obj: BudgetNode) -> str:
-        if not hasattr(obj, "program"):
+        if obj.program is None:
             return "—"
         url = reverse("admin:programs_program_change", args=[obj.program.pk])
         return format_html('<a href="{}">{}</a>', url, obj.program)

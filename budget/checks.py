@@ -253,6 +253,17 @@ class _SemanticChecker:
         milestones = kpi.get("milestones")
         if isinstance(milestones, list):
             self.check_milestones(milestones, (*parts, "milestones"), start, target_date)
+        revision = kpi.get("revision")
+        if (
+            isinstance(revision, Mapping)
+            and revision.get("reason") == "other"
+            and not str(revision.get("note") or "").strip()
+            and self.clean((*parts, "revision"))
+        ):
+            self.add(
+                (*parts, "revision", "note"),
+                _("a revision for the reason 'other' needs a note saying what the reason is"),
+            )
 
     def check_milestones(
         self,

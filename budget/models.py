@@ -80,6 +80,18 @@ class BudgetNode(models.Model):
     code = models.CharField(_("code"), max_length=50)
     name = models.CharField(_("name (English)"), max_length=300)
     name_ko = models.CharField(_("name (Korean)"), max_length=300, blank=True)
+    program = models.ForeignKey(
+        "programs.Program",
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        help_text=_(
+            "The programme this node funds in its fiscal year (its amount is that year's "
+            "allocation)."
+        ),
+    )
     amount_won = models.BigIntegerField(_("amount (won)"))
     source_text = models.TextField(_("source statement"), blank=True)
     cofog = models.CharField(_("COFOG division"), max_length=2, choices=COFOG.choices, blank=True)
@@ -98,6 +110,9 @@ class BudgetNode(models.Model):
         verbose_name_plural = _("budget nodes")
         constraints = [
             models.UniqueConstraint(fields=["fiscal_year", "code"], name="budget_node_code_unique"),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "program"], name="budget_node_program_once_a_year"
+            ),
             models.CheckConstraint(
                 condition=models.Q(amount_won__gte=0), name="budget_node_amount_non_negative"
             ),

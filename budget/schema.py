@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from budget.models import COFOG, AIComponent
 from kpis.kinds import KINDS
-from kpis.models import Direction
+from kpis.models import Direction, RevisionReason
 from programs.models import Frequency
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +204,16 @@ BUDGET_SCHEMA: dict[str, Any] = {
                 },
                 "milestones": {"type": "array", "items": {"$ref": "#/$defs/milestone"}},
                 "source_text": _string(),
+                "revision": {"$ref": "#/$defs/revision"},
+            },
+        },
+        "revision": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["reason"],
+            "properties": {
+                "reason": _enum(RevisionReason.values),
+                "note": _string(),
             },
         },
         "milestone": {

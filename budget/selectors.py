@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -43,12 +44,44 @@ def fiscal_year_get(year: int) -> FiscalYear | None:
     return FiscalYear.objects.filter(year=year).first()
 
 
+def pick_fiscal_year(years: Sequence[FiscalYear], day: date) -> FiscalYear | None:
+    """The budget year a date is read in: the fiscal year of ``day`` when it is loaded, else the
+    latest loaded year before it, else the earliest loaded year; ``None`` when none is. Boards,
+    exports and stored statuses default to it."""
+    before = [y for y in years if y.year <= day.year]
+    if before:
+        return max(before, key=lambda y: y.year)
+    return min(years, key=lambda y: y.year, default=None)
+
+
+def fiscal_year_of(day: date) -> FiscalYear | None:
+    """:func:`pick_fiscal_year` among the loaded years (one query)."""
+    return pick_fiscal_year(list(FiscalYear.objects.all()), day)
+
+
+def program_allocations(program: Program) -> list[BudgetNode]:
+    """The programme's node in every fiscal year that funds it, the earliest year first (one
+    query)."""
+    return list(
+        BudgetNode.objects.filter(program=program)
+        .select_related("fiscal_year")
+        .order_by("fiscal_year__year")
+    )
+
+
+def program_allocation(program: Program, year: int) -> int | None:
+    """The programme's allocation in ``year`` (won), or ``None`` when that year does not fund it
+    (one query)."""
+    return (
+        BudgetNode.objects.filter(program=program, fiscal_year__year=year)
+        .values_list("amount_won", flat=True)
+        .first()
+    )
+
+
 def _program_of(node: BudgetNode) -> Program | None:
-    """The node's programme, or ``None`` (a reverse one-to-one raises when there is none)."""
-    try:
-        return node.program
-    except Program.DoesNotExist:
-        return None
+    """The node's programme, or ``None``."""
+    return node.program if node.program_id else None
 
 
 @dataclass
@@ -272,7 +305,7 @@ def budget_node_detail(fiscal_year: FiscalYear, code: str) -> NodeDetail | None:
 
     program = _program_of(node)
     kpis = list(
-        KPI.objects.filter(program__node=node)
+        KPI.objects.filter(program=program)
         .order_by("position", "code")
         .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("date")))
     )

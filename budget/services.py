@@ -7,12 +7,17 @@ transaction, matched to what is stored by code:
 - ministries by code (never deleted: users and other years refer to them);
 - the fiscal year by year;
 - nodes by code within the year; their conflicting statements by position;
-- a node's programme by its node; KPIs by code within the year; milestones by KPI and date.
+- programmes by code, whichever year created them (a programme outlives a budget year, and each
+  year's node of the same code funds it); KPIs by code within their programme; milestones by KPI
+  and date. Only the latest year that funds a programme defines it (name, period, KPIs): an
+  earlier year's file updates its own tree and amounts only.
 
 Objects whose values already match are not written at all, so loading the same file again issues
-no INSERT, UPDATE or DELETE. Nodes, programmes, KPIs, milestones and conflicts of the year that are
-no longer in the file are deleted, except that the loader refuses (again saving nothing) to remove,
-or redefine the meaning of, anything that has progress data: see
+no INSERT, UPDATE or DELETE. Nodes and conflicts of the year that are no longer in the file are
+deleted, and so are programmes no year funds any more and KPIs and milestones the defining file no
+longer states, except that the loader refuses (again saving nothing) to remove, or redefine the
+meaning of, anything that has progress data; a changed target, target date, baseline or milestone of
+a KPI with progress data is applied only under the KPI's ``revision`` key, as a target revision. See
 :func:`kpis.progress_data.objects_with_progress_data`, the one place that says what "has progress
 data" means.
 
@@ -34,14 +39,16 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
 from budget.schema import BudgetError, BudgetFileError
 from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
-from kpis.models import KPI, Milestone, TargetRevision
+from kpis.models import KPI, Milestone, RevisionReason, TargetRevision
 from kpis.progress_data import objects_with_progress_data
-from kpis.selectors import number_text
+from kpis.selectors import kpi_target_snapshot, number_text
+from kpis.signals import target_revised
 from ops.db import analyze
 from programs.models import Program
 from programs.periods import DEFAULT_GRACE_DAYS
@@ -129,7 +136,16 @@ def _label(model: type[models.Model]) -> str:
 
 MODEL_LABELS = [
     _label(model)
-    for model in (Ministry, FiscalYear, BudgetNode, BudgetConflict, Program, KPI, Milestone)
+    for model in (
+        Ministry,
+        FiscalYear,
+        BudgetNode,
+        BudgetConflict,
+        Program,
+        KPI,
+        Milestone,
+        TargetRevision,
+    )
 ]
 
 # The fields the loader owns, per model (attribute names: foreign keys as ``<field>_id``).
@@ -141,6 +157,7 @@ NODE_FIELDS = (
     "code",
     "name",
     "name_ko",
+    "program_id",
     "amount_won",
     "source_text",
     "cofog",
@@ -150,7 +167,16 @@ NODE_FIELDS = (
     "path",
 )
 CONFLICT_FIELDS = ("node_id", "amount_won", "source_text", "position")
-PROGRAM_FIELDS = ("node_id", "ministry_id", "owner_assumed", "start", "end", "frequency")
+PROGRAM_FIELDS = (
+    "code",
+    "name",
+    "name_ko",
+    "ministry_id",
+    "owner_assumed",
+    "start",
+    "end",
+    "frequency",
+)
 KPI_FIELDS = (
     "program_id",
     "code",
@@ -225,8 +251,13 @@ def _by_key(items: Iterable[Any], key: str) -> dict[Any, list[Any]]:
 
 
 class _BudgetLoader:
-    """One load: read what is stored (7 queries), match it to the file, check, then write only
-    the differences."""
+    """One load: read what is stored, match it to the file, check, then write only the
+    differences.
+
+    Programmes outlive a year: they are matched by code whichever year created them. The file
+    defines a programme (its name, period, frequency and KPIs) only when its year is the latest that
+    funds the programme; an earlier year's file (reloaded later) updates its own tree and amounts
+    and leaves the programme as the later year states it."""
 
     def __init__(self, spec: BudgetSpec, source: str) -> None:
         self.spec = spec
@@ -247,40 +278,49 @@ class _BudgetLoader:
         )
         self.nodes: dict[str, BudgetNode] = {}
         self.conflicts: dict[int, list[BudgetConflict]] = {}
-        self.programs: dict[int, Program] = {}
-        self.kpis: dict[str, KPI] = {}
         self.milestones: dict[int, dict[datetime.date, Milestone]] = defaultdict(dict)
         self.stale: dict[str, list[Any]] = defaultdict(list)
-        self.kept_revised: set[str] = set()
-        if self.fiscal_year is None:
-            return
+        self.kept_revised: set[int] = set()
+        self.revised: dict[int, KPISpec] = {}
         year = self.fiscal_year
-        for node in BudgetNode.objects.filter(fiscal_year=year).order_by("path", "pk"):
-            self.nodes[node.code] = node
-        conflicts = BudgetConflict.objects.filter(node__fiscal_year=year).order_by(
-            "node_id", "position", "pk"
+        if year is not None:
+            for node in BudgetNode.objects.filter(fiscal_year=year).order_by("path", "pk"):
+                self.nodes[node.code] = node
+            conflicts = BudgetConflict.objects.filter(node__fiscal_year=year).order_by(
+                "node_id", "position", "pk"
+            )
+            self.conflicts = dict(_by_key(conflicts, "node_id"))
+        codes_in_file = [node.code for node in spec.walk() if node.program]
+        linked = [node.program_id for node in self.nodes.values() if node.program_id]
+        programs = Program.objects.filter(
+            models.Q(code__in=codes_in_file) | models.Q(pk__in=linked)
         )
-        self.conflicts = dict(_by_key(conflicts, "node_id"))
-        for program in Program.objects.filter(node__fiscal_year=year):
-            self.programs[program.node_id] = program
-        for kpi in KPI.objects.filter(program__node__fiscal_year=year).order_by("pk"):
-            if kpi.code in self.kpis:  # the same code twice in a year (not made by the loader)
-                self.stale[_label(KPI)].append(kpi)
-            else:
-                self.kpis[kpi.code] = kpi
-        for milestone in Milestone.objects.filter(kpi__program__node__fiscal_year=year):
+        self.programs: dict[str, Program] = {program.code: program for program in programs}
+        ids = [program.pk for program in self.programs.values()]
+        # The latest other year that funds each programme: a later one defines it.
+        self.other_year: dict[int, int] = dict(
+            BudgetNode.objects.filter(program_id__in=ids)
+            .exclude(fiscal_year__year=spec.fiscal_year)
+            .values("program_id")
+            .annotate(latest=models.Max("fiscal_year__year"))
+            .values_list("program_id", "latest")
+        )
+        self.kpis: dict[tuple[int, str], KPI] = {
+            (kpi.program_id, kpi.code): kpi
+            for kpi in KPI.objects.filter(program_id__in=ids).order_by("pk")
+        }
+        for milestone in Milestone.objects.filter(kpi__program_id__in=ids):
             self.milestones[milestone.kpi_id][milestone.date] = milestone
+
+    def defines(self, program: Program | None) -> bool:
+        """Whether this file states the programme's definition (no later year funds it)."""
+        return program is None or self.other_year.get(program.pk, 0) < self.spec.fiscal_year
 
     def match(self) -> None:
         """Match the stored objects to the file by code; those the file no longer has go to
         ``self.stale``, per model, to be deleted (children before parents)."""
         nodes_in_file = {node.code: node for node in self.spec.walk()}
-        kpis_in_file = {
-            kpi.code: kpi
-            for node in nodes_in_file.values()
-            if node.program
-            for kpi in node.program.kpis
-        }
+        program_codes = {code for code, node in nodes_in_file.items() if node.program}
         self.stale[_label(BudgetNode)] += sorted(
             (node for code, node in self.nodes.items() if code not in nodes_in_file),
             key=lambda node: (-node.depth, node.path),
@@ -289,31 +329,45 @@ class _BudgetLoader:
             spec = nodes_in_file.get(node.code)
             kept = len(spec.conflicts) if spec else 0
             self.stale[_label(BudgetConflict)] += self.conflicts.get(node.pk, [])[kept:]
-            if node.pk in self.programs and (spec is None or spec.program is None):
-                self.stale[_label(Program)].append(self.programs[node.pk])
-        for kpi in [*self.kpis.values(), *self.stale[_label(KPI)]]:
-            kpi_spec = kpis_in_file.get(kpi.code) if self.kpis.get(kpi.code) is kpi else None
-            dates = {m.date for m in kpi_spec.milestones} if kpi_spec else set()
+        # A programme this year no longer funds goes with its KPIs, unless another year funds it.
+        for program in self.programs.values():
+            if program.code not in program_codes and program.pk not in self.other_year:
+                self.stale[_label(Program)].append(program)
+                self.stale[_label(KPI)] += [
+                    kpi for (pid, _code), kpi in self.kpis.items() if pid == program.pk
+                ]
+        self.kpis_in_file: dict[tuple[int, str], KPISpec] = {}
+        for code in program_codes:
+            program_spec = nodes_in_file[code].program
+            assert program_spec is not None
+            stored = self.programs.get(code)
+            if stored is None or not self.defines(stored):
+                continue
+            in_file = {kpi.code: kpi for kpi in program_spec.kpis}
+            for kpi_spec in program_spec.kpis:
+                self.kpis_in_file[(stored.pk, kpi_spec.code)] = kpi_spec
+            self.stale[_label(KPI)] += [
+                kpi
+                for (pid, kpi_code), kpi in self.kpis.items()
+                if pid == stored.pk and kpi_code not in in_file
+            ]
+        for key, kpi_spec in self.kpis_in_file.items():
+            kpi = self.kpis.get(key)
+            if kpi is None:
+                continue
+            dates = {m.date for m in kpi_spec.milestones}
             self.stale[_label(Milestone)] += [
                 milestone
                 for day, milestone in self.milestones.get(kpi.pk, {}).items()
                 if day not in dates
             ]
-        self.stale[_label(KPI)] += [
-            kpi for code, kpi in self.kpis.items() if code not in kpis_in_file
+        stale_kpis = {kpi.pk for kpi in self.stale[_label(KPI)]}
+        self.stale[_label(Milestone)] += [
+            milestone
+            for kpi_pk in stale_kpis
+            for milestone in self.milestones.get(kpi_pk, {}).values()
         ]
         self.nodes_in_file = nodes_in_file
-        self.kpis_in_file = kpis_in_file
-        self.program_code_in_file = {
-            kpi.code: node.code
-            for node in nodes_in_file.values()
-            if node.program
-            for kpi in node.program.kpis
-        }
-        node_codes = {node.pk: node.code for node in self.nodes.values()}
-        self.stored_program_code = {
-            program.pk: node_codes[node_pk] for node_pk, program in self.programs.items()
-        }
 
     # -- the progress-data check -------------------------------------------------------------
 
@@ -326,47 +380,42 @@ class _BudgetLoader:
         first = TargetRevision.objects.filter(kpi=kpi).order_by("created_at", "pk").first()
         if first is None:
             return False
-        in_file = {
-            "target": number_text(kpi_spec.target),
-            "target_date": kpi_spec.target_date.isoformat(),
-            "baseline": number_text(kpi_spec.baseline),
-            "milestones": [
-                {"date": m.date.isoformat(), "value": number_text(m.value)}
-                for m in kpi_spec.milestones
-            ],
-        }
+        in_file = _spec_target_snapshot(kpi_spec)
         previous = dict(first.previous)
         previous.setdefault("milestones", [])
         if {k: previous.get(k) for k in in_file} != in_file:
             return False
-        self.kept_revised.add(kpi.code)
+        self.kept_revised.add(kpi.pk)
         self.stale[_label(Milestone)] = [
             m for m in self.stale[_label(Milestone)] if m.kpi_id != kpi.pk
         ]
         return True
 
     def check_progress_data(self) -> None:
-        """Refuse to remove or redefine what has progress data."""
+        """Refuse to remove or redefine what has progress data; a changed target of a KPI with
+        data needs the KPI's ``revision`` key."""
         stale_programs = self.stale[_label(Program)]
         stale_kpis = self.stale[_label(KPI)]
         refrequenced: list[tuple[Program, NodeSpec]] = []
         for node_spec in self.nodes_in_file.values():
-            node = self.nodes.get(node_spec.code)
-            program = self.programs.get(node.pk) if node else None
-            if program and node_spec.program and program.frequency != node_spec.program.frequency:
+            program = self.programs.get(node_spec.code)
+            if (
+                program
+                and node_spec.program
+                and self.defines(program)
+                and program.frequency != node_spec.program.frequency
+            ):
                 refrequenced.append((program, node_spec))
         redefined: list[tuple[KPI, KPISpec, list[str]]] = []
-        for code, kpi in self.kpis.items():
-            kpi_spec = self.kpis_in_file.get(code)
-            if kpi_spec is None:
+        for key, kpi_spec in self.kpis_in_file.items():
+            kpi = self.kpis.get(key)
+            if kpi is None:
                 continue
             fields = [
                 name
                 for name in (*KPI_DEFINING_FIELDS, *KPI_TARGET_FIELDS)
                 if getattr(kpi, name) != getattr(kpi_spec, name)
             ]
-            if self.stored_program_code.get(kpi.program_id) != self.program_code_in_file[code]:
-                fields.insert(0, "program")
             stored = {day: m.value for day, m in self.milestones.get(kpi.pk, {}).items()}
             if stored != {m.date: m.value for m in kpi_spec.milestones}:
                 fields.append("milestones")
@@ -383,7 +432,6 @@ class _BudgetLoader:
             program_ids=program_ids, kpi_ids=kpi_ids
         )
         errors: list[BudgetError] = []
-        node_codes = {node.pk: node.code for node in self.nodes.values()}
         for program in stale_programs:
             if program.pk in with_data_programs:
                 errors.append(
@@ -393,7 +441,7 @@ class _BudgetLoader:
                             "programme %(code)s is no longer in the file, but it has progress "
                             "reports: it cannot be removed"
                         )
-                        % {"code": node_codes.get(program.node_id, program.node_id)},
+                        % {"code": program.code},
                     )
                 )
         for program, node_spec in refrequenced:
@@ -429,17 +477,35 @@ class _BudgetLoader:
             if kpi.pk not in with_data_kpis:
                 continue
             for name in fields:
-                if name in ("program", "kind", "direction"):
-                    reason = _(
-                        "cannot change the %(field)s of KPI %(code)s: it has progress data"
-                    ) % {"field": name, "code": kpi.code}
-                else:
-                    reason = _(
-                        "cannot change the %(field)s of KPI %(code)s in the budget file: it has "
-                        "progress data, so a change needs a target revision with a reason"
-                    ) % {"field": name, "code": kpi.code}
-                where = kpi_spec.key_path if name == "program" else f"{kpi_spec.key_path}.{name}"
-                errors.append(BudgetError(where, reason))
+                if name in KPI_DEFINING_FIELDS:
+                    errors.append(
+                        BudgetError(
+                            f"{kpi_spec.key_path}.{name}",
+                            _("cannot change the %(field)s of KPI %(code)s: it has progress data")
+                            % {"field": name, "code": kpi.code},
+                        )
+                    )
+            fields = [name for name in fields if name not in KPI_DEFINING_FIELDS]
+            if not fields:
+                continue
+            if kpi_spec.revision_reason:
+                self.revised[kpi.pk] = kpi_spec
+                continue
+            errors.append(
+                BudgetError(
+                    kpi_spec.key_path,
+                    _(
+                        "KPI %(code)s has progress data and the file changes its %(fields)s: add "
+                        "a revision key to the KPI (revision: {reason: ..., note: ...}) with one "
+                        "of the reasons %(reasons)s"
+                    )
+                    % {
+                        "code": kpi.code,
+                        "fields": ", ".join(fields),
+                        "reasons": ", ".join(RevisionReason.values),
+                    },
+                )
+            )
         if errors:
             raise BudgetFileError(errors, source=self.source)
 
@@ -535,9 +601,40 @@ class _BudgetLoader:
             str(spec.fiscal_year),
         )
 
+        programs: dict[str, Program] = {}
+        for node_spec in spec.walk():
+            program_spec = node_spec.program
+            if program_spec is None:
+                continue
+            stored = self.programs.get(node_spec.code)
+            if not self.defines(stored):
+                assert stored is not None
+                programs[node_spec.code] = stored
+                self.unchanged[_label(Program)] += 1
+                continue
+            program = self.upsert(
+                Program,
+                stored,
+                {
+                    "code": node_spec.code,
+                    "name": node_spec.name,
+                    "name_ko": node_spec.name_ko,
+                    "ministry_id": ministries[program_spec.ministry].pk,
+                    "owner_assumed": program_spec.owner_assumed,
+                    "start": program_spec.start,
+                    "end": program_spec.end,
+                    "frequency": program_spec.frequency,
+                },
+                node_spec.code,
+            )
+            programs[node_spec.code] = program
+            for kpi_spec in program_spec.kpis:
+                self.write_kpi(program, kpi_spec)
+
         saved_nodes: dict[str, BudgetNode] = {}
         for node_spec in spec.walk():  # parents first
             parent = saved_nodes[node_spec.parent_code] if node_spec.parent_code else None
+            program = programs.get(node_spec.code)
             node = self.upsert(
                 BudgetNode,
                 self.nodes.get(node_spec.code),
@@ -547,6 +644,7 @@ class _BudgetLoader:
                     "code": node_spec.code,
                     "name": node_spec.name,
                     "name_ko": node_spec.name_ko,
+                    "program_id": program.pk if program else None,
                     "amount_won": node_spec.amount_won,
                     "source_text": node_spec.source_text,
                     "cofog": node_spec.cofog,
@@ -572,63 +670,6 @@ class _BudgetLoader:
                     f"{node.code}#{index}",
                 )
 
-        for node_spec in spec.walk():
-            program_spec = node_spec.program
-            if program_spec is None:
-                continue
-            node = saved_nodes[node_spec.code]
-            program = self.upsert(
-                Program,
-                self.programs.get(node.pk),
-                {
-                    "node_id": node.pk,
-                    "ministry_id": ministries[program_spec.ministry].pk,
-                    "owner_assumed": program_spec.owner_assumed,
-                    "start": program_spec.start,
-                    "end": program_spec.end,
-                    "frequency": program_spec.frequency,
-                },
-                node.code,
-            )
-            for kpi_spec in program_spec.kpis:
-                kept = self.kpis.get(kpi_spec.code) if kpi_spec.code in self.kept_revised else None
-                target_from = kept if kept is not None else kpi_spec
-                kpi = self.upsert(
-                    KPI,
-                    self.kpis.get(kpi_spec.code),
-                    {
-                        "program_id": program.pk,
-                        "code": kpi_spec.code,
-                        "name": kpi_spec.name,
-                        "name_ko": kpi_spec.name_ko,
-                        "unit": kpi_spec.unit,
-                        "kind": kpi_spec.kind,
-                        "direction": kpi_spec.direction,
-                        "baseline": target_from.baseline,
-                        "target": target_from.target,
-                        "target_text": kpi_spec.target_text,
-                        "target_date": target_from.target_date,
-                        "grace_days": kpi_spec.grace_days,
-                        "on_track_threshold": kpi_spec.on_track_threshold,
-                        "at_risk_threshold": kpi_spec.at_risk_threshold,
-                        "source_text": kpi_spec.source_text,
-                        "position": kpi_spec.position,
-                    },
-                    kpi_spec.code,
-                )
-                stored_milestones = self.milestones.get(kpi.pk, {})
-                for milestone_spec in () if kept is not None else kpi_spec.milestones:
-                    self.upsert(
-                        Milestone,
-                        stored_milestones.get(milestone_spec.date),
-                        {
-                            "kpi_id": kpi.pk,
-                            "date": milestone_spec.date,
-                            "value": milestone_spec.value,
-                        },
-                        f"{kpi.code}@{milestone_spec.date.isoformat()}",
-                    )
-
         kpi_codes = {kpi.pk: kpi.code for kpi in self.kpis.values()}
         node_codes = {node.pk: node.code for node in self.nodes.values()}
         self.delete_stale(
@@ -637,19 +678,97 @@ class _BudgetLoader:
             lambda m: f"{kpi_codes.get(m.kpi_id, m.kpi_id)}@{m.date.isoformat()}",
         )
         self.delete_stale(KPI, KPI_FIELDS, lambda kpi: kpi.code)
-        self.delete_stale(Program, PROGRAM_FIELDS, lambda p: node_codes.get(p.node_id, ""))
         self.delete_stale(
             BudgetConflict,
             CONFLICT_FIELDS,
             lambda c: f"{node_codes.get(c.node_id, c.node_id)}#{c.position}",
         )
         self.delete_stale(BudgetNode, NODE_FIELDS, lambda node: node.code)
+        self.delete_stale(Program, PROGRAM_FIELDS, lambda p: p.code)
         return LoadResult(
             fiscal_year=year,
             source=self.source,
             changes=self.changes,
             unchanged_by_model=self.unchanged,
         )
+
+    def write_kpi(self, program: Program, kpi_spec: KPISpec) -> None:
+        """Create or update one KPI of a programme the file defines, with its milestones; a
+        target change under the KPI's ``revision`` key is recorded as a target revision."""
+        stored = self.kpis.get((program.pk, kpi_spec.code))
+        kept = stored if stored is not None and stored.pk in self.kept_revised else None
+        target_from = kept if kept is not None else kpi_spec
+        revision = self.revised.get(stored.pk) if stored is not None else None
+        previous = (
+            kpi_target_snapshot(stored, list(self.milestones.get(stored.pk, {}).values()))
+            if revision is not None and stored is not None
+            else None
+        )
+        kpi = self.upsert(
+            KPI,
+            stored,
+            {
+                "program_id": program.pk,
+                "code": kpi_spec.code,
+                "name": kpi_spec.name,
+                "name_ko": kpi_spec.name_ko,
+                "unit": kpi_spec.unit,
+                "kind": kpi_spec.kind,
+                "direction": kpi_spec.direction,
+                "baseline": target_from.baseline,
+                "target": target_from.target,
+                "target_text": kpi_spec.target_text,
+                "target_date": target_from.target_date,
+                "grace_days": kpi_spec.grace_days,
+                "on_track_threshold": kpi_spec.on_track_threshold,
+                "at_risk_threshold": kpi_spec.at_risk_threshold,
+                "source_text": kpi_spec.source_text,
+                "position": kpi_spec.position,
+            },
+            kpi_spec.code,
+        )
+        stored_milestones = self.milestones.get(kpi.pk, {})
+        for milestone_spec in () if kept is not None else kpi_spec.milestones:
+            self.upsert(
+                Milestone,
+                stored_milestones.get(milestone_spec.date),
+                {"kpi_id": kpi.pk, "date": milestone_spec.date, "value": milestone_spec.value},
+                f"{kpi.code}@{milestone_spec.date.isoformat()}",
+            )
+        if revision is not None and previous is not None:
+            target_revision = TargetRevision.objects.create(
+                kpi=kpi,
+                effective_from=timezone.localdate(),
+                previous=previous,
+                revised=_spec_target_snapshot(revision),
+                reason=revision.revision_reason,
+                reason_text=revision.revision_note,
+                created_by=None,
+            )
+            self.changes.append(
+                Change(
+                    action=ChangeAction.CREATED,
+                    model=_label(TargetRevision),
+                    object_pk=target_revision.pk,
+                    label=f"{kpi.code}@{target_revision.effective_from.isoformat()}",
+                    instance=target_revision,
+                    before=None,
+                    after={"reason": revision.revision_reason, "note": revision.revision_note},
+                )
+            )
+            target_revised.send(sender=KPI, kpi=kpi)
+
+
+def _spec_target_snapshot(kpi_spec: KPISpec) -> dict[str, Any]:
+    """The target of a KPI as the file states it, in the form target revisions keep."""
+    return {
+        "target": number_text(kpi_spec.target),
+        "target_date": kpi_spec.target_date.isoformat(),
+        "baseline": number_text(kpi_spec.baseline),
+        "milestones": [
+            {"date": m.date.isoformat(), "value": number_text(m.value)} for m in kpi_spec.milestones
+        ],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,20 +799,14 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
         BudgetConflict.objects.filter(node__fiscal_year=fiscal_year).order_by("position", "pk"),
         "node_id",
     )
-    programs = {
-        program.node_id: program
-        for program in Program.objects.filter(node__fiscal_year=fiscal_year).select_related(
-            "ministry"
-        )
-    }
+    program_ids = [node.program_id for node in nodes if node.program_id]
+    programs = Program.objects.select_related("ministry").in_bulk(program_ids)
     kpis = _by_key(
-        KPI.objects.filter(program__node__fiscal_year=fiscal_year).order_by("position", "pk"),
+        KPI.objects.filter(program_id__in=program_ids).order_by("position", "pk"),
         "program_id",
     )
     milestones = _by_key(
-        Milestone.objects.filter(kpi__program__node__fiscal_year=fiscal_year).order_by(
-            "date", "pk"
-        ),
+        Milestone.objects.filter(kpi__program_id__in=program_ids).order_by("date", "pk"),
         "kpi_id",
     )
 
@@ -741,7 +854,7 @@ def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
         )
 
     def export_node(node: BudgetNode) -> dict[str, Any]:
-        program = programs.get(node.pk)
+        program = programs.get(node.program_id) if node.program_id else None
         return _compact(
             {
                 "code": node.code,

@@ -62,6 +62,9 @@ class KPISpec:
     position: int
     milestones: tuple[MilestoneSpec, ...]
     key_path: str
+    # ``revision: {reason, note}``: why a later file changes the target of a KPI with data.
+    revision_reason: str = ""
+    revision_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,4 +250,6 @@ def _build_kpi(item: Mapping[str, Any], parts: PathParts, *, position: int) -> K
             for index, milestone in enumerate(item.get("milestones", []))
         ),
         key_path=format_key_path(parts),
+        revision_reason=item.get("revision", {}).get("reason", ""),
+        revision_note=item.get("revision", {}).get("note", ""),
     )

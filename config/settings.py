@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "api",
     "audit",
     "boards",
+    "results",
     "ops",
     "demo",
 ]

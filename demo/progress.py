@@ -5,7 +5,9 @@ Every programme of the shipped year gets reports for the periods that have ended
 the last four), written through the reporting services exactly as an officer and the reviewer would:
 a mix of programmes ahead of, near, behind and far behind their expected trajectory, one waiting for
 review, one returned with a comment, one with a draft, and some with nothing reported. Idempotent:
-a programme and period that already has a report is left alone.
+a programme and period that already has a report is left alone. A KPI that falls short of its
+expected value (reporting/shortfalls.py) is given a sample shortfall reason and remedy, as a
+year-end report must.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,6 +34,7 @@ from reporting.services import (
     report_return,
     report_submit,
 )
+from reporting.shortfalls import report_standings
 from status.rules import day_of_year, days_in_year
 
 SHIPPED_YEAR = 2026
@@ -49,6 +53,12 @@ SCENARIOS: list[tuple[Decimal | None, str]] = [
     (None, "none"),
     (Decimal("0.97"), "draft"),
 ]
+
+
+SAMPLE_SHORTFALL = {
+    "reason": "Procurement and hiring started later than planned.",
+    "remedy": "Contracts are signed; the remaining work is scheduled for the next period.",
+}
 
 
 def _quantum(kpi: KPI) -> Decimal:
@@ -90,7 +100,8 @@ def _executed(program: Program, end: date, prev_end: date | None, factor: Decima
         return Decimal(day_of_year(day)) / Decimal(days_in_year(day))
 
     pace = min(factor, Decimal("1"))
-    return int(Decimal(program.node.amount_won) * (share(end) - share(prev_end)) * pace)
+    allocated = program.allocated_won  # type: ignore[attr-defined]
+    return int(Decimal(allocated) * (share(end) - share(prev_end)) * pace)
 
 
 @transaction.atomic
@@ -104,10 +115,11 @@ def demo_progress_seed(*, today: date | None = None) -> int:
     if shipped is None:
         return 0
     programs = list(
-        Program.objects.filter(node__fiscal_year=shipped)
-        .select_related("node", "ministry")
+        Program.objects.filter(allocations__fiscal_year=shipped)
+        .annotate(allocated_won=F("allocations__amount_won"), tree_path=F("allocations__path"))
+        .select_related("ministry")
         .prefetch_related("kpis__milestones")
-        .order_by("node__path")
+        .order_by("tree_path")
     )
     if reviewer is None or not programs:
         return 0
@@ -133,9 +145,17 @@ def demo_progress_seed(*, today: date | None = None) -> int:
                 if (program.pk, period.end) in existing:
                     prev_end = period.end
                     continue
-                values = {
-                    kpi.code: str(_kpi_value(kpi, program, period.end, prev_end, factor))
+                amounts = {
+                    kpi: _kpi_value(kpi, program, period.end, prev_end, factor) for kpi in kpis
+                }
+                values = {kpi.code: str(value) for kpi, value in amounts.items()}
+                standings = report_standings(
+                    program, period.end, {kpi.pk: value for kpi, value in amounts.items()}
+                )
+                shortfalls = {
+                    kpi.code: SAMPLE_SHORTFALL
                     for kpi in kpis
+                    if kpi.pk in standings and standings[kpi.pk].falls_short
                 }
                 report = report_create_draft(
                     user=officer,
@@ -144,6 +164,7 @@ def demo_progress_seed(*, today: date | None = None) -> int:
                     values=values,
                     executed_won=_executed(program, period.end, prev_end, factor),
                     narrative=f"Sample progress for {period.label(program.frequency)}.",
+                    shortfalls=shortfalls,
                 )
                 created += 1
                 prev_end = period.end

@@ -273,7 +273,7 @@ def check_submissions(traffic: Traffic) -> list[str]:
         if stored[a["id"]].status not in ("submitted", "approved"):
             lost.append(f"acknowledged submission {a['id']} is {stored[a['id']].status}")
         n = ProgressReport.objects.filter(
-            program__node__code=a["program"], period_end=date.fromisoformat(a["period_end"])
+            program__code=a["program"], period_end=date.fromisoformat(a["period_end"])
         ).count()
         if n != 1:
             lost.append(f"{a['program']} {a['period_end']}: {n} reports, expected 1")
@@ -302,7 +302,7 @@ def wait_recomputed(approved_ids: list[int], timeout: float = 180) -> list[str]:
     while time.monotonic() < deadline and ProgramState.objects.filter(stale=True).exists():
         time.sleep(1)
     lost = []
-    for r in ProgressReport.objects.filter(pk__in=approved_ids).select_related("program__node"):
+    for r in ProgressReport.objects.filter(pk__in=approved_ids).select_related("program"):
         state = ProgramState.objects.filter(program=r.program).first()
         if (
             state is None
@@ -310,7 +310,7 @@ def wait_recomputed(approved_ids: list[int], timeout: float = 180) -> list[str]:
             or not state.recomputed_at
             or (r.approved_at and state.recomputed_at < r.approved_at)
         ):
-            lost.append(f"programme {r.program.node.code} not recomputed after its approval")
+            lost.append(f"programme {r.program.code} not recomputed after its approval")
     say(f"approvals recomputed: {len(approved_ids) - len(lost)} of {len(approved_ids)}")
     return lost
 

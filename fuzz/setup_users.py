@@ -22,7 +22,7 @@ def main() -> None:
     from api.services import api_token_create
     from programs.models import Program
 
-    program = Program.objects.order_by("node__code").first()
+    program = Program.objects.order_by("code").first()
     ministry_id = program.ministry_id if program else None
     tokens = {}
     for role in Role:

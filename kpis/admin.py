@@ -244,13 +244,13 @@ class KPIAdmin(admin.ModelAdmin):
         "kind",
         "direction",
         "program__ministry",
-        "program__node__fiscal_year",
+        "program__allocations__fiscal_year",
         "target_date",
     )
-    search_fields = ("code", "name", "name_ko", "target_text", "program__node__code")
-    list_select_related = ("program", "program__node", "program__ministry")
+    search_fields = ("code", "name", "name_ko", "target_text", "program__code")
+    list_select_related = ("program", "program__ministry")
     autocomplete_fields = ("program",)
-    ordering = ("program__node__path", "position")
+    ordering = ("program__code", "position")
     inlines = (MilestoneInline, TargetRevisionInline)
     readonly_fields = ("revise_link",)
 
@@ -295,9 +295,9 @@ class KPIAdmin(admin.ModelAdmin):
             )
             obj.refresh_from_db()
 
-    @admin.display(description=_("programme"), ordering="program__node__code")
+    @admin.display(description=_("programme"), ordering="program__code")
     def program_code(self, obj: KPI) -> str:
-        return obj.program.node.code
+        return obj.program.code
 
     @admin.display(description=_("baseline"), ordering="baseline")
     def baseline_display(self, obj: KPI) -> str:
@@ -325,7 +325,7 @@ class KPIAdmin(admin.ModelAdmin):
         return custom + super().get_urls()
 
     def revise_target_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        kpi = get_object_or_404(KPI.objects.select_related("program__node"), pk=pk)
+        kpi = get_object_or_404(KPI.objects.select_related("program"), pk=pk)
         if not self.has_change_permission(request, kpi):
             raise PermissionDenied
         if request.method == "POST":
@@ -384,7 +384,7 @@ class KPIAdmin(admin.ModelAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
     list_display = ("kpi", "date", "value_display")
-    list_filter = ("date", "kpi__program__node__fiscal_year")
+    list_filter = ("date", "kpi__program__allocations__fiscal_year")
     search_fields = ("kpi__code", "kpi__name", "kpi__name_ko")
     list_select_related = ("kpi",)
     ordering = ("kpi", "date")

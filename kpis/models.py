@@ -166,6 +166,9 @@ class TargetRevision(models.Model):
         verbose_name=_("revised by"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty for a revision stated in a budget file (its ``revision`` key)."),
     )
     created_at = models.DateTimeField(_("revised at"), auto_now_add=True)
 

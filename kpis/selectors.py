@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from kpis.models import KPI, Milestone, TargetRevision
+from programs.models import Program
 from programs.selectors import programs_for_user
 
 if TYPE_CHECKING:
@@ -23,9 +24,30 @@ def kpis_for_user(user: User | AnonymousUser) -> QuerySet[KPI]:
     their milestones (by date)."""
     return (
         KPI.objects.filter(program__in=programs_for_user(user).values("pk"))
-        .select_related("program__node")
+        .select_related("program")
         .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("date")))
-        .order_by("program__node__path", "position", "id")
+        .order_by("program__code", "position", "id")
+    )
+
+
+def in_force_q(year: int, *, kpi: str = "", program: str = "program__") -> Q:
+    """KPIs in force in fiscal ``year``: their programme started on or before 31 December of the
+    year and their target date is on or after 1 January of it. ``kpi`` and ``program`` are the
+    paths to the KPI and to its programme (from a programme: ``kpi="kpis__", program=""``)."""
+    return Q(
+        **{
+            f"{program}start__lte": date(year, 12, 31),
+            f"{kpi}target_date__gte": date(year, 1, 1),
+        }
+    )
+
+
+def programs_unfunded_in_force(year: int) -> QuerySet[Program]:
+    """The programmes with a KPI in force in ``year`` that the year's budget does not fund."""
+    return (
+        Program.objects.filter(in_force_q(year, kpi="kpis__", program=""))
+        .exclude(allocations__fiscal_year__year=year)
+        .distinct()
     )
 
 

@@ -142,8 +142,8 @@ def check(env: dict[str, str], acks_path: Path, *, locust_ok: bool) -> list[str]
     failures += [f"submission {i} acknowledged {n} times" for i, n in ids.items() if n > 1]
     reports = ProgressReport.objects.in_bulk(list(ids))
     per_slot = Counter(
-        ProgressReport.objects.filter(program__node__code__startswith="LD").values_list(
-            "program__node__code", "period_end"
+        ProgressReport.objects.filter(program__code__startswith="LD").values_list(
+            "program__code", "period_end"
         )
     )
     # Q1 and Q2 approved reports were generated before the run: count only the acknowledged slots.
@@ -176,7 +176,7 @@ def check(env: dict[str, str], acks_path: Path, *, locust_ok: bool) -> list[str]
             or (r.approved_at and state.recomputed_at < r.approved_at)
         ):
             stale += 1
-            failures.append(f"programme {r.program.node.code}: not recomputed after approval")
+            failures.append(f"programme {r.program.code}: not recomputed after approval")
     runs = TaskRun.objects.filter(task_name="status.recompute_program")
     print(
         f"in the database: {len(reports):,} of {len(ids):,} submissions; "

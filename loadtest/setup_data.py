@@ -57,7 +57,7 @@ def main() -> None:
     for i in range(OFFICERS):
         ministry = data.msit if i % 2 == 0 else data.moe
         officers.append({**user(f"load-officer-{i:02d}", Role.OFFICER, ministry.pk), "slots": []})
-    programs = Program.objects.select_related("node", "ministry").order_by("node__code")
+    programs = Program.objects.select_related("ministry").order_by("code")
     per_ministry: dict[int, int] = {}
     for program in programs:
         n = per_ministry.get(program.ministry_id, 0)
@@ -66,9 +66,7 @@ def main() -> None:
         officer = officers[first + 2 * (n % (OFFICERS // 2))]
         for period in reporting_periods(program.start, program.end, program.frequency):
             if period.end < today and (program.pk, period.end) not in taken:
-                officer["slots"].append(
-                    {"program": program.node.code, "period_end": str(period.end)}
-                )
+                officer["slots"].append({"program": program.code, "period_end": str(period.end)})
     plan = {
         "created": str(date.today()),
         "officers": officers,

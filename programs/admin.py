@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from budget.formatting import format_won, localized_name
+from budget.models import BudgetNode
 from kpis.models import KPI
 from programs.models import Program
 
@@ -33,52 +34,67 @@ class KPIInline(admin.TabularInline):
 class ProgramAdmin(admin.ModelAdmin):
     list_display = (
         "code",
-        "name",
-        "fiscal_year",
+        "local_name",
         "ministry",
         "owner_assumed",
         "start",
         "end",
         "frequency",
-        "amount",
+        "allocations_by_year",
         "kpi_count",
     )
-    list_filter = ("node__fiscal_year", "ministry", "owner_assumed", "frequency")
-    search_fields = ("node__code", "node__name", "node__name_ko", "ministry__code")
-    list_select_related = ("node", "node__fiscal_year", "ministry")
-    autocomplete_fields = ("node", "ministry")
-    readonly_fields = ("amount", "kpi_count")
+    list_filter = ("allocations__fiscal_year", "ministry", "owner_assumed", "frequency")
+    search_fields = ("code", "name", "name_ko", "ministry__code")
+    list_select_related = ("ministry",)
+    autocomplete_fields = ("ministry",)
+    readonly_fields = ("allocations_by_year", "kpi_count")
     date_hierarchy = "start"
-    ordering = ("node__fiscal_year", "node__path")
+    ordering = ("code",)
     inlines = (KPIInline,)
-    fields = ("node", "amount", "ministry", "owner_assumed", "start", "end", "frequency")
+    fields = (
+        "code",
+        "name",
+        "name_ko",
+        "allocations_by_year",
+        "ministry",
+        "owner_assumed",
+        "start",
+        "end",
+        "frequency",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
-        return super().get_queryset(request).annotate(_kpi_count=Count("kpis"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_kpi_count=Count("kpis", distinct=True))
+            .prefetch_related(
+                Prefetch(
+                    "allocations",
+                    queryset=BudgetNode.objects.select_related("fiscal_year").order_by(
+                        "fiscal_year__year"
+                    ),
+                )
+            )
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # A programme stays on the node it was created for.
+        # A programme keeps its code: every year's budget node of that code funds it.
         if obj is not None:
-            return (*self.readonly_fields, "node")
+            return (*self.readonly_fields, "code")
         return tuple(self.readonly_fields)
 
-    @admin.display(description=_("code"), ordering="node__code")
-    def code(self, obj: Program) -> str:
-        return obj.node.code
+    @admin.display(description=_("name"), ordering="name")
+    def local_name(self, obj: Program) -> str:
+        return localized_name(obj.name, obj.name_ko, translation.get_language() or "ko")
 
-    @admin.display(description=_("name"), ordering="node__name")
-    def name(self, obj: Program) -> str:
-        return localized_name(obj.node.name, obj.node.name_ko, translation.get_language() or "ko")
-
-    @admin.display(description=_("fiscal year"), ordering="node__fiscal_year__year")
-    def fiscal_year(self, obj: Program) -> int:
-        return obj.node.fiscal_year.year
-
-    @admin.display(description=_("amount"), ordering="node__amount_won")
-    def amount(self, obj: Program) -> str:
-        if not obj.node_id:
-            return ""
-        return format_won(obj.node.amount_won, translation.get_language() or "ko")
+    @admin.display(description=_("allocation by year"))
+    def allocations_by_year(self, obj: Program) -> str:
+        language = translation.get_language() or "ko"
+        return ", ".join(
+            f"{node.fiscal_year.year}: {format_won(node.amount_won, language)}"
+            for node in obj.allocations.all()
+        )
 
     @admin.display(description=_("KPIs"), ordering="_kpi_count")
     def kpi_count(self, obj: Program) -> int:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class Frequency(models.TextChoices):
@@ -15,12 +15,13 @@ class Frequency(models.TextChoices):
 
 
 class Program(models.Model):
-    node = models.OneToOneField(
-        "budget.BudgetNode",
-        verbose_name=_("budget node"),
-        on_delete=models.CASCADE,
-        related_name="program",
-    )
+    """A tracked programme. It outlives a budget year: it is identified by its code (the code of
+    its node in every year's budget tree), and each fiscal year that funds it has a node pointing
+    to it (``allocations``: that year's amount). Name and period are the latest loaded file's."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name (English)"), max_length=300)
+    name_ko = models.CharField(_("name (Korean)"), max_length=300, blank=True)
     ministry = models.ForeignKey(
         "budget.Ministry",
         verbose_name=_("ministry"),
@@ -37,7 +38,7 @@ class Program(models.Model):
     frequency = models.CharField(_("reporting frequency"), max_length=12, choices=Frequency.choices)
 
     class Meta:
-        ordering = ["node__path"]
+        ordering = ["code"]
         verbose_name = _("programme")
         verbose_name_plural = pgettext_lazy("model name", "programmes")
         constraints = [
@@ -47,8 +48,7 @@ class Program(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.node)
+        """Code and name in the active language."""
+        from budget.formatting import localized_name
 
-    @property
-    def code(self) -> str:
-        return self.node.code
+        return f"{self.code} {localized_name(self.name, self.name_ko, get_language() or 'ko')}"

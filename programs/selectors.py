@@ -24,7 +24,7 @@ def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
     Each row carries ``latest_target_date`` and ``min_grace_days`` (over its KPIs), which
     :func:`program_reporting_periods` and :func:`program_grace_days` use without another query.
     """
-    qs = Program.objects.select_related("node", "node__fiscal_year", "ministry").annotate(
+    qs = Program.objects.select_related("ministry").annotate(
         latest_target_date=Max("kpis__target_date"), min_grace_days=Min("kpis__grace_days")
     )
     return qs.filter(program_scope_q(user))
@@ -33,28 +33,35 @@ def programs_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
 def programs_with_kpis_for_user(user: User | AnonymousUser) -> QuerySet[Program]:
     """:func:`programs_for_user` in tree order, with their KPIs (by position) and the KPIs'
     milestones (by date) prefetched: what the API lists."""
+    from budget.models import BudgetNode
     from kpis.models import KPI, Milestone
 
     return (
         programs_for_user(user)
         .prefetch_related(
             Prefetch(
+                "allocations",
+                queryset=BudgetNode.objects.select_related("fiscal_year").order_by(
+                    "fiscal_year__year"
+                ),
+            ),
+            Prefetch(
                 "kpis",
                 queryset=KPI.objects.order_by("position", "id").prefetch_related(
                     Prefetch("milestones", queryset=Milestone.objects.order_by("date"))
                 ),
-            )
+            ),
         )
-        .order_by("node__path", "pk")
+        .order_by("code", "pk")
     )
 
 
 def program_by_code(code: str, *, queryset: QuerySet[Program] | None = None) -> Program | None:
-    """The programme whose budget node has this code (the latest fiscal year's when several)."""
+    """The programme with this code (its budget node's in every year that funds it)."""
     if "\x00" in code:  # PostgreSQL text cannot hold NUL: no code has one (found by fuzzing)
         return None
-    qs = queryset if queryset is not None else Program.objects.select_related("node", "ministry")
-    return qs.filter(node__code=code).order_by("-node__fiscal_year__year").first()
+    qs = queryset if queryset is not None else Program.objects.select_related("ministry")
+    return qs.filter(code=code).first()
 
 
 def program_reporting_periods(

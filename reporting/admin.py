@@ -40,7 +40,7 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class KPIValueInline(_ReadOnlyInline):
     model = KPIValue
-    fields = ("kpi", "value")
+    fields = ("kpi", "value", "shortfall_reason", "shortfall_remedy")
     readonly_fields = fields
 
 
@@ -70,9 +70,9 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "reviewed_by",
     )
     list_filter = ("status", "is_current", "program__ministry")
-    search_fields = ("program__node__code", "program__node__name", "narrative")
+    search_fields = ("program__code", "program__name", "narrative")
     date_hierarchy = "period_end"
-    list_select_related = ("program__node", "submitted_by", "reviewed_by")
+    list_select_related = ("program", "submitted_by", "reviewed_by")
     inlines = (KPIValueInline, EvidenceInline, TransitionInline)
     fields = (
         "program",
@@ -126,7 +126,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
 class ReportTransitionAdmin(admin.ModelAdmin):
     list_display = ("at", "report", "action", "from_status", "to_status", "actor")
     list_filter = ("action",)
-    list_select_related = ("report__program__node", "actor")
+    list_select_related = ("report__program", "actor")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

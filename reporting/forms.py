@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reporting.validation import MONEY_FIELD, ReportInputError
+from reporting.validation import MONEY_FIELD, ReportInputError, split_shortfall_field
 
 if TYPE_CHECKING:
     from kpis.models import KPI
@@ -18,8 +18,14 @@ def kpi_field_name(kpi: KPI) -> str:
     return f"kpi_{kpi.pk}"
 
 
+def shortfall_field_names(kpi: KPI) -> tuple[str, str]:
+    """The names of the KPI's shortfall reason and remedy fields."""
+    return f"reason_{kpi.pk}", f"remedy_{kpi.pk}"
+
+
 class ReportForm(forms.Form):
-    """One report: a text field per KPI, the budget executed, the narrative."""
+    """One report: a text field per KPI with its shortfall reason and remedy, the budget
+    executed, the narrative."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     executed_won = forms.CharField(
@@ -39,6 +45,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kpis = kpis
         self.kpi_fields: dict[str, str] = {}
+        self.shortfall_fields: dict[str, tuple[str, str]] = {}
         for kpi in kpis:
             name = kpi_field_name(kpi)
             self.kpi_fields[kpi.code] = name
@@ -49,16 +56,46 @@ class ReportForm(forms.Form):
                     attrs={"inputmode": "decimal", "autocomplete": "off", "class": "num"}
                 ),
             )
+            reason, remedy = shortfall_field_names(kpi)
+            self.shortfall_fields[kpi.code] = (reason, remedy)
+            # Lengths and "both or neither" are checked by reporting/validation.py.
+            self.fields[reason] = forms.CharField(
+                label=_("Why it fell short"),
+                required=False,
+                strip=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[remedy] = forms.CharField(
+                label=_("What will be done (remedy)"),
+                required=False,
+                strip=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
     def raw_values(self) -> dict[str, object]:
         """KPI code -> the text entered (empty clears)."""
         return {code: self.cleaned_data.get(name, "") for code, name in self.kpi_fields.items()}
 
+    def raw_shortfalls(self) -> dict[str, dict[str, str]]:
+        """KPI code -> the reason and remedy entered (both empty clears)."""
+        return {
+            code: {
+                "reason": self.cleaned_data.get(reason, "") or "",
+                "remedy": self.cleaned_data.get(remedy, "") or "",
+            }
+            for code, (reason, remedy) in self.shortfall_fields.items()
+        }
+
     def add_input_errors(self, exc: ReportInputError) -> None:
         """Show each validation error on its field (period and others on the form)."""
         for error in exc.errors:
             target: str | None = None
-            if error.field.startswith("values."):
+            shortfall = split_shortfall_field(error.field, self.shortfall_fields)
+            if shortfall is not None:
+                code, part = shortfall
+                reason, remedy = self.shortfall_fields[code]
+                target = remedy if part == "remedy" else reason
+            elif error.field.startswith("values."):
                 target = self.kpi_fields.get(error.field.removeprefix("values."))
             elif error.field == MONEY_FIELD:
                 target = "executed_won"

@@ -136,6 +136,10 @@ class KPIValue(models.Model):
         "kpis.KPI", verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="values"
     )
     value = models.DecimalField(_("value"), **VALUE_DIGITS)
+    # Why the KPI fell short of its expected value at the period end, and what will be done
+    # (reporting/shortfalls.py): both or neither; required to submit a year-end report.
+    shortfall_reason = models.TextField(_("shortfall reason"), blank=True)
+    shortfall_remedy = models.TextField(_("shortfall remedy"), blank=True)
 
     class Meta:
         ordering = ["report", "kpi"]
@@ -143,10 +147,20 @@ class KPIValue(models.Model):
         verbose_name_plural = _("KPI values")
         constraints = [
             models.UniqueConstraint(fields=["report", "kpi"], name="kpi_value_unique"),
+            models.CheckConstraint(
+                condition=models.Q(shortfall_reason="", shortfall_remedy="")
+                | (~models.Q(shortfall_reason="") & ~models.Q(shortfall_remedy="")),
+                name="kpi_value_shortfall_both_or_neither",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kpi_id}: {self.value}"
+
+    @property
+    def has_shortfall(self) -> bool:
+        """Whether the report gives a shortfall reason and remedy for this KPI."""
+        return bool(self.shortfall_reason and self.shortfall_remedy)
 
 
 class EvidenceFile(models.Model):

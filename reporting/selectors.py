@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 def _base() -> QuerySet[ProgressReport]:
     return ProgressReport.objects.select_related(
-        "program", "program__node", "program__ministry", "created_by", "submitted_by"
+        "program", "program__ministry", "created_by", "submitted_by"
     )
 
 
@@ -59,7 +60,7 @@ def reports_with_values_for_user(user: AnyUser) -> QuerySet[ProgressReport]:
                 "values", queryset=KPIValue.objects.select_related("kpi").order_by("kpi__position")
             )
         )
-        .order_by("-period_end", "program__node__path", "-revision")
+        .order_by("-period_end", "program__code", "-revision")
     )
 
 
@@ -68,7 +69,7 @@ def report_for_user(user: AnyUser, pk: int) -> ProgressReport | None:
     (callers answer 404 either way, so nothing tells another ministry's reports apart)."""
     return (
         reports_for_user(user)
-        .select_related("reviewed_by", "program__node__fiscal_year")
+        .select_related("reviewed_by")
         .prefetch_related(
             Prefetch("values", queryset=KPIValue.objects.select_related("kpi")),
             Prefetch("evidence", queryset=EvidenceFile.objects.select_related("uploaded_by")),
@@ -203,6 +204,27 @@ def approved_so_far(program: Program, period_end: date) -> dict[int, list[tuple[
     for kpi_id, end, value in rows:
         out.setdefault(kpi_id, []).append((end, value))
     return out
+
+
+def shortfalls_for_year(*, year: int, kpi_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """KPI id -> (shortfall reason, remedy) for fiscal year ``year``: from the latest approved
+    report of the year that gives them (the approved revision that counts of the latest period
+    ending in ``year`` whose value of the KPI has a reason and a remedy). KPIs without one are
+    left out. One query (what the performance report reads)."""
+    ids = list(kpi_ids)
+    if not ids:
+        return {}
+    rows = (
+        KPIValue.objects.filter(
+            kpi_id__in=ids, report__is_current=True, report__period_end__year=year
+        )
+        .exclude(shortfall_reason="")
+        .exclude(shortfall_remedy="")
+        .order_by("kpi_id", "-report__period_end")
+        .distinct("kpi_id")
+        .values_list("kpi_id", "shortfall_reason", "shortfall_remedy")
+    )
+    return {kpi_id: (reason, remedy) for kpi_id, reason, remedy in rows}
 
 
 # The officer's dashboard ------------------------------------------------------------------------
@@ -353,6 +375,9 @@ class ValueCheck:
     expected: Decimal | None
     variance: Decimal | None  # actual - expected
     progress: Decimal | None  # share of the expected progress (the status rule's ratio)
+    falls_short: bool = False  # behind the expected value (reporting/shortfalls.py)
+    shortfall_reason: str = ""
+    shortfall_remedy: str = ""
 
 
 @dataclass
@@ -369,8 +394,7 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
     from django.db.models import Exists, OuterRef
 
     from kpis.kinds import kind_of
-    from reporting.expected import expected_value
-    from status import rules
+    from reporting.shortfalls import kpi_standing
 
     reports = list(
         queue.annotate(
@@ -404,23 +428,29 @@ def review_queue_rows(queue: QuerySet[ProgressReport], *, today: date) -> list[R
             if value is None:
                 continue
             # the actual with this report's value counted, as the status rules compute it
-            actual = rules.actual_so_far(
-                kpi.kind,
-                kpi.baseline,
-                [*before, (report.period_end, value)],
-                year=report.period_end.year,
+            standing = kpi_standing(
+                kpi, value, period_end=report.period_end, start=report.program.start, before=before
             )
-            assert actual is not None  # one value at least
-            expected = reading_precision(
-                expected_value(kpi, report.period_end, start=report.program.start)
-            )
+            actual, expected = standing.actual, standing.expected
             variance = progress = None
             if expected is not None:
                 variance = actual - expected
                 base = Decimal(0) if kind_of(kpi.kind).yearly else kpi.baseline
                 if expected != base:
                     progress = (actual - base) / (expected - base)
-            checks.append(ValueCheck(kpi, value, actual, expected, variance, progress))
+            checks.append(
+                ValueCheck(
+                    kpi,
+                    value,
+                    actual,
+                    expected,
+                    variance,
+                    progress,
+                    falls_short=standing.falls_short,
+                    shortfall_reason=item.shortfall_reason,
+                    shortfall_remedy=item.shortfall_remedy,
+                )
+            )
         rows.append(
             ReviewRow(
                 report=report,

@@ -143,7 +143,7 @@ def _lock(report: ProgressReport, expected_version: int | None) -> ProgressRepor
     """The report's row, locked for this transaction, checked against ``expected_version``."""
     locked = (
         ProgressReport.objects.select_for_update(of=("self",))
-        .select_related("program", "program__node", "program__ministry")
+        .select_related("program", "program__ministry")
         .get(pk=report.pk)
     )
     if expected_version is not None and locked.version != expected_version:
@@ -182,33 +182,44 @@ def _record(
 
 
 def _apply_values(report: ProgressReport, clean: CleanReportInput) -> bool:
-    """Write the given values; whether anything changed."""
-    if not clean.values:
+    """Write the given values and shortfalls; whether anything changed."""
+    if not clean.values and not clean.shortfalls:
         return False
     existing = {v.kpi_id: v for v in report.values.all()}
-    to_create: list[KPIValue] = []
-    to_update: list[KPIValue] = []
-    to_delete: list[int] = []
+    created: dict[int, KPIValue] = {}
+    to_update: dict[int, KPIValue] = {}
+    to_delete: dict[int, int] = {}  # KPI id -> row id
     for code, value in clean.values.items():
         kpi = clean.kpis[code]
         row = existing.get(kpi.pk)
         if value is None:
             if row is not None:
-                to_delete.append(row.pk)
+                to_delete[kpi.pk] = row.pk
         elif row is None:
-            to_create.append(KPIValue(report=report, kpi=kpi, value=value))
+            created[kpi.pk] = KPIValue(report=report, kpi=kpi, value=value)
         elif row.value != value:
             row.value = value
-            to_update.append(row)
+            to_update[row.pk] = row
+    for code, given in clean.shortfalls.items():
+        kpi_id = clean.kpis[code].pk
+        row = created.get(kpi_id) or (None if kpi_id in to_delete else existing.get(kpi_id))
+        if row is None:
+            continue  # a shortfall cleared on a KPI without a value (validation refuses a set)
+        reason, remedy = given or ("", "")
+        if (row.shortfall_reason, row.shortfall_remedy) != (reason, remedy):
+            row.shortfall_reason, row.shortfall_remedy = reason, remedy
+            if row.pk is not None:
+                to_update[row.pk] = row
     if to_delete:
-        KPIValue.objects.filter(pk__in=to_delete).delete()
-    if to_create:
-        audit_bulk(action="create", instances=KPIValue.objects.bulk_create(to_create))
+        KPIValue.objects.filter(pk__in=to_delete.values()).delete()
+    if created:
+        audit_bulk(action="create", instances=KPIValue.objects.bulk_create(list(created.values())))
     if to_update:
-        before = audit_snapshot(to_update)
-        KPIValue.objects.bulk_update(to_update, ["value"])
-        audit_bulk(action="update", instances=to_update, before=before)
-    return bool(to_delete or to_create or to_update)
+        rows = list(to_update.values())
+        before = audit_snapshot(rows)
+        KPIValue.objects.bulk_update(rows, ["value", "shortfall_reason", "shortfall_remedy"])
+        audit_bulk(action="update", instances=rows, before=before)
+    return bool(to_delete or created or to_update)
 
 
 def _apply_money(report: ProgressReport, clean: CleanReportInput) -> list[str]:
@@ -240,8 +251,10 @@ def report_create_draft(
     executed_won: object = None,
     narrative: str = "",
     confirm_over_execution: bool = False,
+    shortfalls: Mapping[str, object] | None = None,
 ) -> ProgressReport:
     """Start the report of ``program`` for the period ending ``period_end``, as a draft.
+    ``shortfalls`` maps KPI codes to ``{"reason": ..., "remedy": ...}`` (reporting/validation.py).
 
     Refused (``DuplicateReportError``) when a report for that programme and period is already open
     (continue that one) or approved (start a correction of it instead).
@@ -250,7 +263,7 @@ def report_create_draft(
     # Serialise report creation per programme: two clicks cannot make two drafts.
     program = (
         Program.objects.select_for_update(of=("self",))
-        .select_related("node", "ministry")
+        .select_related("ministry")
         .get(pk=program.pk)
     )
     day: Any = None
@@ -264,6 +277,7 @@ def report_create_draft(
         values=values or {},
         executed_won=executed_won,
         confirm_over_execution=confirm_over_execution,
+        shortfalls=shortfalls,
     )
     latest = ProgressReport.objects.filter(program=program, period_end=clean.period_end).aggregate(
         r=Max("revision")
@@ -339,12 +353,14 @@ def report_update(
     executed_won: object = None,
     narrative: str | None = None,
     confirm_over_execution: bool = False,
+    shortfalls: Mapping[str, object] | None = None,
 ) -> ProgressReport:
     """Change a draft or returned report. ``values`` merges: a code given sets its value, a code
-    given with ``None`` or ``""`` clears it, codes not given keep theirs. ``executed_won=None``
-    leaves it unchanged, ``""`` clears it. ``narrative=None`` leaves it unchanged. A change that
-    changes nothing (an empty PATCH, a form saved as it was) records nothing: the version, the
-    transitions and the editors stay as they were."""
+    given with ``None`` or ``""`` clears it, codes not given keep theirs; ``shortfalls`` merges
+    the same way (``None``, or an empty reason and remedy, clears a KPI's shortfall).
+    ``executed_won=None`` leaves it unchanged, ``""`` clears it. ``narrative=None`` leaves it
+    unchanged. A change that changes nothing (an empty PATCH, a form saved as it was) records
+    nothing: the version, the transitions and the editors stay as they were."""
     _require_edit(user, report.program)
     locked = _lock(report, expected_version)
     if locked.status not in EDITABLE_STATUSES:
@@ -360,6 +376,7 @@ def report_update(
         executed_won=executed_won,
         existing_report=locked,
         confirm_over_execution=confirm_over_execution or _keeps_confirmation(locked, executed_won),
+        shortfalls=shortfalls,
     )
     fields = _apply_money(locked, clean)
     if narrative is not None and narrative != locked.narrative:
@@ -389,7 +406,8 @@ def report_submit(
     *, user: User, report: ProgressReport, expected_version: int | None = None
 ) -> ProgressReport:
     """Submit a draft or returned report for review. Every KPI needs a value, and the budget
-    executed is required."""
+    executed is required; in a year-end report every KPI that falls short needs a shortfall
+    reason and remedy (reporting/shortfalls.py)."""
     _require_edit(user, report.program)
     locked = _lock(report, expected_version)
     if locked.status not in EDITABLE_STATUSES:
@@ -589,7 +607,16 @@ def report_start_correction(*, user: User, report: ProgressReport) -> ProgressRe
     audit_bulk(
         action="create",
         instances=KPIValue.objects.bulk_create(
-            [KPIValue(report=new, kpi_id=v.kpi_id, value=v.value) for v in locked.values.all()]
+            [
+                KPIValue(
+                    report=new,
+                    kpi_id=v.kpi_id,
+                    value=v.value,
+                    shortfall_reason=v.shortfall_reason,
+                    shortfall_remedy=v.shortfall_remedy,
+                )
+                for v in locked.values.all()
+            ]
         ),
     )
     _record(

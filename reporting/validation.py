@@ -29,11 +29,18 @@ Rules:
   unless ``confirm_over_execution=True``.
 * With ``require_complete=True`` (submission) every KPI needs a value and ``executed_won`` is
   required.
+* ``shortfalls`` maps KPI codes to ``{"reason": text, "remedy": text}`` (both required, non-empty
+  once stripped, at most ``SHORTFALL_MAX_CHARS`` characters each; no other keys), or to ``None``
+  (or both texts empty) to clear the KPI's shortfall. A shortfall goes with the KPI's value: one
+  given for a KPI without a value is refused. Errors name the key path
+  (``shortfalls.<code>.reason``).
+* A year-end report (its period ends on 31 December) cannot be submitted while a KPI falls short
+  of its expected value (reporting/shortfalls.py) without a reason and a remedy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,8 +51,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budget import parsing
+from budget.selectors import program_allocation
 from kpis.models import VALUE_DECIMAL_PLACES, VALUE_MAX
 from programs.periods import Period, is_period_end
+from reporting.shortfalls import SHORTFALL_MAX_CHARS, is_year_end
 
 if TYPE_CHECKING:
     from kpis.models import KPI
@@ -102,6 +111,8 @@ class CleanReportInput:
     values: dict[str, Decimal | None]
     kpis: dict[str, KPI]
     executed_won: int | object | None
+    # KPI code -> (reason, remedy), or None to clear the KPI's shortfall.
+    shortfalls: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     over_execution: bool = False
     over_execution_confirmed: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -278,6 +289,7 @@ def validate_report_input(
     existing_report: ProgressReport | None = None,
     confirm_over_execution: bool = False,
     require_complete: bool = False,
+    shortfalls: object = None,
 ) -> CleanReportInput:
     """Check one report's input for ``program``; raise :class:`ReportInputError` listing every
     problem, or return the clean input. ``values`` maps KPI codes to raw values (``None`` clears).
@@ -369,12 +381,33 @@ def validate_report_input(
             else:
                 clean_executed = int(money)
 
+    # shortfalls
+    clean_shortfalls = _clean_shortfalls(shortfalls, program, kpis, errors)
+
+    stored_rows = list(existing_report.values.all()) if existing_report is not None else []
+    stored = {v.kpi_id: v.value for v in stored_rows}
+    final_values: dict[int, Decimal | None] = {
+        kpi.pk: clean_values[code] if code in clean_values else stored.get(kpi.pk)
+        for code, kpi in kpis.items()
+    }
+    for code in clean_shortfalls:
+        if (
+            clean_shortfalls[code] is not None
+            and final_values[kpis[code].pk] is None
+            and not any(e.field == f"values.{code}" for e in errors)
+        ):
+            errors.append(
+                InputError(
+                    f"shortfalls.{code}",
+                    _("a shortfall goes with the KPI's value: give the value of %(code)s too")
+                    % {"code": code},
+                )
+            )
+
     # completeness (submission)
     if require_complete:
-        stored: dict[int, Any] = {}
         stored_executed: int | None = None
         if existing_report is not None:
-            stored = {v.kpi_id: v.value for v in existing_report.values.all()}
             stored_executed = existing_report.executed_won
         for code, kpi in kpis.items():
             value = clean_values[code] if code in clean_values else stored.get(kpi.pk)
@@ -383,6 +416,11 @@ def validate_report_input(
         final_executed = stored_executed if clean_executed is NOT_GIVEN else clean_executed
         if final_executed is None and not any(e.field == MONEY_FIELD for e in errors):
             errors.append(InputError(MONEY_FIELD, _("the budget executed is required to submit")))
+        if period is not None and is_year_end(period.end) and period_has_ended(period.end):
+            given = {v.kpi_id: v.has_shortfall for v in stored_rows}
+            for code, entry in clean_shortfalls.items():
+                given[kpis[code].pk] = entry is not None
+            errors.extend(_missing_shortfalls(program, period, kpis, final_values, given, errors))
 
     # over-execution
     over = False
@@ -393,9 +431,10 @@ def validate_report_input(
         else:
             executed_now = clean_executed  # type: ignore[assignment]
         if executed_now:
-            allocated = program.node.amount_won
+            allocated = program_allocation(program, period.end.year)
             elsewhere = _approved_executed_elsewhere(program, period)
-            if executed_now + elsewhere > allocated:
+            # A year that does not fund the programme has no allocation to compare with.
+            if allocated is not None and executed_now + elsewhere > allocated:
                 over = True
                 if not confirm_over_execution:
                     errors.append(
@@ -424,6 +463,7 @@ def validate_report_input(
         values=clean_values,
         kpis=kpis,
         executed_won=clean_executed,
+        shortfalls=clean_shortfalls,
         over_execution=over,
         over_execution_confirmed=over and confirm_over_execution,
     )
@@ -438,3 +478,150 @@ def _negative_message(kpi: KPI, raw: object) -> str:
             "period with a correction of that period's report"
         ) % {"value": _show(raw)}
     return _("%(value)s: %(code)s cannot be negative") % {"value": _show(raw), "code": kpi.code}
+
+
+SHORTFALL_KEYS = ("reason", "remedy")
+
+
+def split_shortfall_field(field: str, codes: Collection[str]) -> tuple[str, str] | None:
+    """(KPI code, "reason" | "remedy" | "") of an error's field ``shortfalls.<code>[.<part>]``,
+    for a code among ``codes`` (a code may hold a dot); None for any other field."""
+    if not field.startswith("shortfalls."):
+        return None
+    rest = field.removeprefix("shortfalls.")
+    if rest in codes:
+        return rest, ""
+    code, _dot, part = rest.rpartition(".")
+    if code in codes:
+        return code, part
+    return None
+
+
+def _clean_shortfalls(
+    raw: object, program: Program, kpis: dict[str, KPI], errors: list[InputError]
+) -> dict[str, tuple[str, str] | None]:
+    """KPI code -> (reason, remedy) or None (clear), from the raw ``shortfalls`` object; the
+    problems found are added to ``errors``."""
+    out: dict[str, tuple[str, str] | None] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, Mapping):
+        errors.append(
+            InputError(
+                "shortfalls",
+                _('must be an object mapping KPI codes to {"reason": text, "remedy": text}'),
+            )
+        )
+        return out
+    for raw_code, entry in raw.items():
+        code = str(raw_code)
+        key = f"shortfalls.{code}"
+        if code not in kpis:
+            errors.append(
+                InputError(
+                    key,
+                    _("%(code)s is not a KPI of programme %(program)s (its KPIs: %(codes)s)")
+                    % {"code": code, "program": program.code, "codes": ", ".join(kpis) or "-"},
+                )
+            )
+            continue
+        if entry is None or (isinstance(entry, str) and not entry.strip()):
+            out[code] = None
+            continue
+        if not isinstance(entry, Mapping):
+            errors.append(InputError(key, _('must be an object {"reason": text, "remedy": text}')))
+            continue
+        problems = len(errors)
+        for extra in entry:
+            if extra not in SHORTFALL_KEYS:
+                errors.append(
+                    InputError(
+                        f"{key}.{extra}",
+                        _("unknown field (the fields are: %(fields)s)")
+                        % {"fields": ", ".join(SHORTFALL_KEYS)},
+                    )
+                )
+        texts: dict[str, str] = {}
+        for part in SHORTFALL_KEYS:
+            if part not in entry:
+                errors.append(InputError(f"{key}.{part}", _("required")))
+                continue
+            text = entry[part]
+            if text is None:
+                text = ""
+            if not isinstance(text, str):
+                errors.append(InputError(f"{key}.{part}", _("must be text")))
+                continue
+            text = text.strip()
+            if len(text) > SHORTFALL_MAX_CHARS:
+                errors.append(
+                    InputError(
+                        f"{key}.{part}",
+                        _("%(count)d characters: at most %(max)d")
+                        % {"count": len(text), "max": SHORTFALL_MAX_CHARS},
+                    )
+                )
+                continue
+            texts[part] = text
+        if len(errors) > problems:
+            continue
+        reason, remedy = texts["reason"], texts["remedy"]
+        if not reason and not remedy:
+            out[code] = None
+            continue
+        for part, text in texts.items():
+            if not text:
+                errors.append(
+                    InputError(
+                        f"{key}.{part}",
+                        _("a shortfall needs both a reason and a remedy: this one is empty"),
+                    )
+                )
+        if reason and remedy:
+            out[code] = (reason, remedy)
+    return out
+
+
+def _missing_shortfalls(
+    program: Program,
+    period: Period,
+    kpis: dict[str, KPI],
+    values: Mapping[int, Decimal | None],
+    given: Mapping[int, bool],
+    errors: list[InputError],
+) -> list[InputError]:
+    """An error for each KPI that falls short at the end of a year-end period without a reason
+    and a remedy (reporting/shortfalls.py)."""
+    from reporting.shortfalls import report_standings
+
+    out = []
+    standings = report_standings(program, period.end, values)
+    for code, kpi in kpis.items():
+        standing = standings.get(kpi.pk)
+        if standing is None or not standing.falls_short or given.get(kpi.pk):
+            continue
+        if any(e.field.startswith(f"shortfalls.{code}") for e in errors):
+            continue
+        out.append(
+            InputError(
+                f"shortfalls.{code}",
+                _(
+                    "%(code)s falls short at the year end (%(actual)s against %(expected)s "
+                    "expected by %(date)s): a year-end report needs the reason for the "
+                    "shortfall and the remedy"
+                )
+                % {
+                    "code": code,
+                    "actual": _plain(standing.actual),
+                    "expected": _plain(standing.expected),
+                    "date": period.end.isoformat(),
+                },
+            )
+        )
+    return out
+
+
+def _plain(number: Decimal | None) -> str:
+    if number is None:
+        return "-"
+    return f"{number.normalize():,f}"

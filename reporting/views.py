@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Role, has_role
+from budget.selectors import program_allocation
 from kpis.kinds import kind_of
 from kpis.models import KPI
 from programs.selectors import program_by_code, programs_for_user
@@ -33,7 +34,13 @@ from reporting.expected import expected_value
 from reporting.forms import EvidenceForm, ReportForm, ReturnForm
 from reporting.models import EvidenceFile, ProgressReport, ReportStatus
 from reporting.plausibility import jump_warnings
-from reporting.validation import ReportInputError, parse_period_end, period_has_ended
+from reporting.shortfalls import is_year_end, report_standings
+from reporting.validation import (
+    ReportInputError,
+    parse_period_end,
+    parse_value,
+    period_has_ended,
+)
 from status import rules
 
 if TYPE_CHECKING:
@@ -105,6 +112,12 @@ class KPIRow:
     previous: list[tuple[date, Any]]
     value: Any
     warning: str = ""
+    # The shortfall (reporting/shortfalls.py): asked for when the value falls short.
+    reason_field: BoundField | None = None
+    remedy_field: BoundField | None = None
+    falls_short: bool = False
+    shortfall_reason: str = ""
+    shortfall_remedy: str = ""
 
 
 def _kpis_of(program: Program) -> list[KPI]:
@@ -133,29 +146,76 @@ def _rows(
     previous: dict[int, list[tuple[date, Any]]],
     values: dict[int, Any],
     warnings: dict[str, str] | None = None,
+    shortfalls: dict[int, tuple[str, str]] | None = None,
 ) -> list[KPIRow]:
     so_far = selectors.approved_so_far(program, period_end)
+    kpis = _kpis_of(program)
+    standings = report_standings(
+        program, period_end, _entered_values(kpis, form, values), before=so_far
+    )
     rows = []
     warnings = warnings or {}
-    for kpi in _kpis_of(program):
+    shortfalls = shortfalls or {}
+    for kpi in kpis:
+        reason_field = remedy_field = None
+        if form is not None:
+            reason_name, remedy_name = form.shortfall_fields[kpi.code]
+            reason_field, remedy_field = form[reason_name], form[remedy_name]
+        standing = standings.get(kpi.pk)
+        reason, remedy = shortfalls.get(kpi.pk, ("", ""))
+        expected = selectors.reading_precision(expected_value(kpi, period_end, start=program.start))
+        actual_before = rules.actual_so_far(
+            kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
+        )
+        if form is not None and expected is not None:
+            # For static/js/shortfall.js: open the shortfall fields as a short value is typed.
+            period_amounts = kind_of(kpi.kind).period_amounts
+            form.fields[form.kpi_fields[kpi.code]].widget.attrs.update(
+                {
+                    "data-expected": str(expected),
+                    "data-add": str(actual_before or 0) if period_amounts else "0",
+                    "data-direction": kpi.direction,
+                    "data-shortfall-for": f"shortfall-{kpi.pk}",
+                }
+            )
         rows.append(
             KPIRow(
                 kpi=kpi,
                 field=form[form.kpi_fields[kpi.code]] if form is not None else None,
                 what_to_enter=str(kind_of(kpi.kind).form_label),
-                expected=selectors.reading_precision(
-                    expected_value(kpi, period_end, start=program.start)
-                ),
+                expected=expected,
                 expected_note=str(kind_of(kpi.kind).expected_note),
-                so_far=rules.actual_so_far(
-                    kpi.kind, kpi.baseline, so_far.get(kpi.pk, ()), year=period_end.year
-                ),
+                so_far=actual_before,
                 previous=previous.get(kpi.pk, []),
                 value=values.get(kpi.pk),
                 warning=warnings.get(kpi.code, ""),
+                reason_field=reason_field,
+                remedy_field=remedy_field,
+                falls_short=standing is not None and standing.falls_short,
+                shortfall_reason=reason,
+                shortfall_remedy=remedy,
             )
         )
     return rows
+
+
+def _entered_values(
+    kpis: list[KPI], form: ReportForm | None, stored: dict[int, Any]
+) -> dict[int, Decimal | None]:
+    """KPI id -> the value as entered in a form sent back with errors (when it reads as a
+    number), else as stored: what the shortfall is asked for against."""
+    if form is None or not form.is_bound:
+        return dict(stored)
+    out: dict[int, Decimal | None] = {}
+    for kpi in kpis:
+        raw = form.data.get(form.kpi_fields[kpi.code], "")
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        try:
+            out[kpi.pk] = parse_value(raw, field="value", money=False, unit=kpi.unit)
+        except ReportInputError:
+            continue
+    return out
 
 
 def _initial(report: ProgressReport) -> dict[str, Any]:
@@ -167,6 +227,8 @@ def _initial(report: ProgressReport) -> dict[str, Any]:
     }
     for v in report.values.all():
         initial[f"kpi_{v.kpi_id}"] = _plain(v.value)
+        initial[f"reason_{v.kpi_id}"] = v.shortfall_reason
+        initial[f"remedy_{v.kpi_id}"] = v.shortfall_remedy
     return initial
 
 
@@ -213,6 +275,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     executed_won=form.cleaned_data["executed_won"],
                     narrative=form.cleaned_data["narrative"],
                     confirm_over_execution=form.cleaned_data["confirm_over_execution"],
+                    shortfalls=form.raw_shortfalls(),
                 )
                 _attach_evidence(request, report, form)
                 if request.POST.get("action") == "submit":
@@ -226,6 +289,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Draft saved."))
             return redirect("reporting:report", pk=report.pk)
     previous = _previous_for_new(program, period_end)
+    allocation = program_allocation(program, period_end.year)
     return render(
         request,
         "reporting/report_form.html",
@@ -236,8 +300,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "rows": _rows(program, period_end, form, previous, {}),
             "editable": True,
             "is_new": True,
+            "year_end": is_year_end(period_end),
             "period_open": not period_has_ended(period_end),
-            "example_amount": _example_amount(program),
+            "example_amount": _example_amount(allocation, program.frequency),
+            "allocation": allocation,
+            "allocation_year": period_end.year,
         },
     )
 
@@ -249,10 +316,10 @@ def _attach_evidence(request: HttpRequest, report: ProgressReport, form: ReportF
         services.evidence_attach(user=_user(request), report=report, uploaded_file=uploaded)
 
 
-def _example_amount(program: Program) -> int:
-    """A plausible amount for the hint: a round share of the allocation for one period."""
+def _example_amount(allocation: int | None, frequency: str = "quarterly") -> int:
+    """A plausible amount for the hint: a round share of the year's allocation for one period."""
     per_period = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
-    amount = int(program.node.amount_won) // per_period.get(program.frequency, 4)
+    amount = int(allocation or 0) // per_period.get(frequency, 4)
     if amount <= 0:
         return 0
     # Two significant digits, rounded down: never above the allocation.
@@ -295,6 +362,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form, return_form = response
 
     previous = selectors.previous_approved_values(report)
+    allocation = program_allocation(program, report.period_end.year)
     values = {v.kpi_id: v.value for v in report.values.all()}
     warnings: dict[str, str] = {}
     codes = {kpi.pk: kpi.code for kpi in kpis}
@@ -326,16 +394,19 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 previous,
                 values,
                 warnings,
+                {v.kpi_id: (v.shortfall_reason, v.shortfall_remedy) for v in report.values.all()},
             ),
+            "year_end": is_year_end(report.period_end),
             "period_open": not period_has_ended(report.period_end),
-            "example_amount": _example_amount(program),
+            "example_amount": _example_amount(allocation, program.frequency),
             "editable": editable,
             "can_correct": can_edit and report.is_current,
             "can_review": can_review,
             "revisions": selectors.report_revisions(report),
             "transitions": list(report.transitions.all()),
             "evidence": list(report.evidence.all()),
-            "allocation": program.node.amount_won,
+            "allocation": allocation,
+            "allocation_year": report.period_end.year,
         },
     )
 
@@ -363,6 +434,7 @@ def _report_post(
                         executed_won=form.cleaned_data["executed_won"],
                         narrative=form.cleaned_data["narrative"],
                         confirm_over_execution=form.cleaned_data["confirm_over_execution"],
+                        shortfalls=form.raw_shortfalls(),
                     )
                     _attach_evidence(request, report, form)
                     if action == "submit":

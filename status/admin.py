@@ -61,8 +61,8 @@ class KPIStatusAdmin(ReadOnlyAdmin):
 class ProgramStatusAdmin(ReadOnlyAdmin):
     list_display = ["program", "as_of", "status", "budget_status", "execution_rate"]
     list_filter = ["status", "budget_status", "as_of"]
-    search_fields = ["program__node__code"]
-    list_select_related = ["program__node"]
+    search_fields = ["program__code"]
+    list_select_related = ["program"]
 
 
 @admin.register(NodeStatus)
@@ -77,4 +77,4 @@ class NodeStatusAdmin(ReadOnlyAdmin):
 class ProgramStateAdmin(ReadOnlyAdmin):
     list_display = ["program", "stale", "reason", "marked_at", "recomputed_at"]
     list_filter = ["stale"]
-    list_select_related = ["program__node"]
+    list_select_related = ["program"]

@@ -123,14 +123,16 @@ def board_export_data(board: Board) -> dict[str, Any]:
         program = prow.program
         programs.append(
             {
-                "code": program.node.code,
-                "name": program.node.name,
-                "name_ko": program.node.name_ko,
+                "code": program.code,
+                "name": program.name,
+                "name_ko": program.name_ko,
                 "ministry": program.ministry.code,
                 "start": _iso(program.start),
                 "end": _iso(program.end),
                 "status": prow.status,
-                "budget": {
+                "budget": None
+                if prow.node_id is None
+                else {
                     "allocated_won": prow.allocated_won,
                     "executed_won": prow.executed_won,
                     "execution_rate": _ratio(prow.execution_rate),
@@ -161,7 +163,10 @@ def board_export_data(board: Board) -> dict[str, Any]:
                 ],
             }
         )
-    return {"as_of": board.as_of.isoformat(), "nodes": nodes, "programs": programs}
+    out: dict[str, Any] = {"as_of": board.as_of.isoformat()}
+    if board.fiscal_year is not None:
+        out["fiscal_year"] = board.fiscal_year.year
+    return {**out, "nodes": nodes, "programs": programs}
 
 
 def _cell(value: Any) -> Any:
@@ -176,6 +181,7 @@ def board_export_csv(data: dict[str, Any], out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for p in data["programs"]:
+        budget = p["budget"] or {}
         head = [
             data["as_of"],
             p["code"],
@@ -184,12 +190,12 @@ def board_export_csv(data: dict[str, Any], out: IO[str]) -> None:
             p["start"],
             p["end"],
             p["status"],
-            p["budget"]["allocated_won"],
-            p["budget"]["executed_won"],
-            p["budget"]["execution_rate"],
-            p["budget"]["expected_share"],
-            p["budget"]["status"],
-            p["budget"]["over_executed"],
+            budget.get("allocated_won"),
+            budget.get("executed_won"),
+            budget.get("execution_rate"),
+            budget.get("expected_share"),
+            budget.get("status"),
+            budget.get("over_executed"),
         ]
         if not p["kpis"]:
             writer.writerow([_cell(v) for v in head] + [""] * (len(CSV_COLUMNS) - len(head)))

@@ -131,8 +131,22 @@ class ProgramStatus(StoredResult):
     )
     explanation_key = models.CharField(_("explanation key"), max_length=60, blank=True)
     explanation_params = models.JSONField(_("explanation parameters"), default=dict, blank=True)
-    # Budget execution (the status rules).
-    allocated_won = models.BigIntegerField(_("allocated (won)"))
+    # Budget execution (the status rules) in the budget year the row was computed for: the
+    # programme's node in that year's tree (its allocation); empty, with no budget status, when
+    # that year does not fund the programme.
+    node = models.ForeignKey(
+        "budget.BudgetNode",
+        verbose_name=_("budget node"),
+        null=True,
+        blank=True,
+        # A node removed by a budget load leaves the rows of past dates as they were computed
+        # (no update of every stored row); the next recompute writes the new node.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,  # see DERIVED ROW KEYS above
+        db_constraint=False,
+    )
+    allocated_won = models.BigIntegerField(_("allocated (won)"), null=True, blank=True)
     executed_won = models.BigIntegerField(_("executed (won)"), null=True, blank=True)
     execution_rate = models.DecimalField(
         _("execution rate"), null=True, blank=True, max_digits=20, decimal_places=6
@@ -143,7 +157,9 @@ class ProgramStatus(StoredResult):
     budget_ratio = models.DecimalField(
         _("budget ratio"), null=True, blank=True, max_digits=20, decimal_places=6
     )
-    budget_status = models.CharField(_("budget status"), max_length=12, choices=Status.choices)
+    budget_status = models.CharField(
+        _("budget status"), max_length=12, choices=Status.choices, blank=True
+    )
     budget_assessed_at = models.DateField(_("budget assessed at"), null=True, blank=True)
     over_executed = models.BooleanField(_("over-executed"), default=False)
 

@@ -41,7 +41,7 @@ class DueReport:
 def due_reports(*, today: date) -> list[DueReport]:
     """Reporting periods whose report is due within 7 days or overdue, with no report submitted or
     approved for them."""
-    programs = Program.objects.select_related("node").annotate(
+    programs = Program.objects.annotate(
         last_target=Max("kpis__target_date"), grace=Min("kpis__grace_days")
     )
     done = set(
@@ -59,9 +59,7 @@ def due_reports(*, today: date) -> list[DueReport]:
                 break
             if (program.id, period.end) in done:
                 continue
-            out.append(
-                DueReport(program.id, program.node.code, program.ministry_id, period.end, due)
-            )
+            out.append(DueReport(program.id, program.code, program.ministry_id, period.end, due))
     return out
 
 
@@ -71,7 +69,7 @@ def waiting_reviews(*, now: Any) -> list[ProgressReport]:
             status=ReportStatus.SUBMITTED,
             submitted_at__lt=now - timedelta(days=REVIEW_WAIT_DAYS),
         )
-        .select_related("program__node")
+        .select_related("program")
         .order_by("submitted_at")
     )
 
@@ -127,7 +125,7 @@ def reminders_send(*, today: date) -> dict[str, int]:
             lines = [
                 _("%(program)s, period ending %(end)s: submitted on %(submitted)s")
                 % {
-                    "program": r.program.node.code,
+                    "program": r.program.code,
                     "end": r.period_end,
                     "submitted": timezone.localtime(r.submitted_at).date()
                     if r.submitted_at

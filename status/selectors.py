@@ -6,8 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from budget.models import FiscalYear
+from kpis.selectors import programs_unfunded_in_force
 from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus
 
 
@@ -17,6 +19,7 @@ class Board:
     queries in all when evaluated)."""
 
     as_of: date
+    fiscal_year: FiscalYear | None
     nodes: QuerySet[NodeStatus]
     programs: QuerySet[ProgramStatus]
     kpis: QuerySet[KPIStatus]
@@ -31,17 +34,28 @@ class Board:
         return out
 
 
-def board_for(as_of: date) -> Board:
+def board_for(as_of: date, fiscal_year: FiscalYear | None = None) -> Board:
     """The stored board for ``as_of``: node rows (tree order) with their node and parent, programme
-    rows with node and ministry, KPI rows with their KPI."""
+    rows with node and ministry, KPI rows with their KPI. With ``fiscal_year`` (whose budget the
+    rows must hold): its tree, the programmes it funds and those with a KPI in force in it
+    without money in it."""
+    nodes = NodeStatus.objects.filter(as_of=as_of)
+    programs = ProgramStatus.objects.filter(as_of=as_of)
+    if fiscal_year is not None:
+        nodes = nodes.filter(node__fiscal_year=fiscal_year)
+        programs = programs.filter(
+            Q(node__fiscal_year=fiscal_year)
+            | Q(program__in=programs_unfunded_in_force(fiscal_year.year))
+        )
     return Board(
         as_of=as_of,
-        nodes=NodeStatus.objects.filter(as_of=as_of)
-        .select_related("node", "node__parent", "node__fiscal_year")
-        .order_by("node__fiscal_year__year", "node__path"),
-        programs=ProgramStatus.objects.filter(as_of=as_of)
-        .select_related("program", "program__node", "program__ministry")
-        .order_by("program__node__fiscal_year_id", "program__node__path"),
+        fiscal_year=fiscal_year,
+        nodes=nodes.select_related("node", "node__parent", "node__fiscal_year").order_by(
+            "node__fiscal_year__year", "node__path"
+        ),
+        programs=programs.select_related("program", "node", "program__ministry").order_by(
+            "node__path", "program__code"
+        ),
         kpis=KPIStatus.objects.filter(as_of=as_of)
         .select_related("kpi")
         .order_by("kpi__program_id", "kpi__position", "kpi__code"),
@@ -65,4 +79,4 @@ def kpi_status_history(kpi_id: int) -> QuerySet[KPIStatus]:
 
 
 def stale_programs() -> QuerySet[ProgramState]:
-    return ProgramState.objects.filter(stale=True).select_related("program__node")
+    return ProgramState.objects.filter(stale=True).select_related("program")

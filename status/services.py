@@ -90,15 +90,18 @@ def status_sweep_stale(*, as_of: date | None = None) -> list[int]:
 
 
 @contextmanager
-def status_results(*, as_of: date, known_stored: bool = False) -> Iterator[bool]:
+def status_results(
+    *, as_of: date, known_stored: bool = False, fiscal_year: int | None = None
+) -> Iterator[bool]:
     """The results of ``as_of``, to read inside the block. Yields False when they are stored (or
     the caller knows they are: ``known_stored``, no query); else True: they were computed from
     today's approvals for this block only, in a transaction rolled back when the block ends, so a
-    date is never stored by a reader (a board page, an export)."""
-    if known_stored or board_exists(as_of):
+    date is never stored by a reader (a board page, an export). Stored results hold the budget of
+    the year the date is read in; ``fiscal_year`` asks for another year's, always computed."""
+    if fiscal_year is None and (known_stored or board_exists(as_of)):
         yield False
         return
     with transaction.atomic():
-        status_recompute_all(as_of=as_of)
+        status_recompute_all(as_of=as_of, fiscal_year=fiscal_year)
         yield True
         transaction.set_rollback(True)

@@ -49,14 +49,34 @@ class BudgetNodeFactory(factory.django.DjangoModelFactory[BudgetNode]):
 
 
 class ProgramFactory(factory.django.DjangoModelFactory[Program]):
+    """A programme funded by ``node`` (made when not given: ``node__code=...`` etc.), whose code
+    and name it takes; ``node=None`` for a programme no year funds."""
+
     class Meta:
         model = Program
 
     node = factory.SubFactory(BudgetNodeFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: o.node.code if o.node else f"PRG{n}")
+    name = factory.LazyAttribute(lambda o: o.node.name if o.node else f"Programme {o.code}")
+    name_ko = factory.LazyAttribute(lambda o: o.node.name_ko if o.node else "")
     ministry = factory.SubFactory(MinistryFactory)
     start = date(2026, 1, 1)
     end = date(2026, 12, 31)
     frequency = "quarterly"
+
+    @classmethod
+    def _build(cls, model_class: type[Program], *args: object, **kwargs: object) -> Program:
+        kwargs.pop("node")
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class: type[Program], *args: object, **kwargs: object) -> Program:
+        node = cast(BudgetNode | None, kwargs.pop("node"))
+        program = super()._create(model_class, *args, **kwargs)
+        if node is not None:
+            node.program = program
+            node.save(update_fields=["program"])
+        return program
 
 
 class KPIFactory(factory.django.DjangoModelFactory[KPI]):
@@ -169,3 +189,11 @@ class ProgressReportFactory(factory.django.DjangoModelFactory[ProgressReport]):
             KPIValue.objects.create(
                 report=self, kpi=self.program.kpis.get(code=code), value=Decimal(str(value))
             )
+
+
+def program_for_node(node: BudgetNode, **kwargs: object) -> Program:
+    """A saved programme funded by ``node`` (its code and names), with ``kwargs`` for the rest."""
+    program = Program.objects.create(code=node.code, name=node.name, name_ko=node.name_ko, **kwargs)
+    node.program = program
+    node.save(update_fields=["program"])
+    return program

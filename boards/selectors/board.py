@@ -64,7 +64,7 @@ def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) 
     narrow = (
         rows.filter(attention_q(as_of))
         .annotate(attention_count=Window(Count("pk")), attention_won=Window(Sum("allocated_won")))
-        .order_by("-allocated_won", "program__node__path")
+        .order_by("-allocated_won", "node__path")
         .values_list("pk", "attention_count", "attention_won")
     )
     shown = list(narrow[:limit] if limit else narrow)

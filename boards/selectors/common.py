@@ -156,7 +156,7 @@ def program_count(rows: QuerySet[ProgramStatus]) -> int:
     return cached("count", (sql, params), counted.count)
 
 
-def subtree_q(node: BudgetNode, prefix: str = "program__node__") -> Q:
+def subtree_q(node: BudgetNode, prefix: str = "node__") -> Q:
     """Programmes at or beneath ``node`` (by materialised path)."""
     return Q(**{f"{prefix}path": node.path}) | Q(**{f"{prefix}path__startswith": node.path + "/"})
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 from boards.selectors.common import SEVERITY, board_tree
 from budget.models import BudgetNode, FiscalYear
+from budget.selectors import program_allocations
 from kpis.models import KPI
 from kpis.selectors import kpi_target_as_of
 from programs.models import Program
@@ -51,6 +52,10 @@ class ProgramDetail:
     budget_history: list[ProgramStatus]
     pillar: BudgetNode | None
     area: BudgetNode | None
+    # The programme's node in the fiscal year shown (None: that year does not fund it), and its
+    # node in every year that funds it, the earliest first.
+    node: BudgetNode | None = None
+    allocations: list[BudgetNode] = field(default_factory=list)
 
 
 def _changes(rows: Sequence[ProgramStatus]) -> list[StatusChange]:
@@ -79,13 +84,11 @@ def program_detail(
     """One programme as of a date (nine queries); its report history as ``user`` may see it
     (``reporting.selectors.program_report_history``: out of their ministry, approved figures
     only)."""
-    program = (
-        Program.objects.select_related("node", "ministry", "node__fiscal_year")
-        .filter(node__code=code, node__fiscal_year=fiscal_year)
-        .first()
-    )
+    program = Program.objects.select_related("ministry").filter(code=code).first()
     if program is None:
         return None
+    allocations = program_allocations(program)
+    node = next((n for n in allocations if n.fiscal_year_id == fiscal_year.pk), None)
     tree = board_tree(fiscal_year)
     history = list(
         ProgramStatus.objects.filter(program=program, as_of__lte=as_of).order_by("as_of")
@@ -122,6 +125,8 @@ def program_detail(
         reports=reports,
         history=list(reversed(changes)),
         budget_history=[h for h in history if h.budget_assessed_at is not None],
-        pillar=tree.pillar_of(program.node.path),
-        area=tree.area_of(program.node.path),
+        pillar=tree.pillar_of(node.path) if node else None,
+        area=tree.area_of(node.path) if node else None,
+        node=node,
+        allocations=allocations,
     )

@@ -41,7 +41,7 @@ def ministry_lines(*, as_of: date, fiscal_year: FiscalYear) -> list[MinistryLine
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     amounts: dict[int, dict[str, int]] = defaultdict(dict)
     for r in (
-        ProgramStatus.objects.filter(as_of=as_of, program__node__fiscal_year=fiscal_year)
+        ProgramStatus.objects.filter(as_of=as_of, node__fiscal_year=fiscal_year)
         .order_by()
         .values("program__ministry_id", "status")
         .annotate(n=Count("pk"), won=Sum("allocated_won"))
@@ -74,6 +74,6 @@ def overdue_reports(
         for r in reporting_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry)
         if r.overdue
     ]
-    programs = Program.objects.select_related("node").in_bulk([r.program_id for r in rows])
+    programs = Program.objects.in_bulk([r.program_id for r in rows])
     out = [OverdueReport(programs[r.program_id], r.current_end, r.due) for r in rows]
-    return sorted(out, key=lambda o: (o.due, o.program.node.path))
+    return sorted(out, key=lambda o: (o.due, o.program.code))

@@ -49,7 +49,7 @@ def flag_in(as_of: date, field_name: str) -> Case:
 
 
 # The programmes table's default order (the budget tree's).
-TREE_ORDER = ("program__node__path",)
+TREE_ORDER = ("node__path",)
 
 
 def program_rows(
@@ -65,11 +65,11 @@ def program_rows(
     rows shown come from :func:`kpi_flags` (one query for a page)."""
     qs = ProgramStatus.objects.filter(as_of=as_of)
     if not only_year:
-        qs = qs.filter(program__node__fiscal_year=fiscal_year)
+        qs = qs.filter(node__fiscal_year=fiscal_year)
     if user is not None:
         qs = qs.filter(program_scope_q(user, prefix="program__"))
     return (
-        qs.select_related("program", "program__node", "program__ministry")
+        qs.select_related("program", "node", "program__ministry")
         .alias(
             severity=Case(
                 *[When(status=s, then=Value(rank)) for s, rank in SEVERITY.items()],
@@ -94,7 +94,7 @@ def program_page(page: QuerySet[ProgramStatus], *, as_of: date) -> list[ProgramS
     by_program = {
         row.program_id: row
         for row in ProgramStatus.objects.filter(as_of=as_of, program_id__in=ids)
-        .select_related("program", "program__node", "program__ministry")
+        .select_related("program", "node", "program__ministry")
         .order_by()
     }
     return [by_program[program_id] for program_id in ids]

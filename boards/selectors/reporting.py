@@ -101,7 +101,7 @@ WITH reports AS (
            CASE p.frequency {start_cases} END AS current_start,
            coalesce(g.grace_days, %(default_grace)s) AS grace_days
       FROM programs_program p
-      JOIN budget_budgetnode n ON n.id = p.node_id
+      JOIN budget_budgetnode n ON n.program_id = p.id
       LEFT JOIN grace g ON g.program_id = p.id
      WHERE n.fiscal_year_id = %(fiscal_year)s {scope}
 )

@@ -256,7 +256,7 @@ def program_table_rows(rows: list[Any], url_prefix: str, query: str) -> str:
 
     out = []
     for r in rows:
-        node = r.program.node
+        node = r.node
         overdue = r.any_overdue or r.status == "no_data"
         rate = r.execution_rate
         out.append(

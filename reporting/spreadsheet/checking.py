@@ -8,7 +8,7 @@ every report or none: drafts are created or updated and submitted through the se
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ from reporting.validation import (
     InputError,
     ReportInputError,
     parse_value,
+    split_shortfall_field,
     validate_report_input,
 )
 
@@ -153,6 +154,10 @@ def _unchanged(built: _Input, report: ProgressReport) -> bool:
             return False
     except ReportInputError:
         return False
+    given = {v.kpi.code: (v.shortfall_reason, v.shortfall_remedy) for v in report.values.all()}
+    for code, entry in built.shortfalls.items():
+        if (entry["reason"].strip(), entry["remedy"].strip()) != given.get(code, ("", "")):
+            return False
     return not (built.narrative and built.narrative != report.narrative)
 
 
@@ -177,12 +182,7 @@ def _show_as_read(
 
 def _programs_by_code(user: User, codes: Iterable[str]) -> dict[str, Program]:
     programs: dict[str, Program] = {}
-    qs = (
-        programs_for_user(user)
-        .filter(node__code__in=set(codes))
-        .prefetch_related("kpis")
-        .order_by("-node__fiscal_year__year")
-    )
+    qs = programs_for_user(user).filter(code__in=set(codes)).prefetch_related("kpis")
     for program in qs:
         programs.setdefault(program.code, program)
     return programs
@@ -201,6 +201,8 @@ class _Input:
     narrative: str | None
     confirm: bool
     open_report: ProgressReport | None
+    # KPI code -> {"reason", "remedy"} as entered, for KPI rows with either cell filled.
+    shortfalls: dict[str, dict[str, str]] = field(default_factory=dict)
     # A submitted, or approved and current, report of the period (when none is open).
     locked_report: ProgressReport | None = None
 
@@ -286,6 +288,7 @@ def check_upload(*, user: User, preview: UploadPreview, dry_run: bool = True) ->
                 confirm_over_execution=built.confirm
                 or bool(built.open_report and built.open_report.over_execution_confirmed),
                 require_complete=True,
+                shortfalls=built.shortfalls,
             )
         except ReportInputError as exc:
             _place_errors(preview, plan, exc.errors)
@@ -338,6 +341,7 @@ def _build_input(
     preview: UploadPreview, program: Program, end: str, indexes: list[int]
 ) -> _Input | None:
     values: dict[str, Any] = {}
+    shortfalls: dict[str, dict[str, str]] = {}
     seen: dict[str, UploadRow] = {}
     executed: Any = None
     executed_row: UploadRow | None = None
@@ -365,6 +369,11 @@ def _build_input(
             seen[code] = row
             if not is_blank(row.value):
                 values[code] = row.value
+            if not is_blank(row.shortfall_reason) or not is_blank(row.shortfall_remedy):
+                shortfalls[code] = {
+                    "reason": _text(row.shortfall_reason),
+                    "remedy": _text(row.shortfall_remedy),
+                }
         if not is_blank(row.executed_won):
             if executed_row is not None and str(executed_row.executed_won) != str(row.executed_won):
                 row.errors.append(
@@ -426,7 +435,13 @@ def _build_input(
         confirm=confirm,
         open_report=open_report,
         locked_report=locked_report,
+        shortfalls=shortfalls,
     )
+
+
+def _text(cell: Any) -> str:
+    """A text cell as entered (a number typed in it is read as its text)."""
+    return "" if is_blank(cell) else str(cell)
 
 
 def _row_for_field(
@@ -434,6 +449,11 @@ def _row_for_field(
 ) -> tuple[UploadRow, str]:
     rows = [preview.rows[i] for i in plan.rows]
     program_row = next((r for r in rows if r.is_program_row), rows[0])
+    kpi_rows = {str(r.kpi).strip(): r for r in rows if not r.is_program_row}
+    shortfall = split_shortfall_field(field_name, kpi_rows)
+    if shortfall is not None:
+        code, part = shortfall
+        return kpi_rows[code], "shortfall_remedy" if part == "remedy" else "shortfall_reason"
     if field_name.startswith("values."):
         code = field_name.split(".", 1)[1]
         for r in rows:
@@ -482,6 +502,7 @@ def _apply(user: User, item: _Input) -> ProgressReport:
             executed_won=item.executed_won,
             narrative=item.narrative,
             confirm_over_execution=item.confirm,
+            shortfalls=item.shortfalls,
         )
     else:
         report = report_create_draft(
@@ -492,6 +513,7 @@ def _apply(user: User, item: _Input) -> ProgressReport:
             executed_won=item.executed_won,
             narrative=item.narrative or "",
             confirm_over_execution=item.confirm,
+            shortfalls=item.shortfalls,
         )
     return report_submit(user=user, report=report)
 

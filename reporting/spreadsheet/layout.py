@@ -9,8 +9,10 @@ The layout (format version :data:`FORMAT_VERSION`), one sheet "Report":
   the keys ``program, period_end, kpi, value, executed_won, narrative``, is read the same way;
 * then, per programme, one programme row (no ``kpi``) for the budget executed in the period
   (whole won), the narrative and the over-execution confirmation, followed by one row per KPI for
-  its value. Only the input cells (yellow) are unlocked; the sheet is protected (no password) so
-  the header and the reference columns are not changed by accident;
+  its value and, when the KPI falls short of the value expected at the period end (the "Target"
+  column gives it), the shortfall reason and remedy (reporting/shortfalls.py). Only the input
+  cells (yellow) are unlocked; the sheet is protected (no password) so the header and the
+  reference columns are not changed by accident;
 * a hidden sheet "_meta" carries the format name and version, the ministry and the period.
 """
 
@@ -40,6 +42,8 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("target", 30),
     ("previous", 36),
     ("value", 16),
+    ("shortfall_reason", 36),
+    ("shortfall_remedy", 36),
     ("executed_won", 22),
     ("narrative", 48),
     ("confirm_over_execution", 16),
@@ -47,8 +51,23 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 )
 COLUMN_INDEX = {key: i + 1 for i, (key, _width) in enumerate(COLUMNS)}
 REQUIRED_KEYS = ("program", "period_end", "kpi", "value")
-INPUT_KEYS = ("program", "period_end", "kpi", "value", "executed_won", "narrative")
-OPTIONAL_KEYS = ("executed_won", "narrative", "confirm_over_execution")
+INPUT_KEYS = (
+    "program",
+    "period_end",
+    "kpi",
+    "value",
+    "shortfall_reason",
+    "shortfall_remedy",
+    "executed_won",
+    "narrative",
+)
+OPTIONAL_KEYS = (
+    "shortfall_reason",
+    "shortfall_remedy",
+    "executed_won",
+    "narrative",
+    "confirm_over_execution",
+)
 
 
 def column_labels() -> dict[str, str]:
@@ -63,6 +82,8 @@ def column_labels() -> dict[str, str]:
         "target": _("Target"),
         "previous": _("Previous approved values"),
         "value": _("Value (enter)"),
+        "shortfall_reason": _("If below expected: why (enter)"),
+        "shortfall_remedy": _("If below expected: remedy (enter)"),
         "executed_won": _("Budget executed this period, won (enter)"),
         "narrative": _("Narrative (enter)"),
         "confirm_over_execution": _("Confirm over-execution (yes)"),

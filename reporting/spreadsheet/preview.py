@@ -45,6 +45,8 @@ class UploadRow:
     period_end: Any = None
     kpi: Any = None
     value: Any = None
+    shortfall_reason: Any = None
+    shortfall_remedy: Any = None
     executed_won: Any = None
     narrative: Any = None
     confirm_over_execution: Any = None

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -17,12 +18,16 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from budget.models import BudgetNode
+from kpis.kinds import kind_of
 from kpis.models import KPI
 from ops.cells import write_text
 from programs.models import Program
 from programs.periods import Period
 from programs.selectors import program_reporting_periods, programs_for_user
+from reporting.expected import expected_value
 from reporting.models import KPIValue, ProgressReport, ReportStatus
+from reporting.selectors import reading_precision
 from reporting.spreadsheet.layout import (
     COLUMN_INDEX,
     COLUMNS,
@@ -99,11 +104,17 @@ class _TemplateProgram:
 def _template_programs(
     *, user: User, ministry: Ministry, period_end: date
 ) -> list[_TemplateProgram]:
+    # The programme's node in the year of the period: its allocation and place in the tree.
+    year_node = BudgetNode.objects.filter(program=OuterRef("pk"), fiscal_year__year=period_end.year)
     programs = (
         programs_for_user(user)
         .filter(ministry=ministry)
-        .prefetch_related("kpis")
-        .order_by("node__path")
+        .annotate(
+            year_allocation=Subquery(year_node.values("amount_won")[:1]),
+            tree_path=Subquery(year_node.values("path")[:1]),
+        )
+        .prefetch_related("kpis__milestones")
+        .order_by(F("tree_path").asc(nulls_last=True), "code")
     )
     out = []
     for program in programs:
@@ -158,8 +169,8 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
             program_id__in=program_ids, period_end=period_end, is_current=True
         )
     }
-    open_values: dict[tuple[int, int], Decimal] = {
-        (v.report_id, v.kpi_id): v.value
+    open_values: dict[tuple[int, int], KPIValue] = {
+        (v.report_id, v.kpi_id): v
         for v in KPIValue.objects.filter(report__in=list(open_reports.values()))
     }
 
@@ -179,7 +190,9 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
     ws["A2"] = _(
         "Fill in the yellow cells only: on each programme row the budget executed in this period "
         "(whole won) and a narrative; on each KPI row its value as the column 'What to enter' "
-        "says. Type plain numbers, no formulas. Leave a programme empty to skip it. Then upload "
+        "says and, when the KPI is below the value expected at the period end (column 'Target'), "
+        "why and what will be done (required in a report for a period ending 31 December). "
+        "Type plain numbers, no formulas. Leave a programme empty to skip it. Then upload "
         "the file (xlsx, or CSV) on the bulk upload page: every row is checked and shown before "
         "anything is saved."
     )
@@ -250,9 +263,11 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
             "unit": _("won"),
             "kind": "",
             "enter": _("budget executed in this period (whole won) and a narrative"),
-            "target": _("allocation %(amount)s won") % {"amount": _number(program.node.amount_won)},
+            "target": _allocation_text(program, period_end.year),
             "previous": previous_money,
             "value": None,
+            "shortfall_reason": None,
+            "shortfall_remedy": None,
             "executed_won": open_report.executed_won if open_report else None,
             "narrative": open_report.narrative if open_report and open_report.narrative else None,
             "confirm_over_execution": (
@@ -271,10 +286,18 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
                 "target": target,
                 "date": kpi.target_date.isoformat(),
             }
+            expected = reading_precision(expected_value(kpi, period_end, start=program.start))
+            if expected is not None:
+                target += "; " + _("expected at this period end: %(expected)s (%(note)s)") % {
+                    "expected": _number(expected),
+                    "note": kind_of(kpi.kind).expected_note,
+                }
             kpi_name = kpi.name_ko if _korean() and kpi.name_ko else kpi.name
             existing = (
                 open_values.get((open_report.pk, kpi.pk)) if open_report is not None else None
             )
+            reason = existing.shortfall_reason if existing is not None else ""
+            remedy = existing.shortfall_remedy if existing is not None else ""
             cells = {
                 "program": program.code,
                 "period_end": period_end.isoformat(),
@@ -288,7 +311,9 @@ def build_template(*, user: User, ministry: Ministry, period_end: date) -> bytes
                     f"{_label(day, frequency)}: {_number(value)}"
                     for day, value in previous_values[kpi.pk][-4:]
                 ),
-                "value": existing,
+                "value": existing.value if existing is not None else None,
+                "shortfall_reason": reason or None,
+                "shortfall_remedy": remedy or None,
                 "executed_won": None,
                 "narrative": None,
                 "confirm_over_execution": None,
@@ -337,8 +362,15 @@ def _korean() -> bool:
 
 
 def _node_name(program: Program) -> str:
-    node = program.node
-    return node.name_ko if _korean() and node.name_ko else node.name
+    return program.name_ko if _korean() and program.name_ko else program.name
+
+
+def _allocation_text(program: Program, year: int) -> str:
+    """The year's allocation, as the money row's target column says it."""
+    amount = getattr(program, "year_allocation", None)
+    if amount is None:
+        return _("no allocation in %(year)s") % {"year": year}
+    return _("allocation %(amount)s won") % {"amount": _number(amount)}
 
 
 def _label(day: date, frequency: str) -> str:
@@ -348,7 +380,11 @@ def _label(day: date, frequency: str) -> str:
 
 
 def _write_row(ws: Any, row: int, cells: dict[str, Any], *, program_row: bool) -> None:
-    inputs = ("executed_won", "narrative", "confirm_over_execution") if program_row else ("value",)
+    inputs = (
+        ("executed_won", "narrative", "confirm_over_execution")
+        if program_row
+        else ("value", "shortfall_reason", "shortfall_remedy")
+    )
     for key, value in cells.items():
         cell = write_text(ws.cell(row=row, column=COLUMN_INDEX[key]), value)  # ops/cells.py
         if key in inputs:
@@ -356,7 +392,7 @@ def _write_row(ws: Any, row: int, cells: dict[str, Any], *, program_row: bool) -
             cell.protection = UNLOCKED
             if key == "executed_won":
                 cell.number_format = "#,##0"
-            if key == "narrative":
+            if key in ("narrative", "shortfall_reason", "shortfall_remedy"):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         elif program_row:
             cell.fill = PROGRAM_FILL

@@ -92,6 +92,9 @@ def assess_programs(
         rollup = rules.program_status(statuses)
         stored_fp = fp if settled else f"{fp}{UNSETTLED}"
         out.results[pid] = StoredRow(stored_fp, str(rollup.status))
+        if program.allocated_won is None:  # not funded in the budget year: no budget status
+            out.program_rows.append(program_row(pid, as_of, stored_fp, now, rollup, None, None))
+            continue
         try:
             budget = rules.assess_budget(
                 calendar,
@@ -107,6 +110,6 @@ def assess_programs(
             logger.error("Budget status of programme %s not computed: %s", pid, exc)
             continue
         out.program_rows.append(
-            program_row(pid, as_of, stored_fp, now, rollup, budget, program.allocated_won)
+            program_row(pid, as_of, stored_fp, now, rollup, budget, program.node_id)
         )
     return out

@@ -224,7 +224,8 @@ def program_fingerprints(
         program_milestones = milestones.get(pid)
         text = (
             f"{settings_fp}|{program.start.isoformat()}|{program.end.isoformat()}"
-            f"|{program.frequency}|{program.fiscal_year}|{program.allocated_won}|{date_key}"
+            f"|{program.frequency}|{program.fiscal_year}|{program.node_id}|{program.allocated_won}"
+            f"|{date_key}"
             f"|{d.definitions or '-'}:{d.kpis}|{d.values}|{d.reports}"
             f"|{digest(program_milestones) if program_milestones else ''}"
             f"|{digest(program_revisions) if program_revisions else ''}"
@@ -239,6 +240,7 @@ class NodeRow(NamedTuple):
     code: str
     amount_won: int
     fiscal_year_id: int
+    program_id: int | None
 
 
 def node_fingerprints(

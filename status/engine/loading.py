@@ -1,6 +1,6 @@
 """Loading the engine's inputs: set-based, one query per kind of input, rows as named tuples.
 
-The programmes (with their budget node, fiscal year and money), their KPI definitions,
+The programmes (with their node and money in the budget year assessed), their KPI definitions,
 milestones and target revisions, and, for the programmes the rules assess, the approved values
 (one row per KPI: its periods and values as two arrays) and the approved reports. Only the
 current approved revision of a period counts (``is_current``), and only periods ended on or
@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
+from budget.models import BudgetNode, FiscalYear
 from kpis.models import KPI, Milestone, TargetRevision
 from programs.models import Program
 from status import rules
@@ -28,13 +29,14 @@ class ProgramInputs:
     """One programme as the engine sees it."""
 
     id: int
-    node_id: int
-    fiscal_year_id: int
-    fiscal_year: int
     start: date
     end: date
     frequency: str
-    allocated_won: int
+    # The budget year assessed, and the programme's node (allocation) in it: None when that year
+    # does not fund the programme.
+    fiscal_year: int
+    node_id: int | None = None
+    allocated_won: int | None = None
     # The smallest grace period of its KPIs (the budget's come-due rule), set by the fingerprints.
     grace_days: int = rules.DEFAULT_GRACE_DAYS
     _facts: rules.ProgramFacts | None = field(default=None, repr=False)
@@ -90,25 +92,25 @@ def _in(prefix: str, program_ids: Sequence[int] | None) -> dict[str, Any]:
 
 
 def load_programs(
-    program_ids: Iterable[int] | None, fiscal_year: int | None
+    program_ids: Iterable[int] | None, budget_year: FiscalYear | None
 ) -> dict[int, ProgramInputs]:
-    """The programmes (all when both are None), by id, in id order."""
+    """The programmes (all when ``program_ids`` is None), by id, in id order, each with its node in
+    ``budget_year`` (none when no year is loaded)."""
     qs = Program.objects.all()
     if program_ids is not None:
         qs = qs.filter(id__in=list(program_ids))
-    if fiscal_year is not None:
-        qs = qs.filter(node__fiscal_year__year=fiscal_year)
-    rows = qs.values_list(
-        "id",
-        "node_id",
-        "node__fiscal_year_id",
-        "node__fiscal_year__year",
-        "start",
-        "end",
-        "frequency",
-        "node__amount_won",
-    ).order_by("id")
-    return {row[0]: ProgramInputs(*row) for row in rows}
+    year = budget_year.year if budget_year else 0
+    rows = qs.values_list("id", "start", "end", "frequency").order_by("id")
+    programs = {row[0]: ProgramInputs(*row, fiscal_year=year) for row in rows}
+    if budget_year is not None:
+        nodes = BudgetNode.objects.filter(fiscal_year=budget_year, program_id__isnull=False)
+        if program_ids is not None:
+            nodes = nodes.filter(program_id__in=list(programs))
+        for program_id, node_id, amount in nodes.values_list("program_id", "id", "amount_won"):
+            if program_id in programs:
+                programs[program_id].node_id = node_id
+                programs[program_id].allocated_won = amount
+    return programs
 
 
 def load_kpis(program_ids: Sequence[int] | None) -> dict[int, list[KPIDefinition]]:

@@ -31,7 +31,7 @@ from django.db import connection
 from django.utils import timezone
 
 from budget.models import BudgetNode, FiscalYear
-from programs.models import Program
+from budget.selectors import fiscal_year_of
 from status import rules
 from status.engine import stale, storing
 from status.engine.assessing import Assessed, assess_programs
@@ -91,16 +91,25 @@ class RecomputeSummary:
 ProgramResults = dict[int, StoredRow]
 
 
+def budget_year(as_of: date, fiscal_year: int | None) -> FiscalYear | None:
+    """The fiscal year whose budget the rows are computed for: ``fiscal_year`` when given, else
+    the year ``as_of`` is read in (``budget.selectors.fiscal_year_of``)."""
+    if fiscal_year is not None:
+        return FiscalYear.objects.filter(year=fiscal_year).first()
+    return fiscal_year_of(as_of)
+
+
 def recompute_programs(
-    *, as_of: date, program_ids: Iterable[int] | None, fiscal_year: int | None
+    *, as_of: date, program_ids: Iterable[int] | None, year: FiscalYear | None
 ) -> tuple[dict[int, ProgramInputs], ProgramResults, RecomputeSummary]:
-    """Recompute the KPI and programme rows of the given programmes (every programme when both
-    are None). Returns the programmes, {programme id: (fingerprint, status)} and a summary."""
+    """Recompute the KPI and programme rows of the given programmes (every programme when None),
+    their budget in ``year``. Returns the programmes, {programme id: (fingerprint, status)} and a
+    summary."""
     summary = RecomputeSummary(as_of=as_of)
     now = timezone.now()
     thresholds = global_thresholds()
-    programs = load_programs(program_ids, fiscal_year)
-    everything = program_ids is None and fiscal_year is None
+    programs = load_programs(program_ids, year)
+    everything = program_ids is None
     pids = None if everything else list(programs)
     stored = storing.stored(ProgramStatus, as_of, pids)
     values: Values | None = None
@@ -223,9 +232,7 @@ def recompute_nodes(
         .order_by("fiscal_year_id", "depth", "path")
         .values_list(*NodeRow._fields)
     ]
-    program_of_node = dict(
-        Program.objects.filter(node__fiscal_year_id__in=year_ids).values_list("node_id", "id")
-    )
+    program_of_node = {n.id: n.program_id for n in nodes if n.program_id is not None}
     subtree = node_fingerprints(
         nodes,
         program_of_node,
@@ -322,17 +329,14 @@ def without_cyclic_gc() -> Iterator[None]:
 
 
 def recompute_all(*, as_of: date, fiscal_year: int | None) -> RecomputeSummary:
-    """Every programme and node (of one fiscal year, or all), inside the caller's transaction."""
+    """Every programme, with its budget in ``fiscal_year`` (default: the year ``as_of`` is read
+    in), and that year's nodes, inside the caller's transaction."""
     lock_as_of(as_of)
     marks = stale.stale_generations(None)
-    programs, results, summary = recompute_programs(
-        as_of=as_of, program_ids=None, fiscal_year=fiscal_year
-    )
-    years = FiscalYear.objects.all()
-    if fiscal_year is not None:
-        years = years.filter(year=fiscal_year)
+    year = budget_year(as_of, fiscal_year)
+    programs, results, summary = recompute_programs(as_of=as_of, program_ids=None, year=year)
     summary.nodes, summary.nodes_written = recompute_nodes(
-        as_of=as_of, fiscal_year_ids=years.values_list("id", flat=True), results=results
+        as_of=as_of, fiscal_year_ids=[year.pk] if year else [], results=results
     )
     stale.clear_stale({pid: g for pid, g in marks.items() if pid in programs}, as_of)
     summary.program_status_counts = _count(row.status for row in results.values())
@@ -344,21 +348,23 @@ def recompute_program(*, program_id: int, as_of: date) -> RecomputeSummary:
     year never computed for the date are computed too, so the nodes roll up complete inputs."""
     lock_as_of(as_of)
     marks = stale.stale_generations([program_id])
+    year = budget_year(as_of, None)
     programs, results, summary = recompute_programs(
-        as_of=as_of, program_ids=[program_id], fiscal_year=None
+        as_of=as_of, program_ids=[program_id], year=year
     )
-    if program_id not in programs:
+    if program_id not in programs or year is None or programs[program_id].node_id is None:
+        stale.clear_stale(marks, as_of)
         return summary
-    fiscal_year_id = programs[program_id].fiscal_year_id
+    fiscal_year_id = year.pk
     year_programs = list(
-        Program.objects.filter(node__fiscal_year_id=fiscal_year_id).values_list("id", flat=True)
+        BudgetNode.objects.filter(
+            fiscal_year_id=fiscal_year_id, program_id__isnull=False
+        ).values_list("program_id", flat=True)
     )
     others = storing.stored(ProgramStatus, as_of, year_programs, with_donor=False).current
     missing = [pid for pid in year_programs if pid not in others and pid not in results]
     if missing:
-        _, extra, extra_summary = recompute_programs(
-            as_of=as_of, program_ids=missing, fiscal_year=None
-        )
+        _, extra, extra_summary = recompute_programs(as_of=as_of, program_ids=missing, year=year)
         results.update(extra)
         summary.merge(extra_summary)
     for pid in year_programs:

@@ -44,6 +44,7 @@ PROGRAM_FIELDS = [
     "computed_at",
     "explanation_key",
     "explanation_params",
+    "node_id",
     "allocated_won",
     "executed_won",
     "execution_rate",
@@ -346,10 +347,30 @@ def program_row(
     fp: str,
     now: datetime,
     rollup: rules.ProgramAssessment,
-    budget: rules.BudgetAssessment,
-    allocated_won: int,
+    budget: rules.BudgetAssessment | None,
+    node_id: int | None,
 ) -> tuple[Any, ...]:
-    """A ProgramStatus row: (program_id, as_of, *PROGRAM_FIELDS)."""
+    """A ProgramStatus row: (program_id, as_of, *PROGRAM_FIELDS). ``budget`` is None when the
+    budget year does not fund the programme (no node, no budget status)."""
+    if budget is None:
+        return (
+            program_id,
+            as_of,
+            str(rollup.status),
+            fp,
+            now,
+            rollup.explanation.key,
+            dict(rollup.explanation.params),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+            None,
+            False,
+        )
     return (
         program_id,
         as_of,
@@ -358,7 +379,8 @@ def program_row(
         now,
         rollup.explanation.key,
         {**rollup.explanation.params, "budget": budget.explanation.as_dict()},
-        allocated_won,
+        node_id,
+        budget.allocated_won,
         budget.executed_won if budget.assessed_at else None,
         stored_ratio(budget.execution_rate),
         stored_ratio(budget.expected_share),

@@ -70,7 +70,7 @@ def _conflict(ctx):
 
 
 def _program(ctx):
-    return ProgramFactory(), "frequency", "annual"
+    return ProgramFactory(node=None), "frequency", "annual"  # no year funds it: deletable
 
 
 def _kpi(ctx):

@@ -47,6 +47,8 @@ class BoardData:
     areas: list[BudgetNode]
     programs: list[Program]
     user: User
+    # The programmes' nodes in the year, in the same order.
+    nodes: list[BudgetNode]
 
 
 def _user(username: str, role: str | None, ministry: Ministry | None = None) -> User:
@@ -109,16 +111,30 @@ def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> B
                     ai_component="models" if j == 0 else "",
                 )
             )
+    programs = [
+        Program(
+            code=f"{prefix}{k:05d}",
+            name=f"Programme {k:05d}",
+            name_ko=f"사업 {k:05d}",
+            ministry=msit if k % 2 == 0 else moe,
+            start=date(2026, 1, 1),
+            end=date(2026, 12, 31),
+            frequency="quarterly",
+        )
+        for k in range(n)
+    ]
+    Program.objects.bulk_create(programs, batch_size=2000)
     nodes = []
-    for k in range(n):
+    for k, program in enumerate(programs):
         area = areas[k % 4]
         nodes.append(
             BudgetNode(
                 fiscal_year=year,
                 parent=area,
-                code=f"{prefix}{k:05d}",
-                name=f"Programme {k:05d}",
-                name_ko=f"사업 {k:05d}",
+                program=program,
+                code=program.code,
+                name=program.name,
+                name_ko=program.name_ko,
                 amount_won=amount + k * 1000,
                 depth=3,
                 position=k,
@@ -126,17 +142,6 @@ def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> B
             )
         )
     BudgetNode.objects.bulk_create(nodes, batch_size=2000)
-    programs = [
-        Program(
-            node=node,
-            ministry=msit if k % 2 == 0 else moe,
-            start=date(2026, 1, 1),
-            end=date(2026, 12, 31),
-            frequency="quarterly",
-        )
-        for k, node in enumerate(nodes)
-    ]
-    Program.objects.bulk_create(programs, batch_size=2000)
     kpis = []
     for program in programs:
         kpis.append(
@@ -191,7 +196,7 @@ def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> B
                     period_end=end,
                     status=ReportStatus.APPROVED,
                     is_current=True,
-                    executed_won=program.node.amount_won // 5 * (q + 1) // (2 if k % 2 else 1),
+                    executed_won=(amount + k * 1000) // 5 * (q + 1) // (2 if k % 2 else 1),
                     created_by=user,
                     submitted_by=user,
                     submitted_at=submitted,
@@ -231,4 +236,4 @@ def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> B
     if recompute:
         status_recompute_all(as_of=PAST)
         status_recompute_all(as_of=AS_OF)
-    return BoardData(year, msit, moe, total, pillars, areas, programs, user)
+    return BoardData(year, msit, moe, total, pillars, areas, programs, user, nodes)

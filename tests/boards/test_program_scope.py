@@ -21,7 +21,7 @@ RETURNED_AMOUNT = 888_888_888_888
 
 @pytest.fixture
 def scoped(small):
-    program = Program.objects.select_related("ministry", "node").get(node__code="PG00001")
+    program = Program.objects.select_related("ministry").get(code="PG00001")
     other = small.moe if program.ministry_id == small.msit.pk else small.msit
     submitter = user_with_role(Role.OFFICER, username="hidden-submitter", ministry=program.ministry)
     # the approved Q2 report gets a reviewer's name and a comment that stay in scope

@@ -19,10 +19,9 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from budget.models import BudgetNode, FiscalYear, Ministry
 from kpis.models import KPI
-from programs.models import Program
 from programs.periods import period_containing
 from reporting.models import ProgressReport, ReportStatus
-from tests.factories import user_with_role
+from tests.factories import program_for_node, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,8 +73,8 @@ def _portfolio() -> dict[str, Any]:
             position=i,
             path=f"0000/0000/{i:04d}",
         )
-        program = Program.objects.create(
-            node=node,
+        program = program_for_node(
+            node,
             ministry=ministry,
             start=start,
             end=start + timedelta(days=729),

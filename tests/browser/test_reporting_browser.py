@@ -88,3 +88,18 @@ def test_officer_uploads_a_calc_workbook_and_the_reviewer_sees_it(page, live_ser
     assert "NACC-CAP" in row and "80 % capacity increase" in row
     assert "expected" in row
     assert "none" in row  # no evidence attached
+
+
+def test_report_form_opens_the_shortfall_fields_as_a_short_value_is_typed(page, live_server):
+    _world()  # NACC-GPU: level, 0 -> 1000 by 2026-12-31 (expected about 500 mid-2026)
+    gpu = KPIFactory._meta.model.objects.get(code="NACC-GPU")
+    base = live_server.url
+    _login(page, base, "officer-msit")
+    page.goto(f"{base}/reports/new/?program=NACC&period_end=2026-06-30")
+    details = page.locator(f"#shortfall-{gpu.pk}")
+    assert details.get_attribute("open") is None
+    page.fill(f"#id_kpi_{gpu.pk}", "900")
+    assert details.get_attribute("open") is None  # ahead of the expected value
+    page.fill(f"#id_kpi_{gpu.pk}", "12")
+    page.wait_for_function(f"document.getElementById('shortfall-{gpu.pk}').open")
+    assert page.locator(f"#id_reason_{gpu.pk}").is_visible()

@@ -97,3 +97,8 @@ def world(db, settings, tmp_path) -> World:
 
 
 FULL_VALUES = {"NACC-GPU": 1200, "NACC-PHD": 30, "NACC-DEG": 500}
+# What a year-end report with FULL_VALUES must give: each of them falls short at 2026-12-31.
+FULL_SHORTFALLS = {
+    code: {"reason": f"{code} behind plan", "remedy": f"{code} catch-up plan"}
+    for code in FULL_VALUES
+}

@@ -629,8 +629,8 @@ def _add_reports(world, count: int) -> None:
 
 
 # token lookup, the user's other tokens (knox deletes expired ones), the user's groups (roles),
-# count, page, prefetched KPIs and their milestones
-PROGRAM_LIST_QUERIES = 7
+# count, page, prefetched allocations (with their years), KPIs and their milestones
+PROGRAM_LIST_QUERIES = 8
 # token lookup, other tokens, groups, count, page, prefetched values with their KPIs
 REPORT_LIST_QUERIES = 6
 # token lookup, other tokens, groups, count, page, prefetched milestones

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from reporting import services
 from reporting.models import ProgressReport
 from tests.factories import KPIFactory, ProgramFactory, ProgressReportFactory
-from tests.reporting.conftest import FULL_VALUES
+from tests.reporting.conftest import FULL_SHORTFALLS, FULL_VALUES
 
 Q1 = date(2026, 3, 31)
 Q2 = date(2026, 6, 30)
@@ -311,6 +311,7 @@ def test_review_queue_shows_values_against_expected_evidence_and_open_periods(
         period_end=date(2026, 12, 31),
         values=FULL_VALUES,
         executed_won=5,
+        shortfalls=FULL_SHORTFALLS,
     )
     # Submitted once the period had ended (say, under a wrong clock); today it has not.
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 1, 5))
@@ -357,9 +358,9 @@ def test_upload_page_is_linked_from_the_reporting_page_and_the_navigation(office
 
 
 def test_officer_lists_show_korean_programme_names(officer_client, world):
-    node = world.program.node
-    node.name_ko = "국가 AI 컴퓨팅 센터"
-    node.save()
+    program = world.program
+    program.name_ko = "국가 AI 컴퓨팅 센터"
+    program.save()
     officer_client.cookies["django_language"] = "ko"
     services.report_create_draft(
         user=world.users["officer"], program=world.program, period_end=Q1, values={}

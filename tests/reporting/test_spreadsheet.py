@@ -155,7 +155,10 @@ def test_template_contents(world):
     assert cell(("NACC", "NACC-GPU"), "enter").value == "value at period end"
     assert cell(("NACC", "NACC-PHD"), "enter").value == "amount achieved this period"
     assert cell(("FAB", "FAB-NPU"), "enter").value.startswith("amount achieved this period")
-    assert cell(("NACC", "NACC-GPU"), "target").value == "10,000 (over 10,000) by 2026-12-31"
+    assert cell(("NACC", "NACC-GPU"), "target").value == (
+        "10,000 (over 10,000) by 2026-12-31; expected at this period end: 4,958.9 "
+        "(value at period end)"
+    )
     assert cell(("NACC", "NACC-GPU"), "previous").value == "2026-Q1: 1,200"
     assert cell(("NACC", "NACC-GPU"), "value").value is None
 

@@ -19,7 +19,7 @@ from reporting import services
 from reporting import spreadsheet as ss
 from reporting.models import ProgressReport, ReportStatus
 from reporting.validation import ReportInputError, parse_period_end, parse_value
-from tests.reporting.conftest import FULL_VALUES
+from tests.reporting.conftest import FULL_SHORTFALLS, FULL_VALUES
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +190,7 @@ def _draft(world, day=Q4):
         period_end=day,
         values=FULL_VALUES,
         executed_won=1000,
+        shortfalls=FULL_SHORTFALLS,
     )
 
 

@@ -99,6 +99,7 @@ def test_jump_against_the_last_approved_value_is_a_warning_with_the_unit(world):
         period_end=Q4_2025,
         values={"NACC-CAP": 78, "NACC-GPU": 3000},
         executed_won=1,
+        shortfalls={"NACC-CAP": {"reason": "late start", "remedy": "second site"}},
     )
     report_submit(user=world.officer, report=previous)
     report_approve(user=world.reviewer, report=previous)

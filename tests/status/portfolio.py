@@ -23,6 +23,7 @@ from budget.models import BudgetNode, FiscalYear, Ministry
 from kpis.models import KPI
 from programs.models import Program
 from reporting.models import KPIValue, ProgressReport, ReportStatus
+from tests.factories import program_for_node
 
 
 @dataclass
@@ -55,9 +56,7 @@ def _node(year, parent, code, amount, position=0):
 
 
 def _program(node, ministry, start=date(2026, 1, 1), end=date(2026, 12, 31)):
-    return Program.objects.create(
-        node=node, ministry=ministry, start=start, end=end, frequency="quarterly"
-    )
+    return program_for_node(node, ministry=ministry, start=start, end=end, frequency="quarterly")
 
 
 def _kpi(program, code, kind, target, position=0, baseline=0):

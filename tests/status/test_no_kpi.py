@@ -10,10 +10,9 @@ import pytest
 
 from accounts.roles import Role
 from budget.models import BudgetNode
-from programs.models import Program
 from status.models import NodeStatus, ProgramStatus
 from status.services import status_recompute_all
-from tests.factories import user_with_role
+from tests.factories import program_for_node, user_with_role
 from tests.status.portfolio import approve
 
 JULY = date(2026, 7, 15)
@@ -40,8 +39,8 @@ def with_kpiless(portfolio):
         depth=2,
         path=f"{p2.path}/D",
     )
-    d = Program.objects.create(
-        node=node,
+    d = program_for_node(
+        node,
         ministry=portfolio.ministry,
         start=date(2026, 1, 1),
         end=date(2026, 12, 31),

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from kpis.models import KPI
-from programs.models import Program
 from status.models import NodeStatus, ProgramStatus
 from status.services import status_recompute_all
+from tests.factories import program_for_node
 from tests.status.portfolio import approve
 
 JULY = date(2026, 7, 15)
@@ -21,8 +21,8 @@ JULY = date(2026, 7, 15)
 def pillar_programme(portfolio):
     """P2 (600,000,000 won) becomes a programme with a KPI of its own, P2-KPI, off track in Q1;
     C (600,000,000 won, not started) stays beneath it."""
-    p2 = Program.objects.create(
-        node=portfolio.p2,
+    p2 = program_for_node(
+        portfolio.p2,
         ministry=portfolio.ministry,
         start=date(2026, 1, 1),
         end=date(2026, 12, 31),

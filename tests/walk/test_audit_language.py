@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_reports_history_reads_in_korean(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    program = ProgramFactory(start=date(2026, 1, 1), end=date(2026, 12, 31))
-    program.node.name_ko = "컴퓨팅 인프라"
-    program.node.save()
+    program = ProgramFactory(
+        start=date(2026, 1, 1), end=date(2026, 12, 31), node__name_ko="컴퓨팅 인프라"
+    )
     kpi = KPIFactory(program=program, unit="persons")
     report = ProgressReportFactory(
         program=program, period_start=date(2026, 1, 1), period_end=date(2026, 3, 31)
@@ -33,7 +33,7 @@ def test_a_reports_history_reads_in_korean(settings) -> None:  # type: ignore[no
 
     html = client.get(f"/audit/object/reporting.progressreport/{report.pk}/").content.decode()
     assert "reporting.progressreport" not in html.split("<main")[-1].split("href")[0]
-    assert f"{program.node.code} 컴퓨팅 인프라" in html  # programme code and name
+    assert f"{program.code} 컴퓨팅 인프라" in html  # programme code and name
     assert "2026년 1월 1일 ~ 2026년 3월 31일" in html
     assert "is_current" not in html and "created_by" not in html
     assert "임시 저장" in html  # the status word, not "draft"

@@ -3,13 +3,19 @@
 PATH is a JSON list of rows::
 
     [{"program": "NACC", "period_end": "2026-03-31", "executed_won": 120000000000,
-      "values": {"NACC-GPU": 1200}, "narrative": "text"}]
+      "values": {"NACC-GPU": 1200}, "narrative": "text",
+      "shortfalls": {"NACC-GPU": {"reason": "text", "remedy": "text"}}}]
+
+``shortfalls`` (optional) gives, per KPI code, why the KPI fell short of its expected value and
+what will be done; a year-end row (period ending 31 December) needs one for every KPI that falls
+short (reporting/shortfalls.py).
 
 Every row is checked by reporting/validation.py and goes through reporting/services.py: created
 (or, when a draft or returned report of that programme and period is open, updated) and submitted
 as USER, then, with ``--approve-as``, approved by that reviewer (who must be allowed and must not
 be USER). All rows or none: every row is tried, every problem is reported as
-``PATH: row N: field: reason`` (rows counted from 1), and if there is any, nothing is saved.
+``PATH: row N: field: reason`` (rows counted from 1; the field as a key path such as
+``shortfalls.NACC-GPU.reason``), and if there is any, nothing is saved.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from reporting import services
 from reporting.models import KPIValue, ProgressReport, ReportStatus
 from reporting.validation import ReportInputError, parse_period_end
 
-ROW_FIELDS = ("program", "period_end", "executed_won", "values", "narrative")
+ROW_FIELDS = ("program", "period_end", "executed_won", "values", "narrative", "shortfalls")
 
 
 class _RowFailed(Exception):
@@ -187,6 +193,7 @@ class Command(BaseCommand):
     ) -> ProgressReport:
         values = row.get("values")
         executed = row.get("executed_won")
+        shortfalls = row.get("shortfalls")
         open_report = None
         try:
             day = parse_period_end(row.get("period_end"))
@@ -205,6 +212,7 @@ class Command(BaseCommand):
                 values=values,
                 executed_won=executed,
                 narrative=narrative,
+                shortfalls=shortfalls,
             )
         else:
             report = services.report_create_draft(
@@ -214,6 +222,7 @@ class Command(BaseCommand):
                 values=values,
                 executed_won=executed,
                 narrative=narrative,
+                shortfalls=shortfalls,
             )
         report = services.report_submit(user=submitter, report=report)
         if approver is not None:
