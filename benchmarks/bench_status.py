@@ -328,9 +328,14 @@ def generate(n_programs: int, years: int = 2, seed: int = 2026) -> dict[str, int
                             v = round(500 * pace * noise)
                         else:  # cumulative, 10,000 in 20 quarters
                             v = round(500 * pace * noise)
-                        yield (rid, first_kpi + k, v)
+                        yield (rid, first_kpi + k, v, "", "")
 
-        _copy(c, "reporting_kpivalue", ["report_id", "kpi_id", "value"], values())
+        _copy(
+            c,
+            "reporting_kpivalue",
+            ["report_id", "kpi_id", "value", "shortfall_reason", "shortfall_remedy"],
+            values(),
+        )
         for table in (
             "budget_budgetnode",
             "programs_program",
