@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "audit",
     "boards",
     "results",
+    "public",
     "ops",
     "demo",
 ]
