@@ -19,6 +19,7 @@ from boards.selectors.common import ATTENTION_LIMIT, ATTENTION_STATUSES, SEVERIT
 from boards.selectors.mix import StatusMix, mix_from_node, mix_from_programs
 from boards.selectors.programs_table import attention_q, program_rows
 from boards.selectors.reporting import ReportingStats, current_periods, reporting_by_ministry, total
+from boards.selectors.unfunded import unfunded_rows
 from budget.models import BudgetNode, FiscalYear, Ministry
 from programs.periods import Period
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
@@ -108,6 +109,9 @@ class BoardPage:
     attention: Attention
     reporting: ReportingStats
     periods: dict[str, Period]
+    # Programmes with a KPI in force in the year but no money in it (none for a pillar's board:
+    # they are outside the year's tree).
+    unfunded: list[ProgramStatus] = field(default_factory=list)
 
 
 def board_page(
@@ -119,7 +123,8 @@ def board_page(
     attention_limit: int | None = ATTENTION_LIMIT,
     only_year: bool = False,
 ) -> BoardPage:
-    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``)."""
+    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``);
+    with the programmes the year does not fund though a KPI of theirs is in force in it."""
     node_rows = list(
         NodeStatus.objects.filter(
             as_of=as_of, node__fiscal_year=fiscal_year, node__depth__lte=1
@@ -164,4 +169,7 @@ def board_page(
         attention=attention(rows, as_of=as_of, limit=attention_limit),
         reporting=reporting,
         periods=current_periods(as_of),
+        unfunded=[]
+        if pillar is not None
+        else unfunded_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry),
     )
