@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "api",
     "audit",
     "boards",
+    "results",
+    "public",
     "ops",
     "demo",
 ]

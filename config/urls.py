@@ -24,6 +24,7 @@ urlpatterns = [
     path("budget/", include("budget.urls")),
     path("audit/", include("audit.urls")),
     path("api/", include("api.urls")),
+    path("public/", include("public.urls")),  # no sign-in: approved figures only
     path("reports/upload/", include("reporting.urls_upload")),
     path("", include("reporting.urls")),
     path("", include("boards.urls")),

@@ -16,7 +16,7 @@ from django.db import connection
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
 from programs.models import Frequency
-from programs.periods import Period, period_containing
+from programs.periods import Period, is_overdue, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS
 from reporting.models import ReportStatus
 
@@ -81,7 +81,7 @@ class ReportingRow:
 
     @property
     def overdue(self) -> bool:
-        return not self.approved and self.as_of >= self.due
+        return not self.approved and is_overdue(self.due, self.as_of)
 
 
 REPORTING_SQL = """
@@ -94,9 +94,11 @@ WITH reports AS (
      WHERE r.period_end = ANY(%(ends)s)
      GROUP BY r.program_id, r.period_end
 ), grace AS (
-    SELECT program_id, min(grace_days) AS grace_days FROM kpis_kpi GROUP BY program_id
+    SELECT program_id, min(grace_days) AS grace_days, max(target_date) AS last_target
+      FROM kpis_kpi GROUP BY program_id
 ), current AS (
-    SELECT p.id, p.ministry_id, p.start, p."end", n.path,
+    -- A programme reports until the later of its end and its KPIs' target dates.
+    SELECT p.id, p.ministry_id, p.start, greatest(p."end", g.last_target) AS "end", n.path,
            CASE p.frequency {end_cases} END AS current_end,
            CASE p.frequency {start_cases} END AS current_start,
            coalesce(g.grace_days, %(default_grace)s) AS grace_days
@@ -121,7 +123,6 @@ def _reporting_query(
     fiscal_year: FiscalYear,
     ministry: Ministry | None,
     node: BudgetNode | None,
-    aggregate: bool,
 ) -> list[tuple[Any, ...]]:
     """Per programme reporting in its current period (the latest period that ended on or before
     ``as_of``, ``programs.periods``), comes due at its end plus the smallest grace days of its
@@ -156,13 +157,6 @@ def _reporting_query(
     sql = REPORTING_SQL.format(
         end_cases=" ".join(end_cases), start_cases=" ".join(start_cases), scope=scope
     )
-    if aggregate:
-        sql = f"""
-        SELECT ministry_id, count(*), count(*) FILTER (WHERE approved),
-               count(*) FILTER (WHERE timely),
-               count(*) FILTER (WHERE NOT approved AND due <= %(as_of)s::date)
-          FROM ({sql}) AS per_program
-         GROUP BY ministry_id"""
 
     def compute() -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
@@ -180,9 +174,7 @@ def reporting_rows(
     node: BudgetNode | None = None,
 ) -> list[ReportingRow]:
     """Per programme reporting in its current period (see :func:`_reporting_query`)."""
-    rows = _reporting_query(
-        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=False
-    )
+    rows = _reporting_query(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node)
     return [
         ReportingRow(pid, mid, end, due, bool(approved), bool(timely), as_of)
         for pid, mid, end, due, approved, timely in rows
@@ -196,15 +188,13 @@ def reporting_by_ministry(
     ministry: Ministry | None = None,
     node: BudgetNode | None = None,
 ) -> dict[int, ReportingStats]:
-    """:class:`ReportingStats` per ministry id (counted in the database: see
-    :func:`_reporting_query`)."""
-    rows = _reporting_query(
-        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=True
-    )
-    return {
-        mid: ReportingStats(n, approved, timely, overdue)
-        for mid, n, approved, timely, overdue in rows
-    }
+    """:class:`ReportingStats` per ministry id, counted from :func:`reporting_rows` (so
+    "overdue" has its one definition, ``programs.periods.is_overdue``)."""
+    out: dict[int, ReportingStats] = {}
+    for row in reporting_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node):
+        stats = out.setdefault(row.ministry_id, ReportingStats())
+        stats.add(ReportingStats(1, int(row.approved), int(row.timely), int(row.overdue)))
+    return out
 
 
 def total(stats: Iterable[ReportingStats]) -> ReportingStats:

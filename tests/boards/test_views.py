@@ -50,7 +50,7 @@ COLD = {
     f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 5,
     f"/programs/PG00001/?{Q}": 3,  # dates, years, tree
     f"/ministries/?{Q}": 3,  # dates, years, reporting figures
-    f"/ministries/MSIT/?{Q}": 4,  # dates, years, reporting figures and rows
+    f"/ministries/MSIT/?{Q}": 3,  # dates, years, reporting rows (the figures are counted from them)
     f"/classification/?{Q}": 2,  # dates, years
     f"/briefing/?{Q}": 4,  # dates, years, tree, reporting figures
     f"/briefing/?{Q}&pillar=P1": 4,
