@@ -84,7 +84,8 @@ def test_years_in_either_order_and_bad_years(director_client, two):
     assert "change--added" in rows["PG00000"] and "change--removed" in rows["NEW27"]
     response = director_client.get("/budget/compare/?year1=2019&year2=2026")
     assert response.status_code == 404
-    assert "year1: fiscal year 2019 is not loaded (loaded: 2026, 2027)." in response.content.decode()
+    message = "year1: fiscal year 2019 is not loaded (loaded: 2026, 2027)."
+    assert message in response.content.decode()
     assert director_client.get("/budget/compare/export/csv/?year2=x").status_code == 404
 
 
