@@ -142,7 +142,7 @@ YEAR_PAGES = {
     f"/programs/PG00001/?{Q}": 12,
     f"/programs/PG00001/?{Q}&year=2027": 43,
     f"/ministries/MSIT/?{Q}": 13,
-    f"/ministries/MSIT/?{Q}&year=2027": 45,
+    f"/ministries/MSIT/?{Q}&year=2027": 44,
     f"/briefing/?{Q}": 9,
     f"/briefing/?{Q}&year=2027": 41,
     f"/classification/?{Q}&year=2027": 35,
