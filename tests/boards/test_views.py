@@ -44,17 +44,17 @@ PAGES = {
     f"/programs/export/xlsx/?{Q}&status=off_track": 9,
 }
 COLD = {
-    f"/?{Q}": 3,  # as-of dates, fiscal years, reporting figures
+    f"/?{Q}": 5,  # as-of dates, fiscal years, own money, coverage, reporting figures
     f"/programs/?{Q}": 5,  # dates, years, tree, ministries, count
     f"/programs/?{Q}&status=at_risk&ministry=MSIT&sort=-allocated_won": 5,
     f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 5,
     f"/programs/PG00001/?{Q}": 3,  # dates, years, tree
-    f"/ministries/?{Q}": 3,  # dates, years, reporting figures
-    f"/ministries/MSIT/?{Q}": 3,  # dates, years, reporting rows (the figures are counted from them)
+    f"/ministries/?{Q}": 4,  # dates, years, own money, reporting figures
+    f"/ministries/MSIT/?{Q}": 4,  # dates, years, own money, reporting rows (figures from them)
     f"/classification/?{Q}": 2,  # dates, years
-    f"/briefing/?{Q}": 4,  # dates, years, tree, reporting figures
-    f"/briefing/?{Q}&pillar=P1": 4,
-    f"/briefing/?{Q}&ministry=MOE": 4,
+    f"/briefing/?{Q}": 6,  # dates, years, tree, own money, coverage, reporting figures
+    f"/briefing/?{Q}&pillar=P1": 6,
+    f"/briefing/?{Q}&ministry=MOE": 5,  # a ministry: no stated amount to cover
     f"/programs/export/csv/?{Q}": 4,  # dates, years, tree, ministries
     f"/programs/export/xlsx/?{Q}&status=off_track": 4,
 }
