@@ -136,15 +136,15 @@ def test_kpi_chart_runs_over_the_whole_period_with_year_marks(director_client, t
 # apart in one query more.
 YEAR_PAGES = {
     f"/?{Q}": 9,
-    f"/?{Q}&year=2027": 40,
+    f"/?{Q}&year=2027": 42,
     f"/programs/?{Q}": 7,
     f"/programs/?{Q}&year=2027": 40,
     f"/programs/PG00001/?{Q}": 12,
     f"/programs/PG00001/?{Q}&year=2027": 43,
     f"/ministries/MSIT/?{Q}": 13,
-    f"/ministries/MSIT/?{Q}&year=2027": 44,
+    f"/ministries/MSIT/?{Q}&year=2027": 45,
     f"/briefing/?{Q}": 9,
-    f"/briefing/?{Q}&year=2027": 41,
+    f"/briefing/?{Q}&year=2027": 43,
     f"/classification/?{Q}&year=2027": 35,
 }
 
