@@ -24,6 +24,7 @@ from boards.selectors.common import (
 from boards.selectors.mix import StatusMix, mix_from_node, mix_from_rows
 from boards.selectors.programs_table import attention_q, program_rows
 from boards.selectors.reporting import ReportingStats, current_periods, reporting_by_ministry, total
+from boards.selectors.unfunded import unfunded_rows
 from budget.models import BudgetNode, FiscalYear, Ministry
 from budget.reconciliation import Coverage
 from programs.periods import Period
@@ -127,6 +128,9 @@ class BoardPage:
     # The share of the scope's KPIs in force in the fiscal year that achieved their year target
     # (results.headline: approved values as they stand today).
     achievement: Summary | None = None
+    # Programmes with a KPI in force in the year but no money in it (none for a pillar's board:
+    # they are outside the year's tree).
+    unfunded: list[ProgramStatus] = field(default_factory=list)
 
     @property
     def known_by(self) -> date:
@@ -143,7 +147,8 @@ def board_page(
     attention_limit: int | None = ATTENTION_LIMIT,
     only_year: bool = False,
 ) -> BoardPage:
-    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``)."""
+    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``);
+    with the programmes the year does not fund though a KPI of theirs is in force in it."""
     node_rows = list(
         NodeStatus.objects.filter(
             as_of=as_of, node__fiscal_year=fiscal_year, node__depth__lte=1
@@ -206,4 +211,7 @@ def board_page(
         periods=current_periods(as_of),
         coverage=money,
         achievement=achievement,
+        unfunded=[]
+        if pillar is not None
+        else unfunded_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry),
     )
