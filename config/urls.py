@@ -25,6 +25,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("api/", include("api.urls")),
     path("reports/upload/", include("reporting.urls_upload")),
+    path("budget-review/", include("results.urls_review")),
     path("", include("reporting.urls")),
     path("", include("boards.urls")),
 ]
