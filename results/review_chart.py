@@ -26,6 +26,12 @@ class Dot:
     x: float
     y: float
     clipped: bool  # beyond the cap on either axis: drawn on the edge
+    # Where the programme's code is written beside the dot; no label when every place near it
+    # is taken (the dot keeps its tooltip, and the data table lists it).
+    label_x: float = 0.0
+    label_y: float = 0.0
+    label_anchor: str = "start"
+    labelled: bool = False
 
 
 @dataclass
@@ -66,6 +72,48 @@ class Scatter:
         return (self.top + self.bottom) / 2
 
 
+LABEL_CHAR = 5.6  # the width of a character of a label at the chart's 9px font
+LABEL_HEIGHT = 9.0
+DOT_RADIUS = 5.0
+# Places tried for a label, in order: (dx, dy of the baseline, anchor).
+LABEL_PLACES = (
+    (7, -5, "start"),
+    (7, 12, "start"),
+    (-7, -5, "end"),
+    (-7, 12, "end"),
+    (7, -15, "start"),
+    (7, 22, "start"),
+    (-7, -15, "end"),
+    (-7, 22, "end"),
+)
+
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_labels(chart: Scatter) -> None:
+    """Put each dot's code at the first of :data:`LABEL_PLACES` that overlaps no dot, no label
+    placed before it and stays inside the plot; none when every place is taken."""
+    taken: list[Box] = [
+        (d.x - DOT_RADIUS, d.y - DOT_RADIUS, d.x + DOT_RADIUS, d.y + DOT_RADIUS)
+        for d in chart.dots
+    ]
+    for dot in sorted(chart.dots, key=lambda d: (d.y, d.x, d.point.program.code)):
+        width = LABEL_CHAR * len(dot.point.program.code)
+        for dx, dy, anchor in LABEL_PLACES:
+            x0 = dot.x + dx if anchor == "start" else dot.x + dx - width
+            box = (x0, dot.y + dy - LABEL_HEIGHT, x0 + width, dot.y + dy + 1)
+            inside = chart.left <= box[0] and box[2] <= chart.right and chart.top <= box[1]
+            if inside and box[3] <= chart.bottom and not any(_overlaps(box, t) for t in taken):
+                dot.label_x, dot.label_y, dot.label_anchor = dot.x + dx, dot.y + dy, anchor
+                dot.labelled = True
+                taken.append(box)
+                break
+
+
 def _percent(value: Decimal) -> str:
     return f"{int(value * 100)}%"
 
@@ -98,6 +146,7 @@ def scatter(
         y = min(max(p.achievement, Decimal(0)), cap)
         clipped = x != p.execution_rate or y != p.achievement
         chart.dots.append(Dot(p, x_of(x), y_of(y), clipped))
+    _place_labels(chart)
     chart.x_line = x_of(min(execution_line, x_cap))
     chart.y_line = y_of(min(achievement_line, cap))
     step = Decimal("0.2") if x_cap <= Decimal("1.2") else Decimal("0.25")

@@ -342,6 +342,26 @@ def test_chart_places_and_clips(portfolio):
     assert chart.x_line == pytest.approx(56 + 560 * 0.5 / 1.2)
     assert chart.y_line == pytest.approx(356 - 340 * 0.8 / 1.5)
     assert not any(d.clipped for d in chart.dots)
+    assert all(d.labelled for d in chart.dots)  # four dots far apart: every code written
+
+
+def test_crowded_labels_never_overlap(portfolio):
+    review = budget_review(year=2025, today=date(2026, 3, 1))
+    low = next(p for p in review.points if p.program.code == "LOW")
+    crowd = [low] * 30  # thirty programmes on one spot
+    chart = scatter(
+        crowd, execution_line=Decimal("0.5"), achievement_line=Decimal("0.8"), cap=Decimal("1.5")
+    )
+    boxes = []
+    for d in chart.dots:
+        if d.labelled:
+            width = 5.6 * len("LOW")
+            x0 = d.label_x if d.label_anchor == "start" else d.label_x - width
+            boxes.append((x0, d.label_y - 9, x0 + width, d.label_y + 1))
+    assert 0 < len(boxes) < 30
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
 
 
 # -- The page ----------------------------------------------------------------------------------
