@@ -94,9 +94,11 @@ WITH reports AS (
      WHERE r.period_end = ANY(%(ends)s)
      GROUP BY r.program_id, r.period_end
 ), grace AS (
-    SELECT program_id, min(grace_days) AS grace_days FROM kpis_kpi GROUP BY program_id
+    SELECT program_id, min(grace_days) AS grace_days, max(target_date) AS last_target
+      FROM kpis_kpi GROUP BY program_id
 ), current AS (
-    SELECT p.id, p.ministry_id, p.start, p."end", n.path,
+    -- A programme reports until the later of its end and its KPIs' target dates.
+    SELECT p.id, p.ministry_id, p.start, greatest(p."end", g.last_target) AS "end", n.path,
            CASE p.frequency {end_cases} END AS current_end,
            CASE p.frequency {start_cases} END AS current_start,
            coalesce(g.grace_days, %(default_grace)s) AS grace_days

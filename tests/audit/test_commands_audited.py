@@ -81,5 +81,5 @@ def test_export_board_is_audited(programme):
     call_command("export_board", "--as-of", "2026-06-30", "--format", "csv", stdout=io.StringIO())
     (export,) = entries(action="export")
     assert export.object_type == "board"
-    assert export.extra["filters"] == {"as_of": "2026-06-30"}
+    assert export.extra["filters"] == {"as_of": "2026-06-30", "year": 2026}
     assert export.extra["rows"] == 1

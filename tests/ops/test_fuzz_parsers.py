@@ -265,7 +265,7 @@ def csv_uploads(draw: st.DrawFn) -> bytes:
 def test_parse_upload_reports_errors_and_saves_nothing(
     program_with_kpis: Program, officer: Any, content: bytes
 ) -> None:
-    code = program_with_kpis.node.code
+    code = program_with_kpis.code
     content = content.replace(b"PROG", code.encode())
     before = _counts()
     preview = parse_upload(user=officer, file=io.BytesIO(content), file_name="fuzz.csv")
@@ -304,7 +304,7 @@ def test_parse_upload_reports_errors_and_saves_nothing(
 def test_import_progress_all_rows_or_none(
     program_with_kpis: Program, officer: Any, tmp_path_factory: Any, rows: Any
 ) -> None:
-    text = json.dumps(rows, default=str).replace('"PROG"', json.dumps(program_with_kpis.node.code))
+    text = json.dumps(rows, default=str).replace('"PROG"', json.dumps(program_with_kpis.code))
     path = tmp_path_factory.mktemp("imp") / "progress.json"
     path.write_text(text, encoding="utf-8")
     before = _counts()
