@@ -98,8 +98,7 @@ def _place_labels(chart: Scatter) -> None:
     """Put each dot's code at the first of :data:`LABEL_PLACES` that overlaps no dot, no label
     placed before it and stays inside the plot; none when every place is taken."""
     taken: list[Box] = [
-        (d.x - DOT_RADIUS, d.y - DOT_RADIUS, d.x + DOT_RADIUS, d.y + DOT_RADIUS)
-        for d in chart.dots
+        (d.x - DOT_RADIUS, d.y - DOT_RADIUS, d.x + DOT_RADIUS, d.y + DOT_RADIUS) for d in chart.dots
     ]
     for dot in sorted(chart.dots, key=lambda d: (d.y, d.x, d.point.program.code)):
         width = LABEL_CHAR * len(dot.point.program.code)
