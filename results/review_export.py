@@ -98,7 +98,7 @@ def _number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _row(list_key: str, language: str, **cells: Any) -> list[Any]:
+def _row(list_key: str, **cells: Any) -> list[Any]:
     cells["list"] = str(LISTS[list_key])
     return [cells.get(c) for c in COLUMNS]
 
@@ -136,28 +136,25 @@ def rows(review: Review, *, language: str) -> Iterator[list[Any]]:
     )
     for key, points in programme_lists:
         for p in points:
-            yield _row(key, language, **_program_cells(p, language))
+            yield _row(key, **_program_cells(p, language))
     for k in review.kpis_without_values:
         yield _row(
             "no_values",
-            language,
             **kpi_cells(k.program, k.kpi),
             year_target=_number(k.year.year_target),
         )
     for u in review.targets_under_last_actual:
         yield _row(
             "under_target",
-            language,
             **kpi_cells(u.program, u.kpi),
             year_target=_number(u.year_target),
             previous_actual=_number(u.previous_actual),
         )
     for p in review.unexecuted:
-        yield _row("unexecuted", language, **_program_cells(p, language))
+        yield _row("unexecuted", **_program_cells(p, language))
     for c in review.unit_costs:
         yield _row(
             "unit_cost",
-            language,
             **kpi_cells(c.program, c.kpi),
             previous_result=_number(c.previous.result),
             previous_won_per_unit=_number(c.previous.won_per_unit),
