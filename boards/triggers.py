@@ -17,11 +17,12 @@ from django.db import models
 from budget.models import BudgetNode, FiscalYear, Ministry
 from kpis.models import KPI
 from programs.models import Program
-from reporting.models import ProgressReport
+from reporting.models import KPIValue, ProgressReport
 from status.models import KPIStatus, NodeStatus, ProgramStatus
 
 CACHED_MODELS: tuple[type[models.Model], ...] = (
     ProgressReport,
+    KPIValue,
     Program,
     KPI,
     FiscalYear,

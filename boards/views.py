@@ -298,17 +298,22 @@ def ministry(request: HttpRequest, code: str) -> HttpResponse:
     m = Ministry.objects.filter(code=code).first()
     if m is None:
         raise Http404(_("No ministry %(code)s.") % {"code": code})
+    page = selectors.board_page(
+        as_of=as_of.day,
+        fiscal_year=fy,
+        ministry=m,
+        attention_limit=None,
+        only_year=context["only_year"],
+    )
     context.update(
         {
             "ministry": m,
-            "page": selectors.board_page(
-                as_of=as_of.day,
-                fiscal_year=fy,
-                ministry=m,
-                attention_limit=None,
-                only_year=context["only_year"],
+            "page": page,
+            "overdue": list(
+                selectors.overdue_reports(
+                    as_of=as_of.day, fiscal_year=fy, ministry=m, known_by=page.known_by
+                )
             ),
-            "overdue": list(selectors.overdue_reports(as_of=as_of.day, fiscal_year=fy, ministry=m)),
             "rows": list(
                 selectors.program_rows(
                     as_of=as_of.day, fiscal_year=fy, only_year=context["only_year"]

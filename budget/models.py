@@ -138,4 +138,6 @@ class BudgetConflict(models.Model):
         verbose_name_plural = _("conflicting statements")
 
     def __str__(self) -> str:
-        return f"{self.node.code}: {self.amount_won}"
+        from budget.formatting import base_language, format_won
+
+        return f"{self.node.code}: {format_won(self.amount_won, base_language(get_language()))}"

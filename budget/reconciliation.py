@@ -138,3 +138,77 @@ def node_facts_for(fiscal_year: FiscalYear) -> list[NodeFacts]:
 def reconcile_fiscal_year(fiscal_year: FiscalYear) -> list[Finding]:
     """Every finding of a loaded fiscal year."""
     return reconcile(node_facts_for(fiscal_year))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How the money the programmes carry compares with a node's stated amount.
+
+    ``programme_won`` (the sum of the programmes' own amounts at or beneath the node, a programme
+    within another not counted twice) = ``stated_won`` + the sum of ``over`` - the sum of
+    ``outside``. ``over``: ``(code, won)`` where the lines within a node state more than it;
+    ``outside``: ``(code, won)`` of money a line states that no programme carries (a line with no
+    programme, or the part its children leave unallocated)."""
+
+    code: str
+    stated_won: int
+    programme_won: int
+    over: tuple[tuple[str, int], ...] = ()
+    outside: tuple[tuple[str, int], ...] = ()
+
+
+# (code, parent code, amount in won, is a programme)
+CoverageFact = tuple[str, str | None, int, bool]
+
+
+def programme_coverage(nodes: Iterable[CoverageFact], scope: str) -> Coverage:
+    """:class:`Coverage` of the node ``scope``: within a programme, the money of the programmes
+    nested in it counts as theirs and the rest as its own (more nested than it states: ``over``);
+    outside every programme, a line's money goes to its children (more: ``over``; less, or no
+    children: ``outside``)."""
+    rows = list(nodes)
+    by_code = {code: (amount, is_programme) for code, _parent, amount, is_programme in rows}
+    children: dict[str, list[str]] = defaultdict(list)
+    for code, parent, _amount, _is_programme in rows:
+        if parent is not None:
+            children[parent].append(code)
+    over: list[tuple[str, int]] = []
+    outside: list[tuple[str, int]] = []
+
+    def nested_programmes(code: str) -> list[str]:
+        found: list[str] = []
+        stack = list(reversed(children[code]))
+        while stack:
+            child = stack.pop()
+            if by_code[child][1]:
+                found.append(child)
+            else:
+                stack.extend(reversed(children[child]))
+        return found
+
+    stack = [scope]
+    while stack:
+        code = stack.pop()
+        amount, is_programme = by_code[code]
+        if is_programme:
+            nested = nested_programmes(code)
+            excess = sum(by_code[n][0] for n in nested) - amount
+            if excess > 0:
+                over.append((code, excess))
+            stack.extend(reversed(nested))
+            continue
+        kids = children[code]
+        gap = amount - sum(by_code[k][0] for k in kids)
+        if gap > 0:
+            outside.append((code, gap))
+        elif gap < 0:
+            over.append((code, -gap))
+        stack.extend(reversed(kids))
+    stated = by_code[scope][0]
+    return Coverage(
+        code=scope,
+        stated_won=stated,
+        programme_won=stated + sum(w for _, w in over) - sum(w for _, w in outside),
+        over=tuple(over),
+        outside=tuple(outside),
+    )

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "audit",
     "boards",
     "results",
+    "public",
     "ops",
     "demo",
 ]
@@ -360,6 +361,9 @@ LOGGING = {
     "loggers": {
         # The request line comes from ops.logs.RequestLogMiddleware; django.server would repeat it.
         "django.server": {"level": "WARNING"},
+        # The PDF renderer (results/exports.py) logs every step and page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -24,9 +24,11 @@ urlpatterns = [
     path("budget/", include("budget.urls")),
     path("audit/", include("audit.urls")),
     path("api/", include("api.urls")),
+    path("public/", include("public.urls")),  # no sign-in: approved figures only
     path("reports/upload/", include("reporting.urls_upload")),
     path("budget-review/", include("results.urls_review")),
     path("", include("reporting.urls")),
+    path("", include("results.urls")),
     path("", include("boards.urls")),
 ]
 

@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from budget.formatting import format_won, format_won_exact, unit_label
+from budget.formatting import format_value, format_won_exact, unit_label
 from kpis.models import KPI, Milestone, RevisionReason, TargetRevision
 from kpis.services import DEFINITION_FIELDS, kpi_change_definition, kpi_revise_target
 
@@ -41,16 +41,21 @@ def _quantity(value: Any) -> str:
     return "0" if text in {"-0", ""} else text
 
 
-def _amount_or_quantity(kpi: KPI, value: Any) -> str:
-    """A KPI measured in won reads as an amount (exact as its tooltip); others as numbers."""
-    if not kpi.is_money or value is None:
-        return _quantity(value)
+def kpi_value_html(kpi: KPI, value: Any) -> str:
+    """A value of ``kpi`` at reading precision, by the one formatting rule
+    (``budget.formatting.format_value``: an amount in won reads as money, anything else at the
+    KPI's decimals), the exact figure in its tooltip."""
+    if value is None or value == "":
+        return "-"
     language = translation.get_language() or "ko"
-    whole = int(Decimal(str(value)))
+    if kpi.is_money:
+        exact = format_won_exact(int(Decimal(str(value))), language)
+    else:
+        exact = _quantity(value)
     return format_html(
         '<span title="{}">{}</span>',
-        format_won_exact(whole, language),
-        format_won(whole, language),
+        exact,
+        format_value(value, language, unit=kpi.unit, decimals=kpi.value_decimals),
     )
 
 
@@ -136,7 +141,7 @@ class MilestoneInline(admin.TabularInline):
 
     @admin.display(description=_("value"))
     def value_shown(self, obj: Milestone) -> str:
-        return _quantity(obj.value)
+        return kpi_value_html(obj.kpi, obj.value)
 
     # Milestones are part of the target: set with a new KPI, revised through "Revise target".
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -301,11 +306,11 @@ class KPIAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("baseline"), ordering="baseline")
     def baseline_display(self, obj: KPI) -> str:
-        return _amount_or_quantity(obj, obj.baseline)
+        return kpi_value_html(obj, obj.baseline)
 
     @admin.display(description=_("target"), ordering="target")
     def target_display(self, obj: KPI) -> str:
-        return _amount_or_quantity(obj, obj.target)
+        return kpi_value_html(obj, obj.target)
 
     @admin.display(description=_("target revision"))
     def revise_link(self, obj: KPI) -> str:
@@ -401,7 +406,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("value"), ordering="value")
     def value_display(self, obj: Milestone) -> str:
-        return _quantity(obj.value)
+        return kpi_value_html(obj.kpi, obj.value)
 
 
 @admin.register(TargetRevision)

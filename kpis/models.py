@@ -119,7 +119,14 @@ class Milestone(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kpi.code} {self.date}: {self.value}"
+        """The KPI's code, the date and the value at its reading precision."""
+        from budget.formatting import base_language, format_value
+
+        language = base_language(get_language())
+        value = format_value(
+            self.value, language, unit=self.kpi.unit, decimals=self.kpi.value_decimals
+        )
+        return f"{self.kpi.code} {self.date}: {value}"
 
 
 class RevisionReason(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.formatting import format_won, localized_name
 from budget.models import BudgetNode
+from kpis.admin import kpi_value_html
 from kpis.models import KPI
 from programs.models import Program
 
@@ -20,8 +21,26 @@ from programs.models import Program
 class KPIInline(admin.TabularInline):
     model = KPI
     extra = 0
-    fields = ("code", "name", "unit", "kind", "direction", "baseline", "target", "target_date")
+    fields = (
+        "code",
+        "name",
+        "unit",
+        "kind",
+        "direction",
+        "baseline_shown",
+        "target_shown",
+        "target_date",
+    )
     readonly_fields = fields
+
+    @admin.display(description=_("baseline"))
+    def baseline_shown(self, obj: Any) -> str:
+        return kpi_value_html(obj, obj.baseline)
+
+    @admin.display(description=_("target"))
+    def target_shown(self, obj: Any) -> str:
+        return kpi_value_html(obj, obj.target)
+
     show_change_link = True
     ordering = ("position", "code")
     can_delete = False

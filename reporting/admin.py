@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from budget.formatting import format_won, format_won_exact
+from kpis.admin import kpi_value_html
 from reporting.models import (
     EvidenceFile,
     KPIValue,
@@ -40,8 +41,12 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class KPIValueInline(_ReadOnlyInline):
     model = KPIValue
-    fields = ("kpi", "value", "shortfall_reason", "shortfall_remedy")
+    fields = ("kpi", "value_shown", "shortfall_reason", "shortfall_remedy")
     readonly_fields = fields
+
+    @admin.display(description=_("value"))
+    def value_shown(self, obj: KPIValue) -> str:
+        return kpi_value_html(obj.kpi, obj.value)
 
 
 class EvidenceInline(_ReadOnlyInline):

@@ -155,7 +155,18 @@ class KPIValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kpi_id}: {self.value}"
+        """The KPI's code and the value at its reading precision (``budget.formatting``)."""
+        from django.utils.translation import get_language
+
+        from budget.formatting import base_language, format_value
+
+        value = format_value(
+            self.value,
+            base_language(get_language()),
+            unit=self.kpi.unit,
+            decimals=self.kpi.value_decimals,
+        )
+        return f"{self.kpi.code}: {value}"
 
     @property
     def has_shortfall(self) -> bool:

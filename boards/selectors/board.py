@@ -8,19 +8,27 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db.models import (
-    Count,
     Q,
     QuerySet,
-    Sum,
-    Window,
 )
 
-from boards.selectors.common import ATTENTION_LIMIT, ATTENTION_STATUSES, SEVERITY, subtree_q
-from boards.selectors.mix import StatusMix, mix_from_node, mix_from_programs
+from boards.selectors.common import (
+    ATTENTION_LIMIT,
+    ATTENTION_STATUSES,
+    SEVERITY,
+    approvals_known_by,
+    coverage,
+    own_amounts,
+    subtree_q,
+)
+from boards.selectors.mix import StatusMix, mix_from_node, mix_from_rows
 from boards.selectors.programs_table import attention_q, program_rows
 from boards.selectors.reporting import ReportingStats, current_periods, reporting_by_ministry, total
 from budget.models import BudgetNode, FiscalYear, Ministry
+from budget.reconciliation import Coverage
 from programs.periods import Period
+from results.figures import Summary
+from results.headline import achievement_headline
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
@@ -52,24 +60,28 @@ class AttentionLine:
 class Attention:
     lines: list[AttentionLine]
     count: int
+    # The programmes' own money (``common.own_amounts``): a programme within another, both
+    # needing attention, is not counted twice.
     amount_won: int
 
 
-def attention(rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None) -> Attention:
+def attention(
+    rows: QuerySet[ProgramStatus], *, as_of: date, limit: int | None, own: dict[int, int]
+) -> Attention:
     """The programmes needing attention, most money first, each with the KPIs that explain why
     (three queries)."""
     # One narrow query orders every row needing attention in the database and gives the ids of
-    # those shown, each carrying the count and the money of all of them (window aggregates,
-    # computed before the limit); then only the rows shown are loaded whole.
+    # all of them (two integers a row: their count and own money are summed here); then only
+    # the rows shown are loaded whole.
     narrow = (
         rows.filter(attention_q(as_of))
-        .annotate(attention_count=Window(Count("pk")), attention_won=Window(Sum("allocated_won")))
         .order_by("-allocated_won", "node__path")
-        .values_list("pk", "attention_count", "attention_won")
+        .values_list("pk", "program_id")
     )
-    shown = list(narrow[:limit] if limit else narrow)
-    count = shown[0][1] if shown else 0
-    amount = int(shown[0][2] or 0) if shown else 0
+    every = list(narrow)
+    shown = every[:limit] if limit else every
+    count = len(every)
+    amount = sum(own.get(program_id, 0) for _pk, program_id in every)
     by_pk = rows.order_by().in_bulk([r[0] for r in shown])
     picked = [by_pk[r[0]] for r in shown]
     lines = [AttentionLine(row) for row in picked]
@@ -93,6 +105,7 @@ class PillarCard:
     node: BudgetNode
     row: NodeStatus | None
     mix: StatusMix
+    achievement: Summary | None = None  # the pillar's KPIs achieved in the fiscal year
 
 
 @dataclass
@@ -108,6 +121,17 @@ class BoardPage:
     attention: Attention
     reporting: ReportingStats
     periods: dict[str, Period]
+    # The stated amount against the programmes' money (whole budget and pillars; None for a
+    # ministry, which has no stated amount of its own).
+    coverage: Coverage | None = None
+    # The share of the scope's KPIs in force in the fiscal year that achieved their year target
+    # (results.headline: approved values as they stand today).
+    achievement: Summary | None = None
+
+    @property
+    def known_by(self) -> date:
+        """The date whose approvals every figure of the page counts."""
+        return self.reporting.known_by or self.as_of
 
 
 def board_page(
@@ -126,11 +150,15 @@ def board_page(
         ).select_related("node")
     )
     root_row = next((r for r in node_rows if r.node.depth == 0), None)
+    # Every figure counts the approvals the stored statuses counted (``approvals_known_by``).
+    known_by = approvals_known_by(as_of, root_row.computed_at if root_row else None)
+    own = own_amounts(fiscal_year)
     rows = program_rows(as_of=as_of, fiscal_year=fiscal_year, only_year=only_year)
     pillars: list[PillarCard] = []
+    money: Coverage | None = None
     if ministry is not None:
         rows = rows.filter(program__ministry=ministry)
-        mix = mix_from_programs(rows)
+        mix = mix_from_rows(rows.order_by().values_list("program_id", "status"), own)
         node_row = None
         total_won = mix.total_won
     elif pillar is not None:
@@ -138,19 +166,31 @@ def board_page(
         node_row = next((r for r in node_rows if r.node_id == pillar.pk), None)
         mix = mix_from_node(node_row)
         total_won = pillar.amount_won
+        money = coverage(fiscal_year, pillar)
     else:
         node_row = root_row
         mix = mix_from_node(root_row)
         total_won = root_row.node.amount_won if root_row else 0
+        money = coverage(fiscal_year, root_row.node) if root_row else None
         pillars = [
             PillarCard(r.node, r, mix_from_node(r))
             for r in sorted(node_rows, key=lambda r: r.node.path)
             if r.node.depth == 1
         ]
+    headline = achievement_headline(year=fiscal_year.year)
+    if ministry is not None:
+        achievement = headline.of_ministry(ministry.pk)
+    elif pillar is not None:
+        achievement = headline.of_pillar(pillar.path)
+    else:
+        achievement = headline.overall
+    for card in pillars:
+        card.achievement = headline.of_pillar(card.node.path)
     reporting = total(
         reporting_by_ministry(
-            as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar
-        ).values()
+            as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar, known_by=known_by
+        ).values(),
+        known_by=known_by,
     )
     return BoardPage(
         as_of=as_of,
@@ -161,7 +201,9 @@ def board_page(
         mix=mix,
         node_row=node_row,
         pillars=pillars,
-        attention=attention(rows, as_of=as_of, limit=attention_limit),
+        attention=attention(rows, as_of=as_of, limit=attention_limit, own=own),
         reporting=reporting,
         periods=current_periods(as_of),
+        coverage=money,
+        achievement=achievement,
     )

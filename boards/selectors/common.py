@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -17,10 +17,13 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
 
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
+from budget.reconciliation import Coverage, CoverageFact, programme_coverage
 from status.models import ProgramStatus, Status
+from status.rules import program_own_amounts
 from status.selectors_board import board_dates
 
 if TYPE_CHECKING:
@@ -147,6 +150,63 @@ def as_of_dates(limit: int = 60) -> list[date]:
     """The as-of dates with stored results, newest first (``status.selectors_board.board_dates``,
     cached: ``boards.cache``)."""
     return cached("dates", limit, lambda: board_dates(limit))
+
+
+def approvals_known_by(as_of: date, computed_at: datetime | None) -> date:
+    """The date whose approvals the results of ``as_of`` counted: the statuses of a date count
+    the approvals made by the time they were computed (on that day for the nightly results; today
+    for a past date computed today), so the reporting figures beside them count the same ones."""
+    if computed_at is None:
+        return as_of
+    return max(as_of, timezone.localdate(computed_at))
+
+
+def own_amounts(fiscal_year: FiscalYear) -> dict[int, int]:
+    """Programme id -> its own money: its allocation less that of the programmes within it
+    (``status.rules.program_own_amounts``, the rule the node rollups count money by), so that a
+    sum over programmes never counts a programme's money twice (one query, cached:
+    ``boards.cache``)."""
+
+    def compute() -> dict[int, int]:
+        rows = list(
+            BudgetNode.objects.filter(fiscal_year=fiscal_year, program__isnull=False).values_list(
+                "program_id", "path", "amount_won"
+            )
+        )
+        by_path = {path: pk for pk, path, _amount in rows}
+
+        def parent(path: str) -> str | None:
+            parts = path.split("/")[:-1]
+            while parts:
+                if "/".join(parts) in by_path:
+                    return "/".join(parts)
+                parts.pop()
+            return None
+
+        own = program_own_amounts(
+            [(path, parent(path), amount, Status.NO_KPI) for _pk, path, amount in rows]
+        )
+        return {by_path[path]: won for path, won in own.items()}
+
+    return cached("own_amounts", fiscal_year.pk, compute)
+
+
+def coverage(fiscal_year: FiscalYear, node: BudgetNode) -> Coverage:
+    """How the programmes' money at or beneath ``node`` compares with its stated amount
+    (``budget.reconciliation.programme_coverage``; the year's nodes in one query, cached:
+    ``boards.cache``)."""
+
+    def compute() -> list[CoverageFact]:
+        return [
+            (code, parent, amount, program_id is not None)
+            for code, parent, amount, program_id in BudgetNode.objects.filter(
+                fiscal_year=fiscal_year
+            )
+            .order_by("path")
+            .values_list("code", "parent__code", "amount_won", "program__id")
+        ]
+
+    return programme_coverage(cached("coverage", fiscal_year.pk, compute), node.code)
 
 
 def program_count(rows: QuerySet[ProgramStatus]) -> int:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import (
-    Count,
-    QuerySet,
-    Sum,
-)
-
 from boards.selectors.common import GOOD_STATUSES, STATUS_ORDER
-from status.models import NodeStatus, ProgramStatus, Status
+from status.models import NodeStatus, Status
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -91,10 +86,13 @@ def mix_from_node(row: NodeStatus | None) -> StatusMix:
     )
 
 
-def mix_from_programs(qs: QuerySet[ProgramStatus]) -> StatusMix:
+def mix_from_rows(rows: Iterable[tuple[int, str]], own: dict[int, int]) -> StatusMix:
+    """The mix of ``(programme id, status)`` rows, each programme's money being its own
+    (``common.own_amounts``: a programme within another is not counted twice), as the node
+    rollups count it."""
     counts: dict[str, int] = {}
     amounts: dict[str, int] = {}
-    for row in qs.order_by().values("status").annotate(n=Count("pk"), won=Sum("allocated_won")):
-        counts[row["status"]] = row["n"]
-        amounts[row["status"]] = int(row["won"] or 0)
+    for program_id, status in rows:
+        counts[status] = counts.get(status, 0) + 1
+        amounts[status] = amounts.get(status, 0) + own.get(program_id, 0)
     return StatusMix(counts, amounts)

@@ -16,7 +16,7 @@ from django.db import connection
 from boards.cache import cached
 from budget.models import BudgetNode, FiscalYear, Ministry
 from programs.models import Frequency
-from programs.periods import Period, period_containing
+from programs.periods import Period, is_overdue, period_containing
 from programs.selectors import DEFAULT_GRACE_DAYS
 from reporting.models import ReportStatus
 
@@ -50,6 +50,9 @@ class ReportingStats:
     approved: int = 0
     timely: int = 0
     overdue: int = 0
+    # The approvals counted: those made by this date (the date the statuses beside these figures
+    # were computed, so both count the same reports; see :func:`common.approvals_known_by`).
+    known_by: date | None = None
 
     @property
     def completeness(self) -> Decimal | None:
@@ -64,6 +67,8 @@ class ReportingStats:
         self.approved += other.approved
         self.timely += other.timely
         self.overdue += other.overdue
+        if other.known_by is not None:
+            self.known_by = max(self.known_by or other.known_by, other.known_by)
 
 
 @dataclass
@@ -81,14 +86,14 @@ class ReportingRow:
 
     @property
     def overdue(self) -> bool:
-        return not self.approved and self.as_of >= self.due
+        return not self.approved and is_overdue(self.due, self.as_of)
 
 
 REPORTING_SQL = """
 WITH reports AS (
     SELECT r.program_id, r.period_end,
            bool_or(r.status = %(approved)s
-                   AND (r.approved_at AT TIME ZONE %(tz)s)::date <= %(as_of)s) AS approved,
+                   AND (r.approved_at AT TIME ZONE %(tz)s)::date <= %(known_by)s) AS approved,
            min(coalesce(r.submitted_at, r.approved_at)) AS first_submitted
       FROM reporting_progressreport r
      WHERE r.period_end = ANY(%(ends)s)
@@ -110,7 +115,7 @@ WITH reports AS (
 SELECT c.id, c.ministry_id, c.current_end, c.current_end + c.grace_days AS due,
        coalesce(r.approved, false) AS approved,
        coalesce((r.first_submitted AT TIME ZONE %(tz)s)::date
-                <= least(c.current_end + c.grace_days, %(as_of)s::date), false) AS timely
+                <= least(c.current_end + c.grace_days, %(known_by)s::date), false) AS timely
   FROM current c
   LEFT JOIN reports r ON r.program_id = c.id AND r.period_end = c.current_end
  WHERE c.start <= c.current_end AND c."end" >= c.current_start
@@ -123,12 +128,14 @@ def _reporting_query(
     fiscal_year: FiscalYear,
     ministry: Ministry | None,
     node: BudgetNode | None,
-    aggregate: bool,
+    known_by: date | None = None,
 ) -> list[tuple[Any, ...]]:
     """Per programme reporting in its current period (the latest period that ended on or before
     ``as_of``, ``programs.periods``), comes due at its end plus the smallest grace days of its
     KPIs (``programs.selectors.program_grace_days``): whether a report for it was approved by
-    ``as_of``, and whether it was submitted by the due date (and by ``as_of``): the earliest
+    ``known_by`` (default ``as_of``: the date the statuses shown beside were computed, so that
+    both count the same approvals), and whether it was submitted by the due date (and by
+    ``known_by``): the earliest
     ``submitted_at`` of its revisions (a report returned and submitted again late counts as
     late). One query, hash joins only, whatever the number of programmes; the rows are cached
     under the version of the data (``boards.cache``), so a read repeated before any change costs
@@ -138,6 +145,7 @@ def _reporting_query(
         "approved": ReportStatus.APPROVED,
         "tz": settings.TIME_ZONE,
         "as_of": as_of,
+        "known_by": known_by or as_of,
         "ends": sorted({p.end for p in periods.values()}),
         "default_grace": DEFAULT_GRACE_DAYS,
         "fiscal_year": fiscal_year.pk,
@@ -158,13 +166,6 @@ def _reporting_query(
     sql = REPORTING_SQL.format(
         end_cases=" ".join(end_cases), start_cases=" ".join(start_cases), scope=scope
     )
-    if aggregate:
-        sql = f"""
-        SELECT ministry_id, count(*), count(*) FILTER (WHERE approved),
-               count(*) FILTER (WHERE timely),
-               count(*) FILTER (WHERE NOT approved AND due <= %(as_of)s::date)
-          FROM ({sql}) AS per_program
-         GROUP BY ministry_id"""
 
     def compute() -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
@@ -180,10 +181,11 @@ def reporting_rows(
     fiscal_year: FiscalYear,
     ministry: Ministry | None = None,
     node: BudgetNode | None = None,
+    known_by: date | None = None,
 ) -> list[ReportingRow]:
     """Per programme reporting in its current period (see :func:`_reporting_query`)."""
     rows = _reporting_query(
-        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=False
+        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, known_by=known_by
     )
     return [
         ReportingRow(pid, mid, end, due, bool(approved), bool(timely), as_of)
@@ -197,20 +199,22 @@ def reporting_by_ministry(
     fiscal_year: FiscalYear,
     ministry: Ministry | None = None,
     node: BudgetNode | None = None,
+    known_by: date | None = None,
 ) -> dict[int, ReportingStats]:
-    """:class:`ReportingStats` per ministry id (counted in the database: see
-    :func:`_reporting_query`)."""
-    rows = _reporting_query(
-        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, aggregate=True
+    """:class:`ReportingStats` per ministry id, counted from :func:`reporting_rows` (so
+    "overdue" has its one definition, ``programs.periods.is_overdue``)."""
+    out: dict[int, ReportingStats] = {}
+    rows = reporting_rows(
+        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, known_by=known_by
     )
-    return {
-        mid: ReportingStats(n, approved, timely, overdue)
-        for mid, n, approved, timely, overdue in rows
-    }
+    for row in rows:
+        stats = out.setdefault(row.ministry_id, ReportingStats(known_by=known_by or as_of))
+        stats.add(ReportingStats(1, int(row.approved), int(row.timely), int(row.overdue)))
+    return out
 
 
-def total(stats: Iterable[ReportingStats]) -> ReportingStats:
-    out = ReportingStats()
+def total(stats: Iterable[ReportingStats], known_by: date | None = None) -> ReportingStats:
+    out = ReportingStats(known_by=known_by)
     for s in stats:
         out.add(s)
     return out

@@ -22,6 +22,7 @@ from budget.models import BudgetNode, FiscalYear, Ministry
 from kpis.models import KPI, Milestone
 from programs.models import Program
 from reporting.models import KPIValue, ProgressReport, ReportStatus, ReportTransition
+from status.models import KPIStatus, NodeStatus, ProgramStatus
 from status.services import status_recompute_all
 
 AS_OF = date(2026, 9, 1)
@@ -60,6 +61,14 @@ def _user(username: str, role: str | None, ministry: Ministry | None = None) -> 
         group, _ = Group.objects.get_or_create(name=role)
         user.groups.add(group)
     return user
+
+
+def stored_on_the_day(day: date) -> None:
+    """Date the results of ``day`` as computed on that day, as the nightly recompute stores them:
+    the boards then count the approvals made by that day (boards.selectors.approvals_known_by)."""
+    noon = datetime(day.year, day.month, day.day, 3, tzinfo=UTC)  # 12:00 in Seoul
+    for model in (KPIStatus, ProgramStatus, NodeStatus):
+        model.objects.filter(as_of=day).update(computed_at=noon)
 
 
 def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> BoardData:
@@ -236,4 +245,6 @@ def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> B
     if recompute:
         status_recompute_all(as_of=PAST)
         status_recompute_all(as_of=AS_OF)
+        for day in (PAST, AS_OF):
+            stored_on_the_day(day)
     return BoardData(year, msit, moe, total, pillars, areas, programs, user, nodes)

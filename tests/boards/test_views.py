@@ -43,18 +43,22 @@ PAGES = {
     f"/programs/export/csv/?{Q}": 9,
     f"/programs/export/xlsx/?{Q}&status=off_track": 9,
 }
+# The headline "KPIs achieved in <year>" (results.headline) of the boards: the year's figures
+# (results.figures, eight queries), cached under the data's version like the reporting figures.
+KPI_HEADLINE = 8
 COLD = {
-    f"/?{Q}": 3,  # as-of dates, fiscal years, reporting figures
+    f"/?{Q}": 5 + KPI_HEADLINE,  # dates, years, own money, coverage, reporting figures, KPIs
     f"/programs/?{Q}": 5,  # dates, years, tree, ministries, count
     f"/programs/?{Q}&status=at_risk&ministry=MSIT&sort=-allocated_won": 5,
     f"/programs/?{Q}&pillar=P1&overdue=true&cofog=04": 5,
     f"/programs/PG00001/?{Q}": 3,  # dates, years, tree
-    f"/ministries/?{Q}": 3,  # dates, years, reporting figures
-    f"/ministries/MSIT/?{Q}": 4,  # dates, years, reporting figures and rows
+    f"/ministries/?{Q}": 4,  # dates, years, own money, reporting figures
+    # dates, years, own money, reporting rows (the figures are counted from them), KPIs achieved
+    f"/ministries/MSIT/?{Q}": 4 + KPI_HEADLINE,
     f"/classification/?{Q}": 2,  # dates, years
-    f"/briefing/?{Q}": 4,  # dates, years, tree, reporting figures
-    f"/briefing/?{Q}&pillar=P1": 4,
-    f"/briefing/?{Q}&ministry=MOE": 4,
+    f"/briefing/?{Q}": 6 + KPI_HEADLINE,  # dates, years, tree, own money, coverage, reporting
+    f"/briefing/?{Q}&pillar=P1": 6 + KPI_HEADLINE,
+    f"/briefing/?{Q}&ministry=MOE": 5 + KPI_HEADLINE,  # a ministry: no stated amount to cover
     f"/programs/export/csv/?{Q}": 4,  # dates, years, tree, ministries
     f"/programs/export/xlsx/?{Q}&status=off_track": 4,
 }

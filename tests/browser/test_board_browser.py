@@ -161,7 +161,7 @@ def test_officer_reviewer_recompute_director(page, live_server):
         line.get_by_role("link", name="Programme GPU").click()
     assert page.locator("svg[role=img] desc").count() == 1
     assert "Off track" in page.locator("table.kpi-table").inner_text()
-    assert gpu.node.code in page.content()
+    assert gpu.code in page.content()
 
 
 def test_language_switch(page, live_server):

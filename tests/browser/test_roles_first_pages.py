@@ -79,3 +79,68 @@ def test_narrow_english_pages_do_not_scroll_sideways(browser, live_server, setti
             _shot(page, f"narrow-director-en{path.replace('/', '_')}")
     finally:
         context.close()
+
+
+def _narrow_pages() -> dict[str, list[str]]:
+    """Per role, the pages a phone must show without sideways scrolling (after ``_demo``)."""
+    from reporting.models import ProgressReport
+
+    approved = ProgressReport.objects.filter(status="approved", program__ministry__code="MSIT")
+    submitted = ProgressReport.objects.filter(status="submitted").first()
+    report = approved.first()
+    assert report is not None and submitted is not None
+    return {
+        "director": [
+            "/",
+            "/?as_of=2026-06-30",
+            "/programs/",
+            "/programs/P4-FIN/",
+            "/ministries/",
+            "/ministries/MSIT/",
+            "/classification/",
+            "/briefing/",
+            "/budget/",
+            "/budget/2026/P3-AX/",
+            "/budget/2026/NACC/",
+        ],
+        "reviewer": ["/review/", f"/reports/{submitted.pk}/"],
+        "officer-msit": [
+            "/reports/",
+            "/reports/programmes/",
+            "/reports/new/?program=NACC&period_end=2026-12-31",  # an MSIT programme with KPIs
+            "/reports/upload/",
+            f"/reports/{report.pk}/",
+        ],
+        "auditor": [
+            "/audit/",
+            "/audit/day/",
+            "/audit/verify/",
+            f"/audit/object/reporting.progressreport/{report.pk}/",
+        ],
+    }
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_no_page_scrolls_sideways_at_390_px(browser, live_server, settings, language: str) -> None:  # type: ignore[no-untyped-def]
+    """The programmes list, ministry pages, classification, budget tree and nodes, the review
+    queue, report pages and forms, and the audit pages, as the roles that use them: at 390 px the
+    page never scrolls sideways as a whole (wide tables become cards, or scroll in their own
+    box)."""
+    _demo(settings)
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    wide: list[str] = []
+    try:
+        for username, paths in _narrow_pages().items():
+            _login(page, base, username, language)
+            for path in paths:
+                response = page.goto(f"{base}{path}")
+                assert response is not None and response.status == 200, (username, path)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > 390:
+                    wide.append(f"{username} {path}: {width} px")
+                _shot(page, f"narrow-{username}-{language}{path.replace('/', '_')}")
+    finally:
+        context.close()
+    assert not wide, "\n".join(wide)

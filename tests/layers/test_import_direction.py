@@ -20,8 +20,8 @@ LAYERS: list[set[str]] = [
     {"accounts"},  # users and roles
     {"budget", "programs", "kpis"},  # what is planned: the budget tree, programmes, KPIs
     {"reporting", "status"},  # what happens: progress reports and the statuses computed from them
-    # who reads and fills it: pages, the REST API, the results of a year, the demo data
-    {"boards", "api", "results", "demo"},
+    # who reads and fills it: pages, the REST API, the results of a year, the public page, the demo
+    {"boards", "api", "results", "public", "demo"},
 ]
 CROSS_CUTTING = {"audit", "ops", "config"}
 LAYER_OF = {app: index for index, layer in enumerate(LAYERS) for app in layer}
