@@ -131,6 +131,47 @@ class AllocationSerializer(serializers.Serializer):
     amount_won = serializers.IntegerField()
 
 
+class FiscalYearSerializer(serializers.Serializer):
+    """A loaded fiscal year: one budget file's tree."""
+
+    year = serializers.IntegerField()
+    title = serializers.CharField()
+    title_ko = serializers.CharField(help_text=_("The Korean title (may be empty)."))
+    total_won = serializers.IntegerField(
+        allow_null=True, help_text=_("The amount of the year's tree root, in won.")
+    )
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text=_("Year 2's name where it has the node."))
+    amount_year1_won = serializers.IntegerField(
+        allow_null=True, help_text=_("Null where year 1 has no node of this code.")
+    )
+    amount_year2_won = serializers.IntegerField(
+        allow_null=True, help_text=_("Null where year 2 has no node of this code.")
+    )
+    change_won = serializers.IntegerField(
+        help_text=_("Year 2 less year 1, an absent amount counting as 0.")
+    )
+    change_ratio = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "The change over year 1's amount (-0.25 is a quarter less); null where year 1 "
+            "lacks the node or has 0."
+        ),
+    )
+    change = serializers.ChoiceField(choices=["added", "removed", "changed", "unchanged"])
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """Two fiscal years side by side, as ``compare_budget`` writes them."""
+
+    year1 = serializers.IntegerField()
+    year2 = serializers.IntegerField()
+    rows = ComparisonRowSerializer(many=True)
+
+
 class ProgramSerializer(serializers.ModelSerializer):
     ministry = serializers.CharField(source="ministry.code", read_only=True)
     fiscal_year = serializers.SerializerMethodField(

@@ -14,6 +14,8 @@ urlpatterns = [
     path("v1/", views.ApiRootView.as_view(), name="root"),
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
     path("v1/auth/token/revoke/", views.RevokeTokenView.as_view(), name="token-revoke"),
+    path("v1/fiscal-years/", views.FiscalYearListView.as_view(), name="fiscal-year-list"),
+    path("v1/budget/compare/", views.BudgetCompareView.as_view(), name="budget-compare"),
     path("v1/programs/", views.ProgramListView.as_view(), name="program-list"),
     path("v1/programs/<str:code>/", views.ProgramDetailView.as_view(), name="program-detail"),
     path(

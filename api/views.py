@@ -40,7 +40,9 @@ from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import run_idempotent
 from api.schema import ApiAutoSchema
 from api.serializers import (
+    ComparisonSerializer,
     ErrorResponseSerializer,
+    FiscalYearSerializer,
     KPISerializer,
     PeriodSerializer,
     ProgramSerializer,
@@ -53,6 +55,9 @@ from api.serializers import (
     TokenResponseSerializer,
 )
 from api.services import TokenRevocation, api_token_create, api_tokens_revoke
+from budget.comparison import ComparisonYearError, comparison_data, comparison_years
+from budget.models import FiscalYear
+from budget.selectors import fiscal_year_list, fiscal_years_with_totals
 from kpis.models import KPI
 from kpis.selectors import kpis_for_user
 from programs.models import Program
@@ -175,6 +180,8 @@ class ApiRootView(ApiView):
     def get(self, request: Request) -> Response:
         names = {
             "token": "api:token",
+            "fiscal_years": "api:fiscal-year-list",
+            "budget_compare": "api:budget-compare",
             "programs": "api:program-list",
             "kpis": "api:kpi-list",
             "reports": "api:report-list",
@@ -247,6 +254,55 @@ class RevokeTokenView(ApiView):
                 reason=TokenRevocation.BY_HOLDER,
             )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Budget years ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Loaded fiscal years, the latest first, with their totals"), tags=["budget"]
+    )
+)
+class FiscalYearListView(ApiView, generics.ListAPIView):
+    """Every signed-in user may read the budget."""
+
+    serializer_class = FiscalYearSerializer
+
+    def get_queryset(self) -> QuerySet[FiscalYear]:
+        return fiscal_years_with_totals()
+
+
+class BudgetCompareView(ApiView):
+    """Every signed-in user may read the budget."""
+
+    @extend_schema(
+        summary=_("Two fiscal years compared, one row per node code of either"),
+        description=_(
+            "The JSON of compare_budget (docs/formats.md). Without year1 and year2, the two "
+            "latest loaded years, the earlier as year 1."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "year1", OpenApiTypes.INT, required=False, description=_("The earlier year.")
+            ),
+            OpenApiParameter(
+                "year2", OpenApiTypes.INT, required=False, description=_("The later year.")
+            ),
+        ],
+        responses={200: ComparisonSerializer, 400: ERRORS},
+        tags=["budget"],
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            year1, year2 = comparison_years(
+                list(fiscal_year_list()),
+                request.query_params.get("year1"),
+                request.query_params.get("year2"),
+            )
+        except ComparisonYearError as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from exc
+        return Response(comparison_data(year1, year2))
 
 
 # Programmes, KPIs, periods -----------------------------------------------------------------------

@@ -23,7 +23,10 @@ For each size it times, in the same run:
   are copied;
 and prints the times, the ratios to the floor, and how each grows with size.
 
-Usage: python benchmarks/bench_status.py [--sizes 1000,10000] [--repeat 1]
+Two fiscal years are loaded by default (2026, the budget year of the dates timed, and 2025), each
+with its budget tree and a node funding every programme; ``--years 1`` loads 2026 alone.
+
+Usage: python benchmarks/bench_status.py [--sizes 1000,10000] [--repeat 1] [--years 2]
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ QUARTER_ENDS = [
     date(y, m, d) for y in range(2022, 2027) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))
 ]
 NIGHTS = 3  # nightly recomputes timed, each for the day after the last
+# The fiscal years loaded (--years): the first is the budget year of the dates timed, the others
+# fund every programme too (a budget tree and 10,000 allocations more per year).
+FISCAL_YEARS = (2026, 2025)
 PROGRAMS_PER_AREA = 100
 AREAS_PER_PILLAR = 10
 
@@ -91,8 +97,9 @@ def _copy(cursor, table: str, columns: list[str], rows) -> None:
             copy.write(chunk)
 
 
-def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
-    """Empty the tables and write a portfolio of ``n_programs`` programmes."""
+def generate(n_programs: int, years: int = 2, seed: int = 2026) -> dict[str, int]:
+    """Empty the tables and write a portfolio of ``n_programs`` programmes, funded in ``years``
+    fiscal years (2026, then 2025: the recompute reads the 2026 budget)."""
     from django.db import connection
 
     from budget.services import KPI_FIELDS  # the loader's column list, the one place it is kept
@@ -114,10 +121,12 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
             "false, true, now()) RETURNING id"
         )
         user_id = c.fetchone()[0]
-        c.execute(
-            "INSERT INTO budget_fiscalyear (id, year, currency, title, title_ko) "
-            "VALUES (1, 2026, 'KRW', 'Bench', '')"
-        )
+        for fy_id, year in enumerate(FISCAL_YEARS[:years], start=1):
+            c.execute(
+                "INSERT INTO budget_fiscalyear (id, year, currency, title, title_ko) "
+                "VALUES (%s, %s, 'KRW', 'Bench', '')",
+                [fy_id, year],
+            )
         c.execute(
             "INSERT INTO budget_ministry (id, code, name, name_ko) "
             "VALUES (1, 'MSIT', 'Ministry', '')"
@@ -128,76 +137,49 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
         amount = 1_000_000_000
         n_areas = max(1, -(-n_programs // PROGRAMS_PER_AREA))
         n_pillars = max(1, -(-n_areas // AREAS_PER_PILLAR))
-        node_id = 1
-        nodes.append(
-            (1, 1, None, "TOTAL", "Total", "", amount * n_programs, "", "", "", 0, 0, "TOTAL", None)
-        )
-        pillar_ids = []
-        for p in range(n_pillars):
+        node_id = 0
+
+        def node(fy_id, parent, code, name, amount_won, position, depth, path, program=None):
+            nonlocal node_id
             node_id += 1
-            pillar_ids.append(node_id)
-            nodes.append(
-                (
-                    node_id,
-                    1,
-                    1,
-                    f"P{p}",
-                    f"Pillar {p}",
-                    "",
-                    0,
-                    "",
-                    "",
-                    "",
-                    p,
-                    1,
-                    f"TOTAL/P{p}",
-                    None,
-                )
-            )
-        area_ids = []
-        for a in range(n_areas):
-            node_id += 1
-            pillar = pillar_ids[a // AREAS_PER_PILLAR]
-            area_ids.append((node_id, pillar, a))
-            nodes.append(
-                (
-                    node_id,
-                    1,
-                    pillar,
+            row = (node_id, fy_id, parent, code, name, "", amount_won, "", "", "", position)
+            nodes.append((*row, depth, path, program))
+            return node_id
+
+        # The same tree in every fiscal year, each funding every programme.
+        for fy_id in range(1, years + 1):
+            total = node(fy_id, None, "TOTAL", "Total", amount * n_programs, 0, 0, "TOTAL")
+            pillar_ids = [
+                node(fy_id, total, f"P{p}", f"Pillar {p}", 0, p, 1, f"TOTAL/P{p}")
+                for p in range(n_pillars)
+            ]
+            area_ids = [
+                node(
+                    fy_id,
+                    pillar_ids[a // AREAS_PER_PILLAR],
                     f"A{a}",
                     f"Area {a}",
-                    "",
                     0,
-                    "",
-                    "",
-                    "",
                     a,
                     2,
                     f"TOTAL/P{a // AREAS_PER_PILLAR}/A{a}",
-                    None,
                 )
-            )
-        for i in range(n_programs):
-            node_id += 1
-            area, _pillar, a = area_ids[i // PROGRAMS_PER_AREA]
-            nodes.append(
-                (
-                    node_id,
-                    1,
-                    area,
+                for a in range(n_areas)
+            ]
+            for i in range(n_programs):
+                a = i // PROGRAMS_PER_AREA
+                node(
+                    fy_id,
+                    area_ids[a],
                     f"X{i}",
                     f"Programme {i}",
-                    "",
                     amount,
-                    "",
-                    "",
-                    "",
                     i,
                     3,
                     f"TOTAL/P{a // AREAS_PER_PILLAR}/A{a}/X{i}",
-                    i + 1,
+                    program=i + 1,
                 )
-            )
+        for i in range(n_programs):
             programs.append(
                 (
                     i + 1,
@@ -346,9 +328,14 @@ def generate(n_programs: int, seed: int = 2026) -> dict[str, int]:
                             v = round(500 * pace * noise)
                         else:  # cumulative, 10,000 in 20 quarters
                             v = round(500 * pace * noise)
-                        yield (rid, first_kpi + k, v)
+                        yield (rid, first_kpi + k, v, "", "")
 
-        _copy(c, "reporting_kpivalue", ["report_id", "kpi_id", "value"], values())
+        _copy(
+            c,
+            "reporting_kpivalue",
+            ["report_id", "kpi_id", "value", "shortfall_reason", "shortfall_remedy"],
+            values(),
+        )
         for table in (
             "budget_budgetnode",
             "programs_program",
@@ -457,6 +444,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--repeat", type=int, default=1, help="best of R timings")
+    parser.add_argument(
+        "--years",
+        type=int,
+        choices=range(1, len(FISCAL_YEARS) + 1),
+        default=len(FISCAL_YEARS),
+        help="fiscal years loaded, each funding every programme (default 2: 2026 and 2025)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     _setup_django()
@@ -465,10 +459,11 @@ def main() -> None:
     results: list[tuple[int, float, float, float, float, float]] = []
     for n in sizes:
         t0 = time.perf_counter()
-        info = generate(n)
+        info = generate(n, years=args.years)
         print(
             f"\n{n:,} programmes: {info['kpis']:,} KPIs, {info['values']:,} approved values, "
-            f"{info['nodes']:,} nodes (generated in {time.perf_counter() - t0:.1f} s)"
+            f"{info['nodes']:,} nodes in {args.years} fiscal year(s) "
+            f"(generated in {time.perf_counter() - t0:.1f} s)"
         )
         settle()  # the generated data written out and analyzed, as before each timing
         time_floor()  # warm the cache

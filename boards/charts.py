@@ -46,6 +46,8 @@ class LineChart:
     target: Point
     x_ticks: list[Tick] = field(default_factory=list)
     y_ticks: list[Tick] = field(default_factory=list)
+    # 1 January of each year inside the range: a vertical line and the year's label.
+    year_marks: list[Tick] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -129,10 +131,11 @@ def kpi_chart(
     value_label: Callable[[Decimal], str] = str,
     day_label: Callable[[date, bool], str] = lambda d, _years: str(d.year),
 ) -> LineChart:
-    """``actual``: (assessment date, actual) points; ``forecast``: from (day, value) to
-    (target date, forecast value). ``value_label`` writes a y tick; ``day_label(day, years)``
-    an x tick (``years``: the ticks are years, else quarters). The left margin fits the widest
-    y label, so no label is cut off."""
+    """The whole period, ``start`` to the later of ``end`` and the target date, with 1 January of
+    each year in it marked (``year_marks``). ``actual``: (assessment date, actual) points;
+    ``forecast``: from (day, value) to (target date, forecast value). ``value_label`` writes a y
+    tick; ``day_label(day, years)`` an x tick (``years``: the ticks are years, else quarters).
+    The left margin fits the widest y label, so no label is cut off."""
     end = max(end, version.target_date)
     expected: list[Point] = []
     previous_year_end: Point | None = None
@@ -174,6 +177,10 @@ def kpi_chart(
         probe = Point(x0, value)
         place(probe)
         chart.y_ticks.append(Tick(probe.y, value, label))
+    for year in range(start.year + 1, x1.year + 1):  # inside the range, not at its start
+        probe = Point(date(year, 1, 1), y_min)
+        place(probe)
+        chart.year_marks.append(Tick(probe.x, probe.day, str(year)))
     years = (x1 - x0).days > 731
     for day in _x_ticks(x0, x1):
         probe = Point(day, y_min)

@@ -63,6 +63,7 @@ def _boards_view(view: Any) -> Any:
                 if recomputed:
                     board_cache.repin()  # read what was computed, not the cache's entries
                 as_of.recomputed = recomputed
+                as_of.year = asked.year if asked is not None else None
                 request.board_as_of = as_of  # type: ignore[attr-defined]
                 try:
                     return view(request, *args, **kwargs)
@@ -80,10 +81,25 @@ class AsOf:
     dates: list[date]
     # Nothing is stored for the date: computed for this request from today's approvals.
     recomputed: bool = False
+    # The fiscal year asked for with ``?year=`` (None: the as-of date's), kept in every link.
+    year: int | None = None
+
+    @property
+    def params(self) -> list[str]:
+        out = [] if self.day == self.today else [f"as_of={self.day.isoformat()}"]
+        if self.year is not None:
+            out.append(f"year={self.year}")
+        return out
 
     @property
     def query(self) -> str:
-        return "" if self.day == self.today else f"?as_of={self.day.isoformat()}"
+        """``?as_of=...&year=...`` for a link to another board page (each only when chosen)."""
+        return "?" + "&".join(self.params) if self.params else ""
+
+    @property
+    def more(self) -> str:
+        """``&as_of=...&year=...``: the same, after a query string's own parameters."""
+        return "".join(f"&{p}" for p in self.params)
 
     @property
     def is_today(self) -> bool:
@@ -112,15 +128,15 @@ def _asked_year(request: HttpRequest, years: list[FiscalYear]) -> FiscalYear | N
     return next((y for y in years if str(y.year) == raw), None) if raw else None
 
 
-def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, bool]:
+def _fiscal_year(request: HttpRequest) -> tuple[FiscalYear, list[FiscalYear]]:
     """The fiscal year asked for (``?year=``), else the year of the as-of date (the latest loaded
-    year before it when that year is not loaded); and whether it is the only one."""
+    year before it when that year is not loaded); and every loaded year (the year selector)."""
     years = selectors.fiscal_years()
     as_of: AsOf = request.board_as_of  # type: ignore[attr-defined]
     fy = _asked_year(request, years) or pick_fiscal_year(years, as_of.day)
     if fy is None:
         raise NoBudget
-    return fy, len(years) == 1
+    return fy, years
 
 
 def _lang() -> str:
@@ -129,8 +145,14 @@ def _lang() -> str:
 
 def _base(request: HttpRequest) -> tuple[AsOf, FiscalYear, dict[str, Any]]:
     as_of: AsOf = request.board_as_of  # type: ignore[attr-defined]
-    fy, only_year = _fiscal_year(request)
-    return as_of, fy, {"as_of": as_of, "fiscal_year": fy, "only_year": only_year}
+    fy, years = _fiscal_year(request)
+    context = {
+        "as_of": as_of,
+        "fiscal_year": fy,
+        "fiscal_years": sorted(years, key=lambda y: y.year),
+        "only_year": len(years) == 1,
+    }
+    return as_of, fy, context
 
 
 @_boards_view
@@ -183,6 +205,9 @@ def programs(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "programs-results":
         return render(request, "boards/_programs_results.html", context)
+    context["unfunded"] = selectors.unfunded_rows(
+        as_of=as_of.day, fiscal_year=fy, user=request.user
+    )
     return render(request, "boards/programs.html", context)
 
 

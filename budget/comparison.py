@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from budget.models import BudgetNode, FiscalYear
 
 # Ratios as decimals, six places (0.535 is 53.5 %).
@@ -129,3 +131,45 @@ def comparison_data(year1: FiscalYear, year2: FiscalYear) -> dict[str, Any]:
         "year2": year2.year,
         "rows": [row.as_dict() for row in compare_years(year1, year2)],
     }
+
+
+class ComparisonYearError(ValueError):
+    """A year to compare is not a loaded fiscal year (the message says which and lists them);
+    ``field``: the parameter at fault ("year1" or "year2")."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def comparison_years(
+    years: list[FiscalYear], year1: str | int | None, year2: str | int | None
+) -> tuple[FiscalYear, FiscalYear]:
+    """The two fiscal years to compare among the loaded ``years`` (any order): those asked for,
+    each defaulting to one of the two latest years (year 1 the earlier). Raises
+    :class:`ComparisonYearError` when a year asked for is not loaded, or fewer than two years
+    are loaded and one is missing."""
+    by_year = {str(y.year): y for y in years}
+    latest = sorted(years, key=lambda y: y.year)[-2:]
+    loaded = ", ".join(str(y.year) for y in sorted(years, key=lambda y: y.year)) or "-"
+    picked: list[FiscalYear] = []
+    for key, raw, default_index in (("year1", year1, 0), ("year2", year2, 1)):
+        text = "" if raw is None else str(raw).strip()
+        if text:
+            year = by_year.get(text)
+            if year is None:
+                raise ComparisonYearError(
+                    _("%(field)s: fiscal year %(year)s is not loaded (loaded: %(loaded)s).")
+                    % {"field": key, "year": text[:10], "loaded": loaded},
+                    field=key,
+                )
+        elif len(latest) == 2:
+            year = latest[default_index]
+        else:
+            raise ComparisonYearError(
+                _("Two fiscal years are needed to compare (loaded: %(loaded)s).")
+                % {"loaded": loaded},
+                field=key,
+            )
+        picked.append(year)
+    return picked[0], picked[1]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from budget.formatting import share_of
 from budget.models import BudgetConflict, BudgetNode, FiscalYear
@@ -33,6 +33,15 @@ from programs.models import Program
 def fiscal_year_list() -> QuerySet[FiscalYear]:
     """Every fiscal year, the latest first."""
     return FiscalYear.objects.order_by("-year")
+
+
+def fiscal_years_with_totals() -> QuerySet[FiscalYear]:
+    """Every fiscal year, the latest first, each with ``total_won``: the amount of its tree's
+    root (None for a year without nodes). One query."""
+    root = BudgetNode.objects.filter(fiscal_year=OuterRef("pk"), depth=0).order_by("path")
+    return FiscalYear.objects.annotate(total_won=Subquery(root.values("amount_won")[:1])).order_by(
+        "-year"
+    )
 
 
 def fiscal_year_latest() -> FiscalYear | None:

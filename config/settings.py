@@ -353,6 +353,9 @@ LOGGING = {
     "loggers": {
         # The request line comes from ops.logs.RequestLogMiddleware; django.server would repeat it.
         "django.server": {"level": "WARNING"},
+        # The PDF renderer (results/exports.py) logs every step and page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("public/", include("public.urls")),  # no sign-in: approved figures only
     path("reports/upload/", include("reporting.urls_upload")),
     path("", include("reporting.urls")),
+    path("", include("results.urls")),
     path("", include("boards.urls")),
 ]
 

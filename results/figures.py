@@ -11,6 +11,7 @@ before ``Y``. The rules are the status rules' (``status.rules``): ``E`` and ``A`
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from status.engine.loading import (
     load_values,
     target_versions,
 )
+
+logger = logging.getLogger(__name__)
 
 # Rates and shares as JSON writes them: six decimal places (0.535 is 53.5 %).
 _PLACES = Decimal("0.000001")
@@ -208,28 +211,34 @@ def year_figures(*, year: int, ministry: Ministry | None = None) -> YearFigures:
             [r for r in revisions.get(kpi.program_id, ()) if r.kpi_id == kpi.pk],
         )
         kpi_values = values.get(kpi.pk, [])
-        target, actual = kpi_year(definition, facts, versions, kpi_values, year=year)
+        try:
+            target, actual = kpi_year(definition, facts, versions, kpi_values, year=year)
+            assessment = rules.assess_kpi(
+                rules.KPIFacts(
+                    kind=kpi.kind,
+                    direction=kpi.direction,
+                    versions=versions,
+                    grace_days=kpi.grace_days,
+                    on_track_threshold=kpi.on_track_threshold,
+                    at_risk_threshold=kpi.at_risk_threshold,
+                    code=kpi.code,
+                ),
+                facts,
+                kpi_values,
+                year_end,
+                thresholds,
+            )
+        except ValueError as exc:
+            # Inputs the rules refuse (a milestone before a start moved later...): left out, as
+            # the status engine leaves out their status, and logged.
+            logger.error("Year figures of KPI %s (id %s) not computed: %s", kpi.code, kpi.pk, exc)
+            continue
         rate = achievement_rate(
             kind=kpi.kind,
             direction=kpi.direction,
             baseline=kpi.baseline,
             year_target=target,
             year_actual=actual,
-        )
-        assessment = rules.assess_kpi(
-            rules.KPIFacts(
-                kind=kpi.kind,
-                direction=kpi.direction,
-                versions=versions,
-                grace_days=kpi.grace_days,
-                on_track_threshold=kpi.on_track_threshold,
-                at_risk_threshold=kpi.at_risk_threshold,
-                code=kpi.code,
-            ),
-            facts,
-            kpi_values,
-            year_end,
-            thresholds,
         )
         reason, remedy = shortfalls.get(kpi.pk, ("", ""))
         rows[kpi.program_id].kpis.append(

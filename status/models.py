@@ -170,7 +170,13 @@ class ProgramStatus(StoredResult):
         constraints = [
             models.UniqueConstraint(fields=["program", "as_of"], name="program_status_unique"),
         ]
-        indexes = [models.Index(fields=["as_of", "status"], name="program_status_asof_idx")]
+        indexes = [
+            models.Index(fields=["as_of", "status"], name="program_status_asof_idx"),
+            # The programmes table in tree order walks the node path index and reads each node's
+            # row here, stopping after a page: without it every row of the date is joined and
+            # sorted (benchmarks/bench_board.py, two fiscal years: 340 ms against 0.4 ms).
+            models.Index(fields=["node", "as_of"], name="program_status_node_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.as_of}: {self.status}"

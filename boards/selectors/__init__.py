@@ -1,7 +1,8 @@
 """Reads for the status boards, one module per page: ``board`` (``/``, pillar and ministry
 boards, briefing), ``programs_table`` (``/programs/`` and its exports), ``detail``
 (``/programs/<code>/``), ``ministry_pages`` (``/ministries/``, ``/ministries/<code>/``),
-``classification_page`` (``/classification/``); with what several pages read in
+``classification_page`` (``/classification/``), ``unfunded`` (programmes with a KPI in force
+but no money in the year shown); with what several pages read in
 ``common`` (status order, budget tree, years, ministries, dates, filters), ``mix`` (status mix)
 and ``reporting`` (reporting completeness and timeliness).
 
@@ -62,6 +63,7 @@ from boards.selectors.reporting import (
     reporting_by_ministry,
     reporting_rows,
 )
+from boards.selectors.unfunded import unfunded_rows
 
 # Importing the submodule ``ministries`` above rebinds the package attribute of that name to the
 # module: bind the function again.
@@ -112,4 +114,5 @@ __all__ = [
     "reporting_by_ministry",
     "reporting_rows",
     "subtree_q",
+    "unfunded_rows",
 ]

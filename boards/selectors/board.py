@@ -24,9 +24,12 @@ from boards.selectors.common import (
 from boards.selectors.mix import StatusMix, mix_from_node, mix_from_rows
 from boards.selectors.programs_table import attention_q, program_rows
 from boards.selectors.reporting import ReportingStats, current_periods, reporting_by_ministry, total
+from boards.selectors.unfunded import unfunded_rows
 from budget.models import BudgetNode, FiscalYear, Ministry
 from budget.reconciliation import Coverage
 from programs.periods import Period
+from results.figures import Summary
+from results.headline import achievement_headline
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status
 
 if TYPE_CHECKING:
@@ -103,6 +106,7 @@ class PillarCard:
     node: BudgetNode
     row: NodeStatus | None
     mix: StatusMix
+    achievement: Summary | None = None  # the pillar's KPIs achieved in the fiscal year
 
 
 @dataclass
@@ -121,6 +125,12 @@ class BoardPage:
     # The stated amount against the programmes' money (whole budget and pillars; None for a
     # ministry, which has no stated amount of its own).
     coverage: Coverage | None = None
+    # The share of the scope's KPIs in force in the fiscal year that achieved their year target
+    # (results.headline: approved values as they stand today).
+    achievement: Summary | None = None
+    # Programmes with a KPI in force in the year but no money in it (none for a pillar's board:
+    # they are outside the year's tree).
+    unfunded: list[ProgramStatus] = field(default_factory=list)
 
     @property
     def known_by(self) -> date:
@@ -137,7 +147,8 @@ def board_page(
     attention_limit: int | None = ATTENTION_LIMIT,
     only_year: bool = False,
 ) -> BoardPage:
-    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``)."""
+    """The board for the whole budget, one pillar (``pillar``) or one ministry (``ministry``);
+    with the programmes the year does not fund though a KPI of theirs is in force in it."""
     node_rows = list(
         NodeStatus.objects.filter(
             as_of=as_of, node__fiscal_year=fiscal_year, node__depth__lte=1
@@ -171,6 +182,15 @@ def board_page(
             for r in sorted(node_rows, key=lambda r: r.node.path)
             if r.node.depth == 1
         ]
+    headline = achievement_headline(year=fiscal_year.year)
+    if ministry is not None:
+        achievement = headline.of_ministry(ministry.pk)
+    elif pillar is not None:
+        achievement = headline.of_pillar(pillar.path)
+    else:
+        achievement = headline.overall
+    for card in pillars:
+        card.achievement = headline.of_pillar(card.node.path)
     reporting = total(
         reporting_by_ministry(
             as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=pillar, known_by=known_by
@@ -190,4 +210,8 @@ def board_page(
         reporting=reporting,
         periods=current_periods(as_of),
         coverage=money,
+        achievement=achievement,
+        unfunded=[]
+        if pillar is not None
+        else unfunded_rows(as_of=as_of, fiscal_year=fiscal_year, ministry=ministry),
     )

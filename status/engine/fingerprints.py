@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import connection
 
 from status import rules
-from status.engine.loading import Milestones, ProgramInputs, Revisions
+from status.engine.loading import Milestones, ProgramInputs, Revisions, Values
 
 # Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.
 STORAGE_VERSION = 4
@@ -72,7 +72,11 @@ class ProgramDigest(NamedTuple):
 # has at most one current value per period, so no hash cancels another out. Values are hashed as
 # numbers (1.0 and 1.00 alike: the rules give them the same result). One statement, one aggregate
 # pass over each table (about the cost of a plain SUM ... GROUP BY): a recompute whose inputs did
-# not change never moves the values into Python.
+# not change never moves the values into Python. A recompute that assesses every programme (nothing
+# stored) digests the values in the pass that loads them instead (``values_and_digests``).
+VALUE_HASH_SQL = (
+    "hash_numeric_extended(v.value, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id)"
+)
 PROGRAM_DIGESTS_SQL = """
 WITH definitions AS (
     SELECT k.program_id,
@@ -87,12 +91,10 @@ WITH definitions AS (
     GROUP BY k.program_id
 ), vals AS (
     SELECT r.program_id,
-           bit_xor(hash_numeric_extended(
-               v.value, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id))::text
-           || ':' || count(*)::text AS digest
+           bit_xor({value_hash})::text || ':' || count(*)::text AS digest
     FROM reporting_kpivalue v
     JOIN reporting_progressreport r ON r.id = v.report_id
-    WHERE r.is_current AND r.period_end <= %(as_of)s {reports}
+    WHERE r.is_current AND r.period_end <= %(as_of)s {reports} {no_values}
     GROUP BY r.program_id
 ), reps AS (
     SELECT r.program_id,
@@ -112,8 +114,14 @@ LEFT JOIN reps ON reps.program_id = p.id
 """
 
 
-def program_digests(program_ids: Sequence[int] | None, as_of: date) -> dict[int, ProgramDigest]:
-    """The digests of the programmes' inputs (all programmes when ``program_ids`` is None)."""
+def program_digests(
+    program_ids: Sequence[int] | None,
+    as_of: date,
+    *,
+    value_digests: dict[int, str] | None = None,
+) -> dict[int, ProgramDigest]:
+    """The digests of the programmes' inputs (all programmes when ``program_ids`` is None). With
+    ``value_digests`` (from :func:`values_and_digests`) the values are not read again."""
     params: dict[str, Any] = {"as_of": as_of}
     filters = {"kpis": "", "reports": "", "programs": ""}
     if program_ids is not None:
@@ -123,12 +131,60 @@ def program_digests(program_ids: Sequence[int] | None, as_of: date) -> dict[int,
             "reports": "AND r.program_id = ANY(%(ids)s)",
             "programs": "WHERE p.id = ANY(%(ids)s)",
         }
+    sql = PROGRAM_DIGESTS_SQL.format(
+        **filters, value_hash=VALUE_HASH_SQL, no_values="" if value_digests is None else "AND false"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(PROGRAM_DIGESTS_SQL.format(**filters), params)
-        return {
-            pid: ProgramDigest(definitions, kpis, graces or [], values, reports)
-            for pid, definitions, kpis, graces, values, reports in cursor.fetchall()
-        }
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if value_digests is not None:
+        rows = [(*row[:4], value_digests.get(row[0]), row[5]) for row in rows]
+    return {
+        pid: ProgramDigest(definitions, kpis, graces or [], values, reports)
+        for pid, definitions, kpis, graces, values, reports in rows
+    }
+
+
+# The approved values per KPI (as loading.load_values) with, per KPI, the XOR of the same row
+# hashes as PROGRAM_DIGESTS_SQL and the row count: XORs and counts add up per programme to the
+# programme's values digest, so one pass over the values serves both.
+_VALUES_AND_DIGESTS_SQL = """
+SELECT r.program_id, v.kpi_id, array_agg(r.period_end), array_agg(v.value),
+       bit_xor({value_hash}), count(*)
+FROM reporting_kpivalue v
+JOIN reporting_progressreport r ON r.id = v.report_id
+WHERE r.is_current AND r.period_end <= %s {programs}
+GROUP BY r.program_id, v.kpi_id
+"""
+
+
+def values_and_digests(
+    program_ids: Sequence[int] | None, as_of: date
+) -> tuple[Values, dict[int, str]]:
+    """The approved values counted on ``as_of`` (as ``loading.load_values``) and the programmes'
+    values digests (as :func:`program_digests` computes them), in one pass over the values: for
+    a recompute that assesses every programme anyway."""
+    params: list[Any] = [as_of]
+    programs = ""
+    if program_ids is not None:
+        programs = "AND r.program_id = ANY(%s)"
+        params.append(list(program_ids))
+    values: Values = {}
+    xors: dict[int, int] = defaultdict(int)
+    counts: dict[int, int] = defaultdict(int)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _VALUES_AND_DIGESTS_SQL.format(value_hash=VALUE_HASH_SQL, programs=programs), params
+        )
+        for pid, kpi_id, ends, amounts, xor, count in cursor.fetchall():
+            pairs = list(zip(ends, amounts, strict=True))
+            if kpi_id in values:  # a KPI with values in two programmes' reports
+                values[kpi_id] += pairs
+            else:
+                values[kpi_id] = pairs
+            xors[pid] ^= xor
+            counts[pid] += count
+    return values, {pid: f"{xor}:{counts[pid]}" for pid, xor in xors.items()}
 
 
 def program_fingerprints(

@@ -21,7 +21,6 @@ from django.db import connection
 from budget.models import BudgetNode, FiscalYear
 from kpis.models import KPI, Milestone, TargetRevision
 from programs.models import Program
-from reporting.models import ProgressReport
 from status import rules
 
 
@@ -180,19 +179,27 @@ def load_values(program_ids: Sequence[int] | None, as_of: date) -> Values:
         }
 
 
+_REPORTS_SQL = """
+SELECT program_id, period_end, executed_won
+FROM reporting_progressreport
+WHERE is_current AND period_end <= %s {programs}
+ORDER BY program_id, period_end
+"""
+
+
 def load_reports(program_ids: Sequence[int] | None, as_of: date) -> Reports:
     """Approved reports counted on ``as_of``, per programme, as ``(period_end, executed_won)``
-    in period order."""
+    in period order (one plain query: up to a few hundred thousand rows, no model rows)."""
+    params: list[Any] = [as_of]
+    programs = ""
+    if program_ids is not None:
+        programs = "AND program_id = ANY(%s)"
+        params.append(list(program_ids))
     out: Reports = defaultdict(list)
-    rows = (
-        ProgressReport.objects.filter(
-            is_current=True, period_end__lte=as_of, **_in("program_id", program_ids)
-        )
-        .order_by("program_id", "period_end")
-        .values_list("program_id", "period_end", "executed_won")
-    )
-    for program_id, period_end, executed in rows.iterator(chunk_size=50000):
-        out[program_id].append((period_end, executed))
+    with connection.cursor() as cursor:
+        cursor.execute(_REPORTS_SQL.format(programs=programs), params)
+        for program_id, period_end, executed in cursor.fetchall():
+            out[program_id].append((period_end, executed))
     return out
 
 

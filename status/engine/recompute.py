@@ -43,9 +43,11 @@ from status.engine.fingerprints import (
     program_digests,
     program_fingerprints,
     settings_fingerprint,
+    values_and_digests,
 )
 from status.engine.loading import (
     ProgramInputs,
+    Values,
     load_kpis,
     load_milestones,
     load_programs,
@@ -109,10 +111,16 @@ def recompute_programs(
     programs = load_programs(program_ids, year)
     everything = program_ids is None
     pids = None if everything else list(programs)
-    digests = program_digests(pids, as_of)
+    stored = storing.stored(ProgramStatus, as_of, pids)
+    values: Values | None = None
+    value_digests = None
+    if not stored.current and not stored.donor:
+        # Nothing stored for these programmes on any date: the rules assess every one, so their
+        # values are loaded now and digested in the same pass.
+        values, value_digests = values_and_digests(pids, as_of)
+    digests = program_digests(pids, as_of, value_digests=value_digests)
     milestones = load_milestones(pids)
     revisions = load_revisions(pids)
-    stored = storing.stored(ProgramStatus, as_of, pids)
     fingerprints = program_fingerprints(
         programs,
         digests,
@@ -161,7 +169,7 @@ def recompute_programs(
             kpis=kpis,
             milestones=milestones,
             revisions=revisions,
-            values=load_values(subset, as_of),
+            values=load_values(subset, as_of) if values is None else values,
             reports=load_reports(subset, as_of),
             as_of=as_of,
             thresholds=thresholds,

@@ -1,9 +1,10 @@
 """Storing results: what is stored for a date, copying rows between dates, writing new rows.
 
 Stored rows are keyed by (object, as_of). Rows whose fingerprint is the same as on another date
-are copied server-side (INSERT ... SELECT); new results go through COPY into a temporary table
-and one INSERT ... SELECT per table. Recomputes of a date hold the date's lock
-(``recompute.lock_as_of``), so rows known to be new are inserted without ON CONFLICT.
+are copied server-side (INSERT ... SELECT); new results go by COPY straight into the table when
+none of their objects has a row for the date, else through COPY into a temporary table and one
+INSERT ... SELECT ... ON CONFLICT per table. Recomputes of a date hold the date's lock
+(``recompute.lock_as_of``), so rows known to be new meet no conflict.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 
 from status import rules
 from status.models import KPIStatus
@@ -143,47 +144,69 @@ def upsert(
     model: type[models.Model], rows: list[tuple[Any, ...]], fields: list[str], *, replace: bool
 ) -> None:
     """Write ``rows``, tuples of (object id, as_of, *fields), in key order (so two concurrent
-    recomputes lock rows in the same order): COPY into a temporary table, then one
-    INSERT ... SELECT ... ON CONFLICT (object, as_of): DO UPDATE with ``replace`` (rows may be
-    stored for the date already), else DO NOTHING, which costs less (under the date's lock no
-    other recompute inserts them meanwhile; without it, the other's rows hold the same results)."""
+    recomputes lock rows in the same order). Without ``replace`` (no row of these objects is
+    stored for the date) straight into the table with COPY; should another recompute have
+    inserted one meanwhile (none does under the date's lock), the COPY is undone and the rows go
+    the other way, where the other's rows, which hold the same results, are kept. With
+    ``replace`` (rows may be stored for the date already): COPY into a temporary table, then one
+    INSERT ... SELECT ... ON CONFLICT (object, as_of) DO UPDATE."""
     if not rows:
         return
     rows.sort(key=lambda row: row[0])
     key = key_column(model)
     columns = [key, "as_of", *fields]
-    json_positions = [
-        i
-        for i, c in enumerate(columns)
-        if i and isinstance(model._meta.get_field(c), models.JSONField)
-    ]
     table = model._meta.db_table
     temp = f"_in_{table}"
     quote = connection.ops.quote_name
     quoted = ", ".join(quote(c) for c in columns)
     updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in fields)
+    if not replace:
+        try:
+            with transaction.atomic():  # a savepoint, released at once
+                _copy_in(model, table, columns, rows)
+            return
+        except IntegrityError:
+            pass
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS "
             f"SELECT {quoted} FROM {table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {temp}")
-        with cursor.cursor.copy(f"COPY {temp} ({quoted}) FROM STDIN") as copy:
-            dumps = json.dumps
-            for row in rows:
-                if json_positions:
-                    values = list(row)
-                    for i in json_positions:
-                        values[i] = dumps(values[i])
-                    copy.write_row(values)
-                else:
-                    copy.write_row(row)
+    _copy_in(model, temp, columns, rows)
+    with connection.cursor() as cursor:
         conflict = f"ON CONFLICT ({key}, as_of) DO NOTHING"
         if replace:
             conflict = f"ON CONFLICT ({key}, as_of) DO UPDATE SET {updates}"
         cursor.execute(
             f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {temp} ORDER BY {key} {conflict}"
         )
+
+
+def _copy_in(
+    model: type[models.Model], table: str, columns: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """COPY ``rows`` (values for ``columns`` of ``model``) into ``table``."""
+    json_positions = [
+        i
+        for i, c in enumerate(columns)
+        if i and isinstance(model._meta.get_field(c), models.JSONField)
+    ]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with (
+        connection.wrap_database_errors,  # as Django's errors (IntegrityError), like execute()
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        dumps = json.dumps
+        for row in rows:
+            if json_positions:
+                values = list(row)
+                for i in json_positions:
+                    values[i] = dumps(values[i])
+                copy.write_row(values)
+            else:
+                copy.write_row(row)
 
 
 def copy_rows(

@@ -248,3 +248,105 @@ def build_board_data(n: int, *, recompute: bool = True, prefix: str = "PG") -> B
         for day in (PAST, AS_OF):
             stored_on_the_day(day)
     return BoardData(year, msit, moe, total, pillars, areas, programs, user, nodes)
+
+
+YEAR_TWO = 2027
+
+
+@dataclass
+class TwoYearData:
+    """``build_two_years``: the portfolio of :func:`build_board_data` in 2026 and a second year."""
+
+    first: BoardData
+    year: FiscalYear
+    total: BudgetNode
+    # Funded in 2026 only, with a KPI in force in 2027 (target date 2027-12-31).
+    unfunded: Program
+    # Funded in 2027 only.
+    new: Program
+
+
+def build_two_years(n: int, *, prefix: str = "PG") -> TwoYearData:
+    """The 2026 portfolio of :func:`build_board_data` and a 2027 tree of the same shape that
+    funds every programme but the first again (each with twice its 2026 amount) and one new
+    programme ``NEW27``; the first programme's cumulative KPI runs to 2027-12-31, so the 2027
+    board lists it apart. Stored results for ``AS_OF`` and ``PAST`` (of 2026)."""
+    first = build_board_data(n, recompute=False, prefix=prefix)
+    unfunded = first.programs[0]
+    KPI.objects.filter(program=unfunded, code="CUM").update(target_date=date(2027, 12, 31))
+    year = FiscalYear.objects.create(
+        year=YEAR_TWO, title="Test budget 2027", title_ko="시험 예산 2027"
+    )
+    by_path: dict[str, BudgetNode] = {}
+    total = None
+    for node in [first.total, *first.pillars, *first.areas]:
+        parent = by_path.get(node.path.rsplit("/", 1)[0]) if node.depth else None
+        copy = BudgetNode.objects.create(
+            fiscal_year=year,
+            parent=parent,
+            code=node.code,
+            name=node.name,
+            name_ko=node.name_ko,
+            amount_won=node.amount_won * 2,
+            depth=node.depth,
+            position=node.position,
+            path=node.path,
+            cofog=node.cofog,
+            ai_component=node.ai_component,
+        )
+        by_path[node.path] = copy
+        total = total or copy
+    assert total is not None
+    new = Program.objects.create(
+        code="NEW27",
+        name="New in 2027",
+        name_ko="2027 신규 사업",
+        ministry=first.msit,
+        start=date(2027, 1, 1),
+        end=date(2027, 12, 31),
+        frequency="quarterly",
+    )
+    KPI.objects.create(
+        program=new,
+        code="CUM",
+        name="People trained",
+        name_ko="교육 인원",
+        unit="people",
+        kind="cumulative",
+        target=Decimal(500),
+        target_date=date(2027, 12, 31),
+    )
+    nodes = [
+        BudgetNode(
+            fiscal_year=year,
+            parent=by_path[node.path.rsplit("/", 1)[0]],
+            program=node.program,
+            code=node.code,
+            name=node.name,
+            name_ko=node.name_ko,
+            amount_won=node.amount_won * 2,
+            depth=node.depth,
+            position=node.position,
+            path=node.path,
+        )
+        for node in first.nodes[1:]
+    ]
+    area = first.areas[0]
+    nodes.append(
+        BudgetNode(
+            fiscal_year=year,
+            parent=by_path[area.path],
+            program=new,
+            code=new.code,
+            name=new.name,
+            name_ko=new.name_ko,
+            amount_won=5_000_000_000,
+            depth=3,
+            position=n,
+            path=f"{area.path}/{n:05d}",
+        )
+    )
+    BudgetNode.objects.bulk_create(nodes, batch_size=2000)
+    status_recompute_all(as_of=PAST)
+    status_recompute_all(as_of=AS_OF)
+    return TwoYearData(first, year, total, unfunded, new)

@@ -149,7 +149,7 @@ def scenario(tmp_path: Path) -> dict[str, Any]:
             reviewer,
             talent,
             end,
-            {"TALENT-PHD": 100, "TALENT-LABS": 3 + i, "TALENT-GRADS": 25},
+            {"TALENT-PHD": 100, "TALENT-LABS": 4 + i, "TALENT-GRADS": 25},
             40_000_000_000,
         )
     oldp = Program.objects.get(code="OLDP")
@@ -261,7 +261,7 @@ def test_a_late_correction_to_year_one(scenario) -> None:
         reviewer,
         talent,
         q4.period_end,
-        {"TALENT-PHD": 150, "TALENT-LABS": 6, "TALENT-GRADS": 25},
+        {"TALENT-PHD": 150, "TALENT-LABS": 7, "TALENT-GRADS": 25},
         45_000_000_000,
         correction_of=q4,
     )

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kpis.models import RevisionReason, TargetRevision
+from status.engine.fingerprints import VALUE_HASH_SQL, program_digests, values_and_digests
 from status.models import KPIStatus, NodeStatus, ProgramStatus
 from status.services import status_recompute_all, status_recompute_program
 from tests.status.portfolio import approve
@@ -166,6 +167,20 @@ def test_a_programme_with_a_refused_kpi_is_assessed_again_every_time(busy):
 
 def _digested(queries) -> bool:
     return any("hash_numeric_extended" in q["sql"] for q in queries)
+
+
+@pytest.mark.django_db
+def test_a_first_recompute_digests_the_values_in_the_pass_that_loads_them(busy):
+    day = date(2026, 11, 5)
+    with CaptureQueriesContext(connection) as ctx:
+        status_recompute_all(as_of=day)
+    # Nothing stored: every programme is assessed, its values loaded and digested at once.
+    loads = [q["sql"] for q in ctx.captured_queries if "array_agg(v.value)" in q["sql"]]
+    assert len(loads) == 1 and VALUE_HASH_SQL in loads[0]
+    # The same digests as the statement that reads the values itself (the next night's).
+    _, value_digests = values_and_digests(None, day)
+    assert program_digests(None, day, value_digests=value_digests) == program_digests(None, day)
+    assert status_recompute_all(as_of=day + timedelta(days=1)).kpis_reused == 4
 
 
 @pytest.mark.django_db
