@@ -16,7 +16,7 @@ from urllib.parse import urldefrag, urlsplit
 # tests/walk/test_admin_labels.py checks the admin's own words).
 SKIP = re.compile(
     r"^/(accounts/logout|i18n/|api/|static/|media/|healthz|admin/.)"
-    r"|/export|\.csv|\.xlsx|/evidence/\d+|/delete/|/logout|/password|/history/\d+/$"
+    r"|/export|\.csv|\.xlsx|/xlsx/|/pdf/|/evidence/\d+|/delete/|/logout|/password|/history/\d+/$"
 )
 RAW_DIGITS = re.compile(r"\d[\d,]*\d")
 LONG_DECIMAL = re.compile(r"\d\.\d{5,}")
