@@ -239,6 +239,24 @@ _COUNT_UNITS = frozenset(
 )
 
 
+# Units that count people or things, for which a cost per unit of result (won per PhD, per person
+# trained, per AI application) means something: the counts above other than money, and any unit
+# ending in a Korean counter (명, 개, 건, 개교, 곳, 대; also inside the glossary's brackets,
+# "박사(명)"). The budget review reads it (docs/review.md).
+KO_COUNTERS: tuple[str, ...] = ("명", "개", "건", "개교", "곳", "대")
+
+
+def counts_things(unit: str) -> bool:
+    """Whether a KPI measured in ``unit`` counts people or things ("persons", "PhDs", "GPUs",
+    "applications", "명", "신청(건)"); money, percentages and ratios do not."""
+    key = unit.strip().lower()
+    if not key or key in MONEY_UNITS:
+        return False
+    if key in _COUNT_UNITS:
+        return True
+    return key.rstrip(")").endswith(KO_COUNTERS)
+
+
 def unit_label(unit: str, language: str) -> str:
     """The unit in the language: "persons" -> "명" in Korean; as written otherwise."""
     if base_language(language) == "ko":

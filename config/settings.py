@@ -188,6 +188,14 @@ REPORT_UPLOAD_MAX_ROWS = env.int("REPORT_UPLOAD_MAX_ROWS", default=5000)
 # Global status thresholds as JSON, e.g. {"on_track": 0.9, "at_risk": 0.75}; empty: the rules'
 # defaults (0.90 and 0.75). Changing them makes the next recompute rewrite every status.
 STATUS_THRESHOLDS: dict[str, float] = env.json("STATUS_THRESHOLDS", default={})
+# The budget review's rules (results/review.py, docs/review.md): low execution is an execution rate
+# below REVIEW_LOW_EXECUTION times the share of the year elapsed (0.5 at the year end); low
+# performance a mean achievement rate below REVIEW_LOW_ACHIEVEMENT; each KPI's rate counts at most
+# REVIEW_ACHIEVEMENT_CAP; the REVIEW_TOP_BALANCES largest unexecuted balances are listed.
+REVIEW_LOW_EXECUTION = env.float("REVIEW_LOW_EXECUTION", default=0.5)
+REVIEW_LOW_ACHIEVEMENT = env.float("REVIEW_LOW_ACHIEVEMENT", default=0.8)
+REVIEW_ACHIEVEMENT_CAP = env.float("REVIEW_ACHIEVEMENT_CAP", default=1.5)
+REVIEW_TOP_BALANCES = env.int("REVIEW_TOP_BALANCES", default=10)
 
 # Celery: Redis in production; with no broker configured, tasks run in-process (demo).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("public/", include("public.urls")),  # no sign-in: approved figures only
     path("reports/upload/", include("reporting.urls_upload")),
+    path("budget-review/", include("results.urls_review")),
     path("", include("reporting.urls")),
     path("", include("results.urls")),
     path("", include("boards.urls")),

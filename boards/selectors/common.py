@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     F,
     Q,
@@ -212,7 +213,10 @@ def coverage(fiscal_year: FiscalYear, node: BudgetNode) -> Coverage:
 def program_count(rows: QuerySet[ProgramStatus]) -> int:
     """How many rows ``rows`` has (one query, cached under its SQL: ``boards.cache``)."""
     counted = rows.order_by()
-    sql, params = counted.query.sql_with_params()
+    try:
+        sql, params = counted.query.sql_with_params()
+    except EmptyResultSet:  # provably empty (a user who may see no programme): no query at all
+        return 0
     return cached("count", (sql, params), counted.count)
 
 

@@ -382,3 +382,12 @@ def test_no_budget_loaded_explains(director_client):
     response = director_client.get("/")
     assert response.status_code == 200
     assert "No budget is loaded yet" in response.content.decode()
+
+
+def test_an_officer_without_a_ministry_sees_an_empty_table(client, small):
+    """An officer not yet given a ministry may see no programme: an empty table, not an error."""
+    officer = user_with_role(Role.OFFICER, username="officer-nowhere")
+    client.force_login(officer)
+    response = client.get(f"/programs/?{Q}")
+    assert response.status_code == 200
+    assert "PG00000" not in response.content.decode()

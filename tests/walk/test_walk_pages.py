@@ -45,8 +45,11 @@ def walk(username: str, language: str) -> Walk:
 
     def get(url: str) -> tuple[int, str, str]:
         response = client.get(url, follow=True)
-        body = response.content.decode() if hasattr(response, "content") else ""
-        return response.status_code, response.get("Content-Type", ""), body
+        content_type = response.get("Content-Type", "")
+        # Pages are read; downloads (PDF, spreadsheets) are only fetched.
+        readable = "html" in content_type and hasattr(response, "content")
+        body = response.content.decode() if readable else ""
+        return response.status_code, content_type, body
 
     start = ["/", "/admin/"] if username == "admin" else ["/"]
     return Walk(get=get, language=language).run(start)
