@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from accounts.views import LoginView
+from accounts.views import LoginView, me
 
 
 def _favicon(request: HttpRequest) -> HttpResponse:
@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/me/", me, name="me"),
     path("admin/", admin.site.urls),
     path("budget/", include("budget.urls")),
     path("audit/", include("audit.urls")),

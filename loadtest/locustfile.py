@@ -1,8 +1,10 @@
 """Locust scenario of ``make load`` (loadtest/run_load.py starts it headless on loopback):
 20 officers submitting reports through the API, 5 reviewers approving them, 20 directors reading
-the boards (signed in with the login form). The plan (users, tokens, each officer's own open
-report slots) comes from loadtest/setup_data.py (LOAD_PLAN); every acknowledged submission and
-approval is appended to LOAD_ACKS as a JSON line for the checks that follow the run.
+the boards and their own account page (signed in with the login form). The plan (users, tokens,
+each officer's own open report slots) comes from loadtest/setup_data.py (LOAD_PLAN); every
+acknowledged submission and approval is appended to LOAD_ACKS as a JSON line for the checks that
+follow the run. The summary gives every request kind's p95 as a multiple of the p95 of the
+account page, the minimal signed-in page (loadtest/ratios.py).
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ import json
 import os
 import random
 import re
+import sys
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ratios import MINIMAL, Kind, ratios, verdict
 
 with open(os.environ["LOAD_PLAN"], encoding="utf-8") as _plan:
     PLAN: dict[str, Any] = json.load(_plan)
@@ -151,6 +158,13 @@ class Director(HttpUser):
     def programmes_filtered(self) -> None:
         self.client.get("/programs/?status=off_track&ministry=MSIT", name="director: filtered")
 
+    @task(2)
+    def my_account(self) -> None:
+        """The minimal signed-in page: every other kind's p95 is read against its p95."""
+        with self.client.get("/accounts/me/", name=MINIMAL, catch_response=True) as r:
+            if r.status_code == 200 and "/accounts/login/" in r.url:
+                r.failure("not signed in")
+
 
 @events.quitting.add_listener
 def _summary(environment: Any, **kwargs: Any) -> None:
@@ -161,17 +175,25 @@ def _summary(environment: Any, **kwargs: Any) -> None:
         f"requests {total.num_requests:,}, failures {total.num_failures:,}, "
         f"throughput {total.total_rps:.1f} req/s"
     )
+    entries = sorted(stats.entries.values(), key=lambda e: e.name)
+    rows = ratios(
+        [Kind(e.name, e.method or "", e.get_response_time_percentile(0.95) or 0.0) for e in entries]
+    )
     print(
         f"{'name':34} {'reqs':>7} {'fail':>5} {'rps':>6} "
-        f"{'p50':>6} {'p95':>6} {'p99':>6} {'max':>7}"
+        f"{'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} {'p95 x':>6}"
     )
-    for entry in [*sorted(stats.entries.values(), key=lambda e: e.name), total]:
+    for entry, row in [*zip(entries, rows, strict=True), (total, None)]:
+        ratio = f"{row.ratio:6.2f}" if row and row.ratio is not None else f"{'':6}"
+        mark = "" if row is None or row.page else " (not a page)"
         print(
             f"{entry.name[:34]:34} {entry.num_requests:7d} {entry.num_failures:5d} "
             f"{entry.total_rps:6.1f} {entry.get_response_time_percentile(0.5):6.0f} "
             f"{entry.get_response_time_percentile(0.95):6.0f} "
             f"{entry.get_response_time_percentile(0.99):6.0f} {entry.max_response_time or 0:7.0f}"
+            f" {ratio}{mark}"
         )
-    print("(times in ms)")
+    print(f"(times in ms; p95 x: the kind's p95 over the p95 of {MINIMAL!r})")
+    print(verdict(rows))
     for error in stats.errors.values():
         print(f"error: {error.method} {error.name}: {error.error} x{error.occurrences}")
