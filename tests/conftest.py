@@ -38,3 +38,7 @@ def _flushable_audit_trail(request):
     if transactional:
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
+
+
+# Playwright's chromium for the browser tests of every folder, one session per run.
+from tests.browser_fixtures import browser, page  # noqa: E402, F401

@@ -128,7 +128,3 @@ def public_data(db) -> PublicData:
             value=Decimal(500) if value.kpi.code == "CUM" else value.value,
         )
     return PublicData(data, officer, reviewer)
-
-
-# The browser tests' chromium (tests/browser/conftest.py).
-from tests.browser.conftest import browser, page  # noqa: E402, F401

@@ -1,5 +1,8 @@
 """Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium) against pytest-django's
-live_server. Skipped, with the reason, when chromium or Playwright is missing."""
+live_server. Skipped, with the reason, when chromium or Playwright is missing.
+
+The fixtures are registered once, by tests/conftest.py, so that every folder's browser tests share
+one Playwright session (a second sync_playwright in the same run refuses to start)."""
 
 from __future__ import annotations
 
