@@ -188,7 +188,7 @@ _BudgetYAMLDumper.add_representer(Decimal, _represent_decimal)
 
 
 def dump_budget(data: Mapping[str, Any], *, fmt: str = "yaml") -> str:
-    """A budget structure (as :func:`budget.services.budget_export` gives it) as YAML or JSON
+    """A budget structure (as :func:`budget.exporting.budget_export` gives it) as YAML or JSON
     text; numbers stay exact and dates are ``YYYY-MM-DD``."""
     if fmt == "json":
         token = uuid.uuid4().hex

@@ -24,8 +24,7 @@ data" means.
 Every write is returned as a :class:`Change` (object, before, after) in :class:`LoadResult`, the
 seam through which the audit trail records budget loads.
 
-:func:`budget_export` gives the stored year back as the structure of 4.1, leaving out optional
-keys whose value is the loader's default, so load -> export -> load changes nothing.
+:func:`budget.exporting.budget_export` gives the stored year back in the same format.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budget.exporting import by_key, exact_number
 from budget.models import BudgetConflict, BudgetNode, FiscalYear, Ministry
 from budget.schema import BudgetError, BudgetFileError
 from budget.spec import BudgetSpec, KPISpec, NodeSpec, parse_budget
@@ -51,7 +51,6 @@ from kpis.selectors import kpi_target_snapshot, number_text
 from kpis.signals import target_revised
 from ops.db import analyze
 from programs.models import Program
-from programs.periods import DEFAULT_GRACE_DAYS
 
 __all__ = [
     "BudgetError",
@@ -59,7 +58,6 @@ __all__ = [
     "Change",
     "ChangeAction",
     "LoadResult",
-    "budget_export",
     "budget_load",
 ]
 
@@ -204,7 +202,7 @@ KPI_TARGET_FIELDS = ("baseline", "target", "target_date")
 
 def _jsonable(value: object) -> object:
     if isinstance(value, Decimal):
-        return str(_exact_number(value))
+        return str(exact_number(value))
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
@@ -212,14 +210,6 @@ def _jsonable(value: object) -> object:
 
 def _snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: _jsonable(getattr(instance, name)) for name in fields}
-
-
-def _exact_number(value: Decimal) -> int | Decimal:
-    """A stored decimal as the file writes it: ``10000.0000`` -> ``10000``, ``0.9000`` ->
-    ``Decimal("0.9")``."""
-    if value == value.to_integral_value():
-        return int(value)
-    return value.normalize()
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,13 +230,6 @@ def budget_load(*, data: Any, source: str) -> LoadResult:
     if result.created or result.updated or result.deleted:
         # Statistics for the tables just written, before the first page reads them.
         analyze(Ministry, FiscalYear, BudgetNode, BudgetConflict, Program, KPI, Milestone)
-    return result
-
-
-def _by_key(items: Iterable[Any], key: str) -> dict[Any, list[Any]]:
-    result: dict[Any, list[Any]] = defaultdict(list)
-    for item in items:
-        result[getattr(item, key)].append(item)
     return result
 
 
@@ -289,7 +272,7 @@ class _BudgetLoader:
             conflicts = BudgetConflict.objects.filter(node__fiscal_year=year).order_by(
                 "node_id", "position", "pk"
             )
-            self.conflicts = dict(_by_key(conflicts, "node_id"))
+            self.conflicts = dict(by_key(conflicts, "node_id"))
         codes_in_file = [node.code for node in spec.walk() if node.program]
         linked = [node.program_id for node in self.nodes.values() if node.program_id]
         programs = Program.objects.filter(
@@ -768,134 +751,4 @@ def _spec_target_snapshot(kpi_spec: KPISpec) -> dict[str, Any]:
         "milestones": [
             {"date": m.date.isoformat(), "value": number_text(m.value)} for m in kpi_spec.milestones
         ],
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Exporting
-# --------------------------------------------------------------------------------------------
-
-
-def budget_export(*, fiscal_year: FiscalYear) -> dict[str, Any]:
-    """The fiscal year as the budget file of docs/formats.md (6 queries).
-
-    Optional keys are left out where they hold what the loader assumes when they are missing
-    (empty text, no conflicts / children / milestones, ``owner_assumed: false``,
-    ``grace_days: 30``, no thresholds); a programme's ``kpis`` list is always written, even
-    empty. Dates are ``date`` objects; numbers are ``int`` where
-    whole, else exact ``Decimal``. Ministries are every ministry known, in the order they were
-    first loaded (ministries are shared between years). :func:`budget.io.dump_budget` writes
-    the result as YAML or JSON.
-    """
-    ministries = [
-        _compact({"code": m.code, "name": m.name, "name_ko": m.name_ko})
-        for m in Ministry.objects.order_by("pk")
-    ]
-    nodes = list(BudgetNode.objects.filter(fiscal_year=fiscal_year).order_by("position", "pk"))
-    children: dict[int | None, list[BudgetNode]] = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id].append(node)
-    conflicts = _by_key(
-        BudgetConflict.objects.filter(node__fiscal_year=fiscal_year).order_by("position", "pk"),
-        "node_id",
-    )
-    program_ids = [node.program_id for node in nodes if node.program_id]
-    programs = Program.objects.select_related("ministry").in_bulk(program_ids)
-    kpis = _by_key(
-        KPI.objects.filter(program_id__in=program_ids).order_by("position", "pk"),
-        "program_id",
-    )
-    milestones = _by_key(
-        Milestone.objects.filter(kpi__program_id__in=program_ids).order_by("date", "pk"),
-        "kpi_id",
-    )
-
-    def export_kpi(kpi: KPI) -> dict[str, Any]:
-        thresholds = _compact(
-            {
-                "on_track": _optional_number(kpi.on_track_threshold),
-                "at_risk": _optional_number(kpi.at_risk_threshold),
-            }
-        )
-        return _compact(
-            {
-                "code": kpi.code,
-                "name": kpi.name,
-                "name_ko": kpi.name_ko,
-                "unit": kpi.unit,
-                "kind": kpi.kind,
-                "direction": kpi.direction,
-                "baseline": _exact_number(kpi.baseline),
-                "target": _exact_number(kpi.target),
-                "target_text": kpi.target_text,
-                "target_date": kpi.target_date,
-                "grace_days": None if kpi.grace_days == DEFAULT_GRACE_DAYS else kpi.grace_days,
-                "thresholds": thresholds,
-                "milestones": [
-                    {"date": m.date, "value": _exact_number(m.value)}
-                    for m in milestones.get(kpi.pk, [])
-                ],
-                "source_text": kpi.source_text,
-            },
-            keep=("baseline", "target"),
-        )
-
-    def export_program(program: Program) -> dict[str, Any]:
-        return _compact(
-            {
-                "ministry": program.ministry.code,
-                "owner_assumed": program.owner_assumed or None,
-                "start": program.start,
-                "end": program.end,
-                "frequency": program.frequency,
-                "kpis": [export_kpi(kpi) for kpi in kpis.get(program.pk, [])],
-            },
-            keep=("kpis",),
-        )
-
-    def export_node(node: BudgetNode) -> dict[str, Any]:
-        program = programs.get(node.program_id) if node.program_id else None
-        return _compact(
-            {
-                "code": node.code,
-                "name": node.name,
-                "name_ko": node.name_ko,
-                "amount_won": node.amount_won,
-                "source_text": node.source_text,
-                "conflicts": [
-                    _compact({"amount_won": c.amount_won, "source_text": c.source_text})
-                    for c in conflicts.get(node.pk, [])
-                ],
-                "cofog": node.cofog,
-                "ai_component": node.ai_component,
-                "children": [export_node(child) for child in children.get(node.pk, [])],
-                "program": export_program(program) if program else None,
-            },
-            keep=("amount_won",),
-        )
-
-    return _compact(
-        {
-            "fiscal_year": fiscal_year.year,
-            "currency": fiscal_year.currency,
-            "title": fiscal_year.title,
-            "title_ko": fiscal_year.title_ko,
-            "ministries": ministries,
-            "nodes": [export_node(node) for node in children.get(None, [])],
-        },
-        keep=("ministries", "nodes"),
-    )
-
-
-def _optional_number(value: Decimal | None) -> int | Decimal | None:
-    return None if value is None else _exact_number(value)
-
-
-def _compact(values: dict[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:
-    """``values`` without the keys whose value is empty (``""``, ``None``, ``[]``, ``{}``)."""
-    kept = set(keep)
-    return {
-        key: value
-        for key, value in values.items()
-        if key in kept or value not in ("", None, [], {})
     }

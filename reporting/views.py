@@ -30,6 +30,7 @@ from kpis.kinds import kind_of
 from kpis.models import KPI
 from programs.selectors import program_by_code, programs_for_user
 from reporting import permissions, selectors, services
+from reporting.evidence_content import evidence_download_name
 from reporting.expected import expected_value
 from reporting.forms import EvidenceForm, ReportForm, ReturnForm
 from reporting.models import EvidenceFile, ProgressReport, ReportStatus
@@ -536,7 +537,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     evidence = EvidenceFile.objects.filter(report=report, pk=evidence_pk).first()
     if evidence is None:
         raise Http404(_("No such file."))
-    filename, content_type = services.evidence_download_name(evidence)
+    filename, content_type = evidence_download_name(evidence)
     response = FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )

@@ -15,9 +15,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from budget.exporting import budget_export
 from budget.io import dump_budget, parse_budget_text, read_budget_file
 from budget.models import FiscalYear
-from budget.services import budget_export, budget_load
+from budget.services import budget_load
 from kpis.models import KPI
 from tests.budget.samples import (
     GPU,

@@ -10,10 +10,11 @@ from django.test import Client
 
 from accounts.roles import Role
 from audit.models import AuditEntry
+from budget.exporting import budget_export
 from budget.io import dump_budget, parse_budget_text, read_budget_file
 from budget.models import FiscalYear
 from budget.schema import BudgetFileError
-from budget.services import budget_export, budget_load
+from budget.services import budget_load
 from tests.budget.samples import SHIPPED_BUDGET, small_budget
 from tests.factories import user_with_role
 

@@ -63,8 +63,7 @@ Q = {1: date(2024, 3, 31), 2: date(2024, 6, 30), 3: date(2024, 9, 30), 4: date(2
 Q25 = {k: v.replace(year=2025) for k, v in Q.items()}
 
 
-def _approve(program, end, values, executed, shortfalls=None):
-    user = user_with_role_cached()
+def _approve(program, user, end, values, executed, shortfalls=None):
     report = ProgressReport.objects.create(
         program=program,
         period_start=date(end.year, end.month - 2, 1),
@@ -87,28 +86,20 @@ def _approve(program, end, values, executed, shortfalls=None):
     return report
 
 
-_USER = []
-
-
-def user_with_role_cached():
-    if not _USER or not type(_USER[0]).objects.filter(pk=_USER[0].pk).exists():
-        _USER[:] = [user_with_role(None, username="results-officer")]
-    return _USER[0]
-
-
 @pytest.fixture
 def portfolio():
-    _USER.clear()
     for year, amount in ((2024, 10_000_000_000), (2025, 8_000_000_000)):
         data = yaml.safe_load(BUDGET.format(year=year, amount=amount, total=amount + 1000))
         budget_load(data=data, source=f"{year}.yaml")
     program = Program.objects.get(code="PRG")
+    user = user_with_role(None, username="results-officer")
     # 2024: CUM 100 a quarter; LVL 20 then 28; ANN 30 in three quarters; OLD 4 by June.
-    _approve(program, Q[1], {"CUM": 100, "LVL": 15, "ANN": 30, "OLD": 2}, 2_000_000_000)
-    _approve(program, Q[2], {"CUM": 100, "LVL": 20, "ANN": 30, "OLD": 2}, 2_000_000_000)
-    _approve(program, Q[3], {"CUM": 100, "LVL": 24, "ANN": 0}, 2_000_000_000)
+    _approve(program, user, Q[1], {"CUM": 100, "LVL": 15, "ANN": 30, "OLD": 2}, 2_000_000_000)
+    _approve(program, user, Q[2], {"CUM": 100, "LVL": 20, "ANN": 30, "OLD": 2}, 2_000_000_000)
+    _approve(program, user, Q[3], {"CUM": 100, "LVL": 24, "ANN": 0}, 2_000_000_000)
     _approve(
         program,
+        user,
         Q[4],
         {"CUM": 100, "LVL": 28, "ANN": 30},
         3_000_000_000,
@@ -116,8 +107,8 @@ def portfolio():
     )
     # 2025: CUM 80 a quarter; LVL 55 at the end; ANN 25 a quarter.
     for i in (1, 2, 3):
-        _approve(program, Q25[i], {"CUM": 80, "LVL": 30 + i, "ANN": 25}, 1_000_000_000)
-    _approve(program, Q25[4], {"CUM": 80, "LVL": 55, "ANN": 25}, 2_000_000_000)
+        _approve(program, user, Q25[i], {"CUM": 80, "LVL": 30 + i, "ANN": 25}, 1_000_000_000)
+    _approve(program, user, Q25[4], {"CUM": 80, "LVL": 55, "ANN": 25}, 2_000_000_000)
     return program
 
 

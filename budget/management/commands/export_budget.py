@@ -1,6 +1,6 @@
 """``manage.py export_budget [--format yaml|json] [--year YEAR] [--output FILE]``: write a loaded
 fiscal year back out as a budget file (docs/formats.md). Thin: the work is in
-budget.services.budget_export and budget.io.dump_budget."""
+budget.exporting.budget_export and budget.io.dump_budget."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from audit.services import audit_export
+from budget.exporting import budget_export
 from budget.io import dump_budget
 from budget.models import FiscalYear
 from budget.selectors import fiscal_year_get, fiscal_year_latest
-from budget.services import budget_export
 
 
 def fiscal_year_or_error(year: int | None) -> FiscalYear:
