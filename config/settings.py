@@ -7,6 +7,7 @@ CELERY_BROKER_URL (Redis), SECRET_KEY, ALLOWED_HOSTS and DEBUG=0; with DEBUG off
 refuses to start without a SECRET_KEY or a DATABASE_URL.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,6 +189,12 @@ REPORT_UPLOAD_MAX_ROWS = env.int("REPORT_UPLOAD_MAX_ROWS", default=5000)
 # Global status thresholds as JSON, e.g. {"on_track": 0.9, "at_risk": 0.75}; empty: the rules'
 # defaults (0.90 and 0.75). Changing them makes the next recompute rewrite every status.
 STATUS_THRESHOLDS: dict[str, float] = env.json("STATUS_THRESHOLDS", default={})
+# A recompute (task or command) with at least STATUS_PARALLEL_MIN_PROGRAMS programmes to assess
+# runs the rules in up to STATUS_RECOMPUTE_PROCESSES processes (status/engine/parallel.py).
+STATUS_RECOMPUTE_PROCESSES = env.int(
+    "STATUS_RECOMPUTE_PROCESSES", default=min(os.cpu_count() or 1, 4)
+)
+STATUS_PARALLEL_MIN_PROGRAMS = env.int("STATUS_PARALLEL_MIN_PROGRAMS", default=1000)
 # The budget review's rules (results/review.py, docs/review.md): low execution is an execution rate
 # below REVIEW_LOW_EXECUTION times the share of the year elapsed (0.5 at the year end); low
 # performance a mean achievement rate below REVIEW_LOW_ACHIEVEMENT; each KPI's rate counts at most

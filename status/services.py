@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -50,11 +51,17 @@ SWEEP_FULL_THRESHOLD = 50
 
 
 @transaction.atomic
-def status_recompute_all(*, as_of: date, fiscal_year: int | None = None) -> RecomputeSummary:
+def status_recompute_all(
+    *, as_of: date, fiscal_year: int | None = None, processes: int | None = None
+) -> RecomputeSummary:
     """Recompute and store every KPI, programme and budget node status as of ``as_of`` (of one
-    fiscal year, or all). Writes only rows whose inputs changed."""
+    fiscal year, or all). Writes only rows whose inputs changed. The rules run on up to
+    ``processes`` CPUs (default ``STATUS_RECOMPUTE_PROCESSES``) when there are many programmes
+    to assess."""
+    if processes is None:
+        processes = settings.STATUS_RECOMPUTE_PROCESSES
     with without_cyclic_gc():
-        return recompute_all(as_of=as_of, fiscal_year=fiscal_year)
+        return recompute_all(as_of=as_of, fiscal_year=fiscal_year, processes=processes)
 
 
 @transaction.atomic
@@ -102,6 +109,7 @@ def status_results(
         yield False
         return
     with transaction.atomic():
-        status_recompute_all(as_of=as_of, fiscal_year=fiscal_year)
+        # In this process alone: a web request never forks.
+        status_recompute_all(as_of=as_of, fiscal_year=fiscal_year, processes=1)
         yield True
         transaction.set_rollback(True)

@@ -24,18 +24,24 @@ from status.engine.loading import (
     Values,
     target_versions,
 )
-from status.engine.storing import StoredRow, kpi_row, program_row
+from status.engine.storing import Rows, StoredRow, kpi_row, program_row
 
 logger = logging.getLogger("status.services")
 
 
 @dataclass
 class Assessed:
-    kpi_rows: list[tuple[Any, ...]] = field(default_factory=list)
-    program_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    kpi_rows: Rows = field(default_factory=Rows)
+    program_rows: Rows = field(default_factory=Rows)
     # {programme id: (stored fingerprint, status)}, with or without a programme row
     results: dict[int, StoredRow] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: Assessed) -> None:
+        self.kpi_rows.extend(other.kpi_rows)
+        self.program_rows.extend(other.program_rows)
+        self.results.update(other.results)
+        self.errors += other.errors
 
 
 def assess_programs(

@@ -38,6 +38,7 @@ from status.engine.assessing import Assessed, assess_programs
 from status.engine.fingerprints import (
     UNSETTLED,
     NodeRow,
+    ProgramDigest,
     global_thresholds,
     node_fingerprints,
     program_digests,
@@ -47,6 +48,7 @@ from status.engine.fingerprints import (
 )
 from status.engine.loading import (
     ProgramInputs,
+    Reports,
     Values,
     load_kpis,
     load_milestones,
@@ -55,6 +57,7 @@ from status.engine.loading import (
     load_revisions,
     load_values,
 )
+from status.engine.parallel import assess_in_processes
 from status.engine.storing import KPI_FIELDS, NODE_FIELDS, PROGRAM_FIELDS, StoredRow
 from status.models import KPIStatus, NodeStatus, ProgramStatus, Status, StoredResult
 
@@ -100,11 +103,15 @@ def budget_year(as_of: date, fiscal_year: int | None) -> FiscalYear | None:
 
 
 def recompute_programs(
-    *, as_of: date, program_ids: Iterable[int] | None, year: FiscalYear | None
+    *,
+    as_of: date,
+    program_ids: Iterable[int] | None,
+    year: FiscalYear | None,
+    processes: int = 1,
 ) -> tuple[dict[int, ProgramInputs], ProgramResults, RecomputeSummary]:
     """Recompute the KPI and programme rows of the given programmes (every programme when None),
-    their budget in ``year``. Returns the programmes, {programme id: (fingerprint, status)} and a
-    summary."""
+    their budget in ``year``, the rules on up to ``processes`` CPUs (status.engine.parallel).
+    Returns the programmes, {programme id: (fingerprint, status)} and a summary."""
     summary = RecomputeSummary(as_of=as_of)
     now = timezone.now()
     thresholds = global_thresholds()
@@ -112,71 +119,97 @@ def recompute_programs(
     everything = program_ids is None
     pids = None if everything else list(programs)
     stored = storing.stored(ProgramStatus, as_of, pids)
-    values: Values | None = None
-    value_digests = None
-    if not stored.current and not stored.donor:
-        # Nothing stored for these programmes on any date: the rules assess every one, so their
-        # values are loaded now and digested in the same pass.
-        values, value_digests = values_and_digests(pids, as_of)
-    digests = program_digests(pids, as_of, value_digests=value_digests)
     milestones = load_milestones(pids)
     revisions = load_revisions(pids)
-    fingerprints = program_fingerprints(
-        programs,
-        digests,
-        milestones,
-        revisions,
-        as_of=as_of,
-        settings_fp=settings_fingerprint(thresholds),
-    )
-    plan = stored.plan(fingerprints)
-    kpi_count = {pid: d.kpis for pid, d in digests.items()}
-    # A programme whose KPI rows are not all there (removed by hand) is computed again. Checked by
-    # count first (one index scan): a settled programme stored for a date has a row per KPI.
-    for rows, day, stored_rows in (
-        (plan.unchanged, as_of, stored.current),
-        (plan.copy, stored.donor_date, stored.donor),
-    ):
-        if not rows or day is None:
-            continue
-        expected = sum(
-            kpi_count.get(pid, 0)
-            for pid, row in stored_rows.items()
-            if not row.fingerprint.endswith(UNSETTLED)
-        )
-        if storing.count_kpi_rows(day, pids) != expected:
-            for pid in storing.missing_kpi_rows(day, pids) & rows.keys():
-                del rows[pid]
-                plan.compute.append(pid)
-    summary.kpis = sum(kpi_count.get(pid, 0) for pid in programs)
+    settings_fp = settings_fingerprint(thresholds)
 
-    changed = plan.compute
-    results: ProgramResults = {
-        pid: StoredRow(fingerprints[pid], status)
-        for statuses in (plan.unchanged, plan.copy)
-        for pid, status in statuses.items()
-    }
-    assessed = Assessed()
-    kpis = {}
-    if changed:
+    def fingerprint(chunk: Iterable[int], digests: dict[int, ProgramDigest]) -> dict[int, str]:
+        return program_fingerprints(
+            {pid: programs[pid] for pid in chunk},
+            digests,
+            milestones,
+            revisions,
+            as_of=as_of,
+            settings_fp=settings_fp,
+        )
+
+    if not stored.current and not stored.donor:
+        # Nothing stored for these programmes on any date: the rules assess every one, so their
+        # values are digested in the pass that loads them, chunk by chunk (``prepare``), and each
+        # chunk's fingerprints follow.
+        digests = program_digests(pids, as_of, value_digests={})
+        fingerprints: dict[int, str] = {}
+        plan = storing.Plan(compute=list(programs))
+        kpis = load_kpis(pids)
+
+        def prepare(chunk: list[int] | None) -> tuple[Values, Reports]:
+            values, value_digests = values_and_digests(chunk if chunk is not None else pids, as_of)
+            ids = chunk if chunk is not None else list(programs)
+            for pid in ids:
+                if pid in digests:
+                    digests[pid] = digests[pid]._replace(values=value_digests.get(pid))
+            fingerprints.update(fingerprint(ids, digests))
+            return values, load_reports(chunk if chunk is not None else pids, as_of)
+
+    else:
+        digests = program_digests(pids, as_of)
+        fingerprints = fingerprint(programs, digests)
+        plan = stored.plan(fingerprints)
+        # A programme whose KPI rows are not all there (removed by hand) is computed again.
+        # Checked by count first (one index scan): a settled programme stored for a date has a
+        # row per KPI.
+        for rows, day, stored_rows in (
+            (plan.unchanged, as_of, stored.current),
+            (plan.copy, stored.donor_date, stored.donor),
+        ):
+            if not rows or day is None:
+                continue
+            expected = sum(
+                digests[pid].kpis
+                for pid, row in stored_rows.items()
+                if pid in digests and not row.fingerprint.endswith(UNSETTLED)
+            )
+            if storing.count_kpi_rows(day, pids) != expected:
+                for pid in storing.missing_kpi_rows(day, pids) & rows.keys():
+                    del rows[pid]
+                    plan.compute.append(pid)
         # The changed programmes' inputs only, or everything's when most changed (no id list).
-        subset = changed if len(changed) * 2 < len(programs) else pids
-        kpis = load_kpis(subset)
-        assessed = assess_programs(
-            changed,
+        subset = plan.compute if len(plan.compute) * 2 < len(programs) else pids
+        kpis = load_kpis(subset) if plan.compute else {}
+
+        def prepare(chunk: list[int] | None) -> tuple[Values, Reports]:
+            ids = chunk if chunk is not None else subset
+            return load_values(ids, as_of), load_reports(ids, as_of)
+
+    summary.kpis = sum(digests[pid].kpis for pid in programs if pid in digests)
+
+    def assess(chunk: list[int], inputs: tuple[Values, Reports]) -> Assessed:
+        values, reports = inputs
+        return assess_programs(
+            chunk,
             programs=programs,
             fingerprints=fingerprints,
             kpis=kpis,
             milestones=milestones,
             revisions=revisions,
-            values=load_values(subset, as_of) if values is None else values,
-            reports=load_reports(subset, as_of),
+            values=values,
+            reports=reports,
             as_of=as_of,
             thresholds=thresholds,
             now=now,
         )
-        results.update(assessed.results)
+
+    changed = plan.compute
+    assessed = Assessed()
+    if changed:
+        assessed = assess_in_processes(changed, processes=processes, prepare=prepare, assess=assess)
         summary.errors += assessed.errors
+    results: ProgramResults = {
+        pid: StoredRow(fingerprints[pid], status)
+        for statuses in (plan.unchanged, plan.copy)
+        for pid, status in statuses.items()
+    }
+    results.update(assessed.results)
 
     # Rows may be stored for the date already only if any is (a new date has none).
     replace = bool(stored.current) or (
@@ -328,13 +361,16 @@ def without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def recompute_all(*, as_of: date, fiscal_year: int | None) -> RecomputeSummary:
+def recompute_all(*, as_of: date, fiscal_year: int | None, processes: int = 1) -> RecomputeSummary:
     """Every programme, with its budget in ``fiscal_year`` (default: the year ``as_of`` is read
-    in), and that year's nodes, inside the caller's transaction."""
+    in), and that year's nodes, inside the caller's transaction; the rules on up to
+    ``processes`` CPUs."""
     lock_as_of(as_of)
     marks = stale.stale_generations(None)
     year = budget_year(as_of, fiscal_year)
-    programs, results, summary = recompute_programs(as_of=as_of, program_ids=None, year=year)
+    programs, results, summary = recompute_programs(
+        as_of=as_of, program_ids=None, year=year, processes=processes
+    )
     summary.nodes, summary.nodes_written = recompute_nodes(
         as_of=as_of, fiscal_year_ids=[year.pk] if year else [], results=results
     )

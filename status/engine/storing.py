@@ -140,19 +140,120 @@ def stored(
     return result
 
 
-def upsert(
-    model: type[models.Model], rows: list[tuple[Any, ...]], fields: list[str], *, replace: bool
-) -> None:
-    """Write ``rows``, tuples of (object id, as_of, *fields), in key order (so two concurrent
-    recomputes lock rows in the same order). Without ``replace`` (no row of these objects is
-    stored for the date) straight into the table with COPY; should another recompute have
-    inserted one meanwhile (none does under the date's lock), the COPY is undone and the rows go
-    the other way, where the other's rows, which hold the same results, are kept. With
-    ``replace`` (rows may be stored for the date already): COPY into a temporary table, then one
-    INSERT ... SELECT ... ON CONFLICT (object, as_of) DO UPDATE."""
+# COPY's text format: fields separated by tabs, rows ended by newlines, NULL as \N, and a
+# backslash, newline, carriage return or tab inside a field escaped with a backslash.
+_SPECIAL = ("\\", "\n", "\r", "\t")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _copy_field(value: Any) -> str:
+    """One field in COPY's text format (JSON columns hold dicts)."""
+    kind = type(value)
+    if value is None:
+        return "\\N"
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is int or kind is Decimal:
+        return str(value)
+    if kind is date or kind is datetime:
+        return value.isoformat()
+    if kind is dict:
+        return _escape(json.dumps(value))
+    if kind is str:
+        return _escape(value)
+    raise TypeError(f"a stored row holds no {kind.__name__}")
+
+
+def _copy_column(values: Sequence[Any]) -> Sequence[str]:
+    """A column of rows in COPY's text format: by the column's types, mostly in C, and each
+    distinct date or time once (a recompute's rows share a few dates and one ``computed_at``)."""
+    kinds = set(map(type, values))
+    texts: Sequence[str]
+    if kinds <= {int, Decimal}:
+        return list(map(str, values))
+    if kinds <= {date, datetime, type(None)}:
+        text_of = {value: _copy_field(value) for value in set(values)}
+        return list(map(text_of.__getitem__, values))
+    if kinds == {bool}:
+        return ["t" if value else "f" for value in values]
+    if kinds <= {int, Decimal, type(None)}:
+        return ["\\N" if value is None else str(value) for value in values]
+    if kinds == {str}:
+        texts = values
+    elif kinds == {dict}:
+        texts = list(map(json.dumps, values))
+    else:
+        return list(map(_copy_field, values))
+    joined = "".join(texts)
+    if any(c in joined for c in _SPECIAL):
+        return list(map(_escape, texts))
+    return texts
+
+
+def encode_rows(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows in COPY's text format, UTF-8, column by column."""
     if not rows:
+        return b""
+    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+    return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+
+
+@dataclass
+class Rows:
+    """Rows to write, tuples of (object id, as_of, *fields): as tuples, or already in COPY's text
+    format (``encode``; rows assessed in another process travel so, see status.engine.parallel)."""
+
+    tuples: list[tuple[Any, ...]] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)
+    encoded_count: int = 0
+
+    def __len__(self) -> int:
+        return len(self.tuples) + self.encoded_count
+
+    def append(self, row: tuple[Any, ...]) -> None:
+        self.tuples.append(row)
+
+    def extend(self, other: Rows) -> None:
+        self.tuples += other.tuples
+        self.encoded += other.encoded
+        self.encoded_count += other.encoded_count
+
+    def encode(self) -> None:
+        """Turn the tuples into COPY text, in key order (two recomputes writing the same rows
+        would lock them in the same order)."""
+        if not self.tuples:
+            return
+        self.tuples.sort(key=_first)
+        self.encoded.append(encode_rows(self.tuples))
+        self.encoded_count += len(self.tuples)
+        self.tuples = []
+
+
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
+def upsert(
+    model: type[models.Model],
+    rows: Rows | list[tuple[Any, ...]],
+    fields: list[str],
+    *,
+    replace: bool,
+) -> None:
+    """Write ``rows`` (see :class:`Rows`). Without ``replace`` (no row of these objects is stored
+    for the date) straight into the table with COPY; should another recompute have inserted one
+    meanwhile (none does under the date's lock), the COPY is undone and the rows go the other way,
+    where the other's rows, which hold the same results, are kept. With ``replace`` (rows may be
+    stored for the date already): COPY into a temporary table, then one INSERT ... SELECT ...
+    ON CONFLICT (object, as_of) DO UPDATE, in key order."""
+    if not isinstance(rows, Rows):
+        rows = Rows(tuples=rows)
+    if not len(rows):
         return
-    rows.sort(key=lambda row: row[0])
+    rows.encode()
     key = key_column(model)
     columns = [key, "as_of", *fields]
     table = model._meta.db_table
@@ -163,7 +264,7 @@ def upsert(
     if not replace:
         try:
             with transaction.atomic():  # a savepoint, released at once
-                _copy_in(model, table, columns, rows)
+                _copy_in(table, columns, rows.encoded)
             return
         except IntegrityError:
             pass
@@ -173,7 +274,7 @@ def upsert(
             f"SELECT {quoted} FROM {table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {temp}")
-    _copy_in(model, temp, columns, rows)
+    _copy_in(temp, columns, rows.encoded)
     with connection.cursor() as cursor:
         conflict = f"ON CONFLICT ({key}, as_of) DO NOTHING"
         if replace:
@@ -183,30 +284,16 @@ def upsert(
         )
 
 
-def _copy_in(
-    model: type[models.Model], table: str, columns: list[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """COPY ``rows`` (values for ``columns`` of ``model``) into ``table``."""
-    json_positions = [
-        i
-        for i, c in enumerate(columns)
-        if i and isinstance(model._meta.get_field(c), models.JSONField)
-    ]
+def _copy_in(table: str, columns: list[str], encoded: list[bytes]) -> None:
+    """COPY rows in COPY's text format (values for ``columns``) into ``table``."""
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with (
         connection.wrap_database_errors,  # as Django's errors (IntegrityError), like execute()
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
     ):
-        dumps = json.dumps
-        for row in rows:
-            if json_positions:
-                values = list(row)
-                for i in json_positions:
-                    values[i] = dumps(values[i])
-                copy.write_row(values)
-            else:
-                copy.write_row(row)
+        for data in encoded:
+            copy.write(data)
 
 
 def copy_rows(

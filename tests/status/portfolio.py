@@ -23,6 +23,7 @@ from budget.models import BudgetNode, FiscalYear, Ministry
 from kpis.models import KPI
 from programs.models import Program
 from reporting.models import KPIValue, ProgressReport, ReportStatus
+from status.models import KPIStatus, NodeStatus, ProgramStatus
 from tests.factories import program_for_node
 
 
@@ -135,3 +136,27 @@ def role_user(username: str, role: str, ministry: Ministry | None, email: str = 
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     return user
+
+
+MODELS = {KPIStatus: "kpi_id", ProgramStatus: "program_id", NodeStatus: "node_id"}
+# Everything a row holds but its own id, the time it was written and the fingerprint.
+IGNORED = {"id", "computed_at", "fingerprint"}
+
+
+def stored_rows(day: date, ignored: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
+    out = {}
+    for model, key in MODELS.items():
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.attname not in IGNORED and f.attname not in ignored
+        ]
+        out[model.__name__] = sorted(
+            model.objects.filter(as_of=day).order_by(key).values_list(*names)
+        )
+    return out
+
+
+def clear_results() -> None:
+    for model in MODELS:
+        model.objects.all().delete()

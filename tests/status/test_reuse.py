@@ -5,66 +5,15 @@ the result is exactly what computing that date from nothing gives."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kpis.models import RevisionReason, TargetRevision
 from status.engine.fingerprints import VALUE_HASH_SQL, program_digests, values_and_digests
-from status.models import KPIStatus, NodeStatus, ProgramStatus
+from status.models import KPIStatus, NodeStatus
 from status.services import status_recompute_all, status_recompute_program
-from tests.status.portfolio import approve
-
-MODELS = {KPIStatus: "kpi_id", ProgramStatus: "program_id", NodeStatus: "node_id"}
-# Everything a row holds but its own id, the time it was written and the fingerprint.
-IGNORED = {"id", "computed_at", "fingerprint"}
-
-
-def _rows(day: date, ignored: frozenset[str] = frozenset()) -> dict[str, list[tuple]]:
-    out = {}
-    for model, key in MODELS.items():
-        names = [
-            f.attname
-            for f in model._meta.concrete_fields
-            if f.attname not in IGNORED and f.attname not in ignored
-        ]
-        out[model.__name__] = sorted(
-            model.objects.filter(as_of=day).order_by(key).values_list(*names)
-        )
-    return out
-
-
-def _clear() -> None:
-    for model in MODELS:
-        model.objects.all().delete()
-
-
-@pytest.fixture
-def busy(portfolio):
-    """A year of reports, a late one (overdue periods), a revision taking effect mid-year."""
-    p = portfolio
-    approve(p, p.a, date(2026, 3, 31), {"A-CUM": 200, "A-LVL": 30}, 200_000_000)
-    approve(p, p.a, date(2026, 6, 30), {"A-CUM": 150, "A-LVL": 45}, 150_000_000)
-    approve(p, p.a, date(2026, 9, 30), {"A-CUM": 100}, None)
-    approve(p, p.b, date(2026, 3, 31), {"B-ANN": 90}, 100_000_000)
-    approve(p, p.b, date(2026, 9, 30), {"B-ANN": 120}, 100_000_000)
-    approve(p, p.c, date(2026, 9, 30), {"C-CUM": 4}, 10_000_000)
-    kpi = p.kpis["A-LVL"]
-    TargetRevision.objects.create(
-        kpi=kpi,
-        effective_from=date(2026, 8, 20),
-        previous={"target": "100", "target_date": "2026-12-31", "baseline": "0", "milestones": []},
-        revised={"target": "80", "target_date": "2027-06-30", "baseline": "0", "milestones": []},
-        reason=RevisionReason.SCOPE_CHANGE,
-        created_by=p.user,
-    )
-    kpi.target = Decimal(80)
-    kpi.target_date = date(2027, 6, 30)
-    kpi.save(update_fields=["target", "target_date"])
-    return p
-
+from tests.status.portfolio import approve, clear_results, stored_rows
 
 # Every 6 days through two years, plus each side of the days where something changes: starts,
 # period ends, due dates (end + 30 days), the revision, the new year.
@@ -94,31 +43,31 @@ def test_reused_rows_equal_rows_computed_from_nothing(busy):
     for day in DAYS:  # forwards: the donor is the day before
         reused += status_recompute_all(as_of=day).kpis_reused
     assert reused > len(DAYS)  # most days reuse most rows
-    with_reuse = {day: _rows(day) for day in DAYS}
+    with_reuse = {day: stored_rows(day) for day in DAYS}
     for day in DAYS:
-        _clear()
+        clear_results()
         summary = status_recompute_all(as_of=day)
         assert summary.kpis_reused == summary.programs_reused == 0
-        assert _rows(day) == with_reuse[day], day
+        assert stored_rows(day) == with_reuse[day], day
 
 
 @pytest.mark.django_db
 def test_backwards_and_single_programme_recomputes_reuse_correctly(busy):
     expected = {}
     for day in DAYS[::7]:
-        _clear()
+        clear_results()
         status_recompute_all(as_of=day)
-        expected[day] = _rows(day)
-    _clear()
+        expected[day] = stored_rows(day)
+    clear_results()
     for day in reversed(DAYS[::7]):  # backwards: the donor is a later date
         status_recompute_all(as_of=day)
     for day in DAYS[::7]:
-        assert _rows(day) == expected[day], day
-    _clear()
+        assert stored_rows(day) == expected[day], day
+    clear_results()
     for day in DAYS[::7]:
         status_recompute_program(program_id=busy.a.id, as_of=day)
     for day in DAYS[::7]:
-        assert _rows(day) == expected[day], day
+        assert stored_rows(day) == expected[day], day
 
 
 @pytest.mark.django_db
@@ -135,7 +84,7 @@ def test_a_new_date_with_nothing_changed_is_copied_server_side(busy):
     ]
     assert len(writes) == 3 and all("SELECT" in sql for sql in writes)  # no row through Python
     no_date = frozenset({"as_of"})
-    assert _rows(date(2026, 11, 6), no_date) == _rows(date(2026, 11, 5), no_date)
+    assert stored_rows(date(2026, 11, 6), no_date) == stored_rows(date(2026, 11, 5), no_date)
     assert NodeStatus.objects.filter(as_of=date(2026, 11, 6)).count() == 3
 
 
@@ -213,10 +162,10 @@ def test_any_write_to_an_input_is_seen_by_the_next_recompute(busy, change):
         cursor.execute(change)
     summary = status_recompute_all(as_of=date(2026, 11, 6))
     assert summary.programs_reused < 3
-    result = _rows(date(2026, 11, 6))
-    _clear()
+    result = stored_rows(date(2026, 11, 6))
+    clear_results()
     status_recompute_all(as_of=date(2026, 11, 6))
-    assert _rows(date(2026, 11, 6)) == result
+    assert stored_rows(date(2026, 11, 6)) == result
 
 
 @pytest.mark.django_db
@@ -239,10 +188,10 @@ def test_a_change_recomputes_only_its_programme_and_the_rest_is_copied(busy):
     assert (summary.programs_reused, summary.kpis_reused) == (2, 3)
     loads = [q["sql"] for q in ctx.captured_queries if "array_agg(v.value)" in q["sql"]]
     assert len(loads) == 1 and "ANY" in loads[0]
-    result = _rows(date(2026, 11, 6))
-    _clear()
+    result = stored_rows(date(2026, 11, 6))
+    clear_results()
     status_recompute_all(as_of=date(2026, 11, 6))
-    assert _rows(date(2026, 11, 6)) == result
+    assert stored_rows(date(2026, 11, 6)) == result
     assert KPIStatus.objects.get(kpi=busy.kpis["C-CUM"], as_of=date(2026, 11, 6)).actual == 9
     # The next night copies everything.
     assert status_recompute_all(as_of=date(2026, 11, 7)).programs_reused == 3
