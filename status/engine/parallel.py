@@ -61,24 +61,30 @@ def assess_in_processes(
     processes: int,
     prepare: Callable[[list[int] | None], Inputs],
     assess: Callable[[list[int], Inputs], Assessed],
+    write: Callable[[Assessed], None],
 ) -> Assessed:
-    """``assess(chunk, prepare(chunk))`` over the chunks of ``program_ids``, merged. With one chunk
-    (one process, or too few programmes) ``prepare`` is given None: every programme of the
-    recompute, so its queries need no id list."""
+    """``assess(chunk, prepare(chunk))`` over the chunks of ``program_ids``, each part given to
+    ``write`` as soon as it is ready (the parent's own first, while the children finish), and
+    returned merged. With one chunk (one process, or too few programmes) ``prepare`` is given
+    None: every programme of the recompute, so its queries need no id list."""
     parts = chunks(program_ids, processes)
     if len(parts) == 1:
-        return assess(program_ids, prepare(None))
+        out = assess(program_ids, prepare(None))
+        write(out)
+        return out
     children: list[_Child[Inputs]] = []
     try:
         for chunk in parts[:-1]:
             inputs = prepare(chunk)
             children.append(_fork(chunk, inputs, assess))
         out = assess(parts[-1], prepare(parts[-1]))
+        write(out)
         while children:
             child = children.pop(0)
             part = _collect(child)
             if part is None:  # the child failed: the parent assesses its chunk
                 part = assess(child.chunk, child.inputs)
+            write(part)
             out.merge(part)
         return out
     finally:

@@ -200,9 +200,20 @@ def recompute_programs(
         )
 
     changed = plan.compute
+    # Rows may be stored for the date already only if any is (a new date has none).
+    replace = bool(stored.current) or (
+        bool(changed or plan.copy) and storing.has_rows(KPIStatus, as_of)
+    )
+
+    def write(part: Assessed) -> None:  # each process's rows as soon as they are ready
+        storing.upsert(KPIStatus, part.kpi_rows, KPI_FIELDS, replace=replace)
+        storing.upsert(ProgramStatus, part.program_rows, PROGRAM_FIELDS, replace=replace)
+
     assessed = Assessed()
     if changed:
-        assessed = assess_in_processes(changed, processes=processes, prepare=prepare, assess=assess)
+        assessed = assess_in_processes(
+            changed, processes=processes, prepare=prepare, assess=assess, write=write
+        )
         summary.errors += assessed.errors
     results: ProgramResults = {
         pid: StoredRow(fingerprints[pid], status)
@@ -211,10 +222,6 @@ def recompute_programs(
     }
     results.update(assessed.results)
 
-    # Rows may be stored for the date already only if any is (a new date has none).
-    replace = bool(stored.current) or (
-        bool(changed or plan.copy) and storing.has_rows(KPIStatus, as_of)
-    )
     kpis_copied = programs_copied = 0
     if plan.copy and stored.donor_date is not None:
         donor = stored.donor_date
@@ -239,8 +246,6 @@ def recompute_programs(
             owner = ("kpis_kpi", "program_id")
             kpis_copied = copy(KPIStatus, KPI_FIELDS, only=plan.copy, owner=owner)
             programs_copied = copy(ProgramStatus, PROGRAM_FIELDS, only=plan.copy)
-    storing.upsert(KPIStatus, assessed.kpi_rows, KPI_FIELDS, replace=replace)
-    storing.upsert(ProgramStatus, assessed.program_rows, PROGRAM_FIELDS, replace=replace)
     summary.kpis_written = len(assessed.kpi_rows) + kpis_copied
     summary.kpis_reused = kpis_copied
     summary.programs = len(programs)
