@@ -120,19 +120,30 @@ class Explanation:
 
 
 def _explain(key: str, **params: Any) -> Explanation:
+    """The explanation ``key`` with its parameters made JSON-friendly: numbers (Decimal, Fraction)
+    as strings, dates as ISO strings, the rest as given."""
     if key not in MESSAGES:
         raise KeyError(f"unknown explanation key {key!r}")
-    clean: dict[str, str | int | None] = {}
-    for name, value in params.items():
-        if isinstance(value, Fraction):
-            value = _dec(value)
-        if isinstance(value, Decimal):
-            clean[name] = str(value)
-        elif isinstance(value, date):
-            clean[name] = value.isoformat()
-        else:
-            clean[name] = value
-    return Explanation(key, clean)
+    for name, value in params.items():  # in place: ``params`` is this call's own dict
+        kind = type(value)
+        if kind is Decimal:
+            params[name] = str(value)
+        elif kind is date:
+            params[name] = value.isoformat()
+        elif kind is not int and kind is not str and value is not None:
+            params[name] = _clean_param(value)
+    return Explanation(key, params)
+
+
+def _clean_param(value: Any) -> str | int | None:
+    """:func:`_explain`'s conversion of any other value (subclasses, Fractions)."""
+    if isinstance(value, Fraction):
+        value = _dec(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def format_number(value: Number, language: str) -> str:
