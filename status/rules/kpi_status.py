@@ -105,9 +105,9 @@ def assess_kpi(
 ) -> KPIAssessment:
     """The status of one KPI as of ``as_of`` from its approved period values (docs/status-rules.md):
     :class:`PeriodValue` items or plain ``(period_end, value)`` tuples."""
-    where = f"KPI {kpi.code}" if kpi.code else "KPI"
-    for version in kpi.versions:
-        _check_version(version, kpi.kind, program.start, where)
+    for version in kpi.versions:  # without milestones, only the target date can be wrong
+        if version.milestones or version.target_date < program.start:
+            _check_version(version, kpi.kind, program.start, kpi.where)
     version = target_in_force(kpi.versions, as_of)
     behaviour = KIND_TABLE[kpi.kind]
     last = _last_period_day(kpi, program)
@@ -120,11 +120,11 @@ def assess_kpi(
         for end in ends:
             if end not in period_ends:
                 raise ValueError(
-                    f"{where}: {end} is not the end of a {program.frequency} reporting "
+                    f"{kpi.where}: {end} is not the end of a {program.frequency} reporting "
                     f"period of the programme ({periods[0].start} to {periods[-1].end})"
                 )
             if end in seen:
-                raise ValueError(f"{where}: two values for the period ending {end}")
+                raise ValueError(f"{kpi.where}: two values for the period ending {end}")
             seen.add(end)
     # By period end (the ends are distinct, so the values themselves are never compared).
     if ends and max(ends) <= as_of:
