@@ -213,8 +213,12 @@ def target_versions(
         target=kpi.target,
         target_date=kpi.target_date,
         baseline=kpi.baseline,
-        milestones=tuple(rules.Milestone(date=m.date, value=m.value) for m in milestones),
+        milestones=tuple([rules.Milestone(date=m.date, value=m.value) for m in milestones])
+        if milestones
+        else (),
     )
+    if not revisions:
+        return (current,)
     return rules.versions_from_revisions(
         current, [(r.effective_from, r.previous, r.revised) for r in revisions]
     )

@@ -57,10 +57,6 @@ def _dec(value: Fraction) -> Decimal:
     return _OUTPUT_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
-def _dec_or_none(value: Fraction | None) -> Decimal | None:
-    return None if value is None else _dec(value)
-
-
 def _to_decimal(value: Number) -> Decimal:
     if type(value) is Decimal:
         return _decimal_of_decimal(value)

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from programs.periods import is_period_end, reporting_periods
-from status.rules.arithmetic import _dec, _dec_or_none, day_of_year, days_in_year
+from status.rules.arithmetic import _dec_pair, day_of_year, days_in_year
 from status.rules.explanations import Explanation, _AsDict, _explain
 from status.rules.inputs import (
     DEFAULT_GRACE_DAYS,
@@ -21,7 +20,7 @@ from status.rules.inputs import (
     Status,
     Thresholds,
 )
-from status.rules.ratio import status_for_ratio
+from status.rules.ratio import _status_for_pair
 
 # The same check for every report of every programme: computed once per (day, frequency).
 _is_period_end = functools.lru_cache(maxsize=8192)(is_period_end)
@@ -114,24 +113,28 @@ def assess_budget(
 
     assessed_at = counted[-1][0]
     executed = sum(r[1] or 0 for r in counted)
-    share = Fraction(day_of_year(assessed_at), days_in_year(assessed_at))
+    # Exact integer arithmetic over (numerator, positive denominator) pairs: the share of the
+    # year elapsed, the execution rate executed / allocated, the ratio rate / share.
+    share = (day_of_year(assessed_at), days_in_year(assessed_at))
+    share_out = _dec_pair(*share)
     over = executed > allocated_won
-    rate: Fraction | None = None
-    ratio: Fraction | None = None
+    rate_out: Decimal | None = None
+    ratio_out: Decimal | None = None
     if allocated_won == 0:
         status = Status.ON_TRACK
         explanation = _explain("budget_nothing_allocated", executed=executed, date=assessed_at)
     else:
-        rate = Fraction(executed, allocated_won)
-        ratio = rate / share
-        status = status_for_ratio(ratio, thresholds)
+        ratio = (executed * share[1], allocated_won * share[0])  # rate / share
+        status = _status_for_pair(*ratio, thresholds)
+        rate_out = _dec_pair(executed, allocated_won)
+        ratio_out = _dec_pair(*ratio)
         if over:
             explanation = _explain(
                 "budget_over_executed",
                 executed=executed,
                 allocated=allocated_won,
                 date=assessed_at,
-                rate=rate,
+                rate=rate_out,
             )
         else:
             explanation = _explain(
@@ -139,18 +142,18 @@ def assess_budget(
                 executed=executed,
                 allocated=allocated_won,
                 date=assessed_at,
-                rate=rate,
-                expected_share=share,
-                ratio=ratio,
+                rate=rate_out,
+                expected_share=share_out,
+                ratio=ratio_out,
             )
     return BudgetAssessment(
         status=status,
         explanation=explanation,
         executed_won=executed,
         assessed_at=assessed_at,
-        execution_rate=_dec_or_none(rate),
-        expected_share=_dec(share),
-        ratio=_dec_or_none(ratio),
+        execution_rate=rate_out,
+        expected_share=share_out,
+        ratio=ratio_out,
         over_executed=over,
         **common,
     )

@@ -41,28 +41,36 @@ def _x_sums(start: date, days: tuple[date, ...]) -> tuple[tuple[int, ...], int, 
     return xs, sum_x, len(xs) * sum(map(operator.mul, xs, xs)) - sum_x * sum_x
 
 
-def _forecast(
+def _least_squares(
+    x_sums: tuple[tuple[int, ...], int, int], ys: Sequence[int], scale: int
+) -> tuple[int, int, int]:
+    """The least-squares line through the points ``(xs[i], ys[i] / scale)`` (``x_sums`` from
+    :func:`_x_sums`: distinct ``xs`` in increasing order, at least two), computed exactly over
+    integer sums (n, sum x, sum y, sum xy, sum x squared): ``(N, I, D)`` with slope
+    ``N / (scale * K)`` and intercept ``I / D``, where ``K = n * sum(x^2) - sum(x)^2``,
+    ``N = n * sum(xy) - sum(x) * sum(y)``, ``I = sum(y) * K - N * sum(x)``, ``D = n * scale * K``.
+    """
+    xs, sum_x, k = x_sums
+    n = len(xs)
+    sum_y = sum(ys)
+    num = n * sum(map(operator.mul, xs, ys)) - sum_x * sum_y
+    return num, sum_y * k - num * sum_x, n * scale * k
+
+
+def _forecast_at_target(
     x_sums: tuple[tuple[int, ...], int, int],
-    ys: Sequence[int],
-    scale: int,
+    line: tuple[int, int, int],
     *,
     start: date,
     goal: tuple[int, int],
     target_x: int,
     direction: str,
-) -> Forecast:
-    """The forecast from the points ``(xs[i], ys[i] / scale)`` (``x_sums`` from :func:`_x_sums`:
-    distinct ``xs`` in increasing order, at least two): the least-squares line computed exactly
-    over integer sums (n, sum x, sum y, sum xy, sum x squared), each result divided once at the
-    end. With
-    ``K = n * sum(x^2) - sum(x)^2`` and ``N = n * sum(xy) - sum(x) * sum(y)``: slope
-    ``N / (scale * K)``, intercept ``(sum(y) * K - N * sum(x)) / (n * scale * K)``."""
-    xs, sum_x, k = x_sums
+) -> tuple[Decimal, date | None, bool]:
+    """What the line (from :func:`_least_squares`) says about the target: its value at the target
+    date, the day it reaches the target (see the module docstring), and whether it misses."""
+    xs = x_sums[0]
     n = len(xs)
-    sum_y = sum(ys)
-    num = n * sum(map(operator.mul, xs, ys)) - sum_x * sum_y
-    inter = sum_y * k - num * sum_x
-    den = n * scale * k
+    num, inter, den = line
     value = inter + num * n * target_x  # the line at the target date: value / den
     goal_num, goal_den = goal
     first_x = xs[0]
@@ -84,12 +92,32 @@ def _forecast(
         except OverflowError:
             reach_date = None
     reached = _reached_pair(value, den, goal_num, goal_den, direction)
+    return _dec_pair(value, den), reach_date, not reached
+
+
+def _forecast(
+    x_sums: tuple[tuple[int, ...], int, int],
+    ys: Sequence[int],
+    scale: int,
+    *,
+    start: date,
+    goal: tuple[int, int],
+    target_x: int,
+    direction: str,
+) -> Forecast:
+    """The forecast from the points ``(xs[i], ys[i] / scale)``: the line of
+    :func:`_least_squares`, each result divided once at the end."""
+    line = _least_squares(x_sums, ys, scale)
+    value, reach_date, miss = _forecast_at_target(
+        x_sums, line, start=start, goal=goal, target_x=target_x, direction=direction
+    )
+    num, inter, den = line
     return Forecast(
-        slope=_dec_pair(num, scale * k),
+        slope=_dec_pair(num, scale * x_sums[2]),
         intercept=_dec_pair(inter, den),
-        value=_dec_pair(value, den),
+        value=value,
         date=reach_date,
-        miss=not reached,
+        miss=miss,
     )
 
 

@@ -83,7 +83,9 @@ class TargetVersion:
     effective_from: date | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "milestones", tuple(sorted(self.milestones, key=_milestone_key)))
+        milestones = self.milestones
+        if type(milestones) is not tuple or len(milestones) > 1:  # else already a sorted tuple
+            object.__setattr__(self, "milestones", tuple(sorted(milestones, key=_milestone_key)))
 
     @classmethod
     def from_snapshot(
@@ -124,20 +126,25 @@ class KPIFacts:
     code: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "versions", tuple(self.versions))
-        where = f"KPI {self.code}" if self.code else "KPI"
+        if type(self.versions) is not tuple:
+            object.__setattr__(self, "versions", tuple(self.versions))
         if self.kind not in KIND_TABLE:
-            raise ValueError(f"{where}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+            raise ValueError(f"{self.where}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.direction not in DIRECTIONS:
             raise ValueError(
-                f"{where}: direction {self.direction!r} is not one of {', '.join(DIRECTIONS)}"
+                f"{self.where}: direction {self.direction!r} is not one of {', '.join(DIRECTIONS)}"
             )
         if self.direction not in KIND_TABLE[self.kind].directions:
-            raise ValueError(f"{where}: an {self.kind} KPI must have direction increase")
+            raise ValueError(f"{self.where}: an {self.kind} KPI must have direction increase")
         if not self.versions:
-            raise ValueError(f"{where}: at least one target version is needed")
+            raise ValueError(f"{self.where}: at least one target version is needed")
         if self.grace_days < 0:
-            raise ValueError(f"{where}: grace_days must be >= 0, got {self.grace_days}")
+            raise ValueError(f"{self.where}: grace_days must be >= 0, got {self.grace_days}")
+
+    @property
+    def where(self) -> str:
+        """The KPI as its error messages name it."""
+        return f"KPI {self.code}" if self.code else "KPI"
 
 
 @dataclass(frozen=True)

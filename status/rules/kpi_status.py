@@ -17,7 +17,7 @@ from programs.periods import Period, periods_come_due, reporting_periods
 from status.rules.actual import _actual_line
 from status.rules.arithmetic import Number, _dec_pair, _pair, _reached_pair, _to_decimal, tau
 from status.rules.explanations import Explanation, _AsDict, _explain, _jsonable
-from status.rules.forecast import _forecast, _x_sums
+from status.rules.forecast import _forecast_at_target, _least_squares, _x_sums
 from status.rules.inputs import (
     DEFAULT_THRESHOLDS,
     KPIFacts,
@@ -105,9 +105,9 @@ def assess_kpi(
 ) -> KPIAssessment:
     """The status of one KPI as of ``as_of`` from its approved period values (docs/status-rules.md):
     :class:`PeriodValue` items or plain ``(period_end, value)`` tuples."""
-    where = f"KPI {kpi.code}" if kpi.code else "KPI"
-    for version in kpi.versions:
-        _check_version(version, kpi.kind, program.start, where)
+    for version in kpi.versions:  # without milestones, only the target date can be wrong
+        if version.milestones or version.target_date < program.start:
+            _check_version(version, kpi.kind, program.start, kpi.where)
     version = target_in_force(kpi.versions, as_of)
     behaviour = KIND_TABLE[kpi.kind]
     last = _last_period_day(kpi, program)
@@ -120,11 +120,11 @@ def assess_kpi(
         for end in ends:
             if end not in period_ends:
                 raise ValueError(
-                    f"{where}: {end} is not the end of a {program.frequency} reporting "
+                    f"{kpi.where}: {end} is not the end of a {program.frequency} reporting "
                     f"period of the programme ({periods[0].start} to {periods[-1].end})"
                 )
             if end in seen:
-                raise ValueError(f"{where}: two values for the period ending {end}")
+                raise ValueError(f"{kpi.where}: two values for the period ending {end}")
             seen.add(end)
     # By period end (the ends are distinct, so the values themselves are never compared).
     if ends and max(ends) <= as_of:
@@ -132,11 +132,14 @@ def assess_kpi(
     else:
         counted = sorted(item for item in values if item[0] <= as_of)
     limits = kpi_thresholds(kpi, thresholds)
-    common: dict[str, Any] = {
+    # The fields in order; status and explanation are set below.
+    state: dict[str, Any] = {
         "code": kpi.code,
         "kind": kpi.kind,
         "direction": kpi.direction,
         "as_of": as_of,
+        "status": None,
+        "explanation": None,
         "target": _to_decimal(version.target),
         "target_date": version.target_date,
         "baseline": Decimal(0) if behaviour.yearly else _to_decimal(version.baseline),
@@ -146,26 +149,22 @@ def assess_kpi(
 
     # 1. not_started / 2. no_data
     if as_of < program.start:
-        return KPIAssessment(
-            status=Status.NOT_STARTED,
-            explanation=_explain("not_started_before_start", start=program.start),
-            **common,
-        )
+        state["status"] = Status.NOT_STARTED
+        state["explanation"] = _explain("not_started_before_start", start=program.start)
+        return KPIAssessment(**state)
     come_due = _come_due(program.start, last, program.frequency, kpi.grace_days, as_of)
     if not counted:
         if not come_due:
-            return KPIAssessment(
-                status=Status.NOT_STARTED,
-                explanation=_explain(
-                    "not_started_nothing_due", due_date=periods[0].due_date(kpi.grace_days)
-                ),
-                **common,
+            state["status"] = Status.NOT_STARTED
+            state["explanation"] = _explain(
+                "not_started_nothing_due", due_date=periods[0].due_date(kpi.grace_days)
             )
-        return KPIAssessment(
-            status=Status.NO_DATA,
-            explanation=_explain("no_data", due_date=come_due[0].due_date(kpi.grace_days)),
-            **common,
-        )
+        else:
+            state["status"] = Status.NO_DATA
+            state["explanation"] = _explain(
+                "no_data", due_date=come_due[0].due_date(kpi.grace_days)
+            )
+        return KPIAssessment(**state)
 
     assessed_at = counted[-1][0]
     # Exact integer arithmetic: every value and the baseline over one common denominator.
@@ -191,53 +190,52 @@ def assess_kpi(
 
     # 3. achieved / 4-6. by the ratio
     if _reached_pair(*actual, *target, kpi.direction):
-        status = Status.ACHIEVED
+        state["status"] = Status.ACHIEVED
         if behaviour.yearly:
-            explanation = _explain(
+            state["explanation"] = _explain(
                 "achieved_annual",
-                target=common["target"],
+                target=state["target"],
                 year=assessed_year,
                 actual=actual_out,
                 date=assessed_at,
             )
         else:
-            explanation = _explain(
-                "achieved", target=common["target"], actual=actual_out, date=assessed_at
+            state["explanation"] = _explain(
+                "achieved", target=state["target"], actual=actual_out, date=assessed_at
             )
     else:
-        status = _status_for_pair(*ratio, limits)
-        explanation = _explain(
+        state["status"] = _status_for_pair(*ratio, limits)
+        state["explanation"] = _explain(
             "progress", expected=expected_out, date=assessed_at, actual=actual_out, ratio=ratio_out
         )
 
-    forecast = None
+    forecast_value: Decimal | None = None
+    forecast_date: date | None = None
+    forecast_miss = False
     if behaviour.forecast and len(counted) >= 2:
         start = program.start
-        forecast = _forecast(
-            _x_sums(start, tuple(map(_FIRST, counted))),
-            line,
-            scale,
+        x_sums = _x_sums(start, tuple(map(_FIRST, counted)))
+        forecast_value, forecast_date, forecast_miss = _forecast_at_target(
+            x_sums,
+            _least_squares(x_sums, line, scale),
             start=start,
             goal=target,
             target_x=tau(version.target_date, start),
             direction=kpi.direction,
         )
 
-    return KPIAssessment(
-        status=status,
-        explanation=explanation,
-        assessed_at=assessed_at,
-        assessed_year=assessed_year,
-        actual=actual_out,
-        expected=expected_out,
-        ratio=ratio_out,
-        overdue=overdue,
-        overdue_period_end=latest_due.end if overdue and latest_due else None,
-        forecast_value=forecast.value if forecast else None,
-        forecast_date=forecast.date if forecast else None,
-        forecast_miss=forecast.miss if forecast else False,
-        **common,
-    )
+    # The other fields, in order.
+    state["assessed_at"] = assessed_at
+    state["assessed_year"] = assessed_year
+    state["actual"] = actual_out
+    state["expected"] = expected_out
+    state["ratio"] = ratio_out
+    state["overdue"] = overdue
+    state["overdue_period_end"] = latest_due.end if overdue and latest_due else None
+    state["forecast_value"] = forecast_value
+    state["forecast_date"] = forecast_date
+    state["forecast_miss"] = forecast_miss
+    return KPIAssessment._of(state)
 
 
 def as_of_key(

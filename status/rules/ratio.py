@@ -68,14 +68,16 @@ def status_for_ratio(ratio: Number, thresholds: Thresholds = DEFAULT_THRESHOLDS)
 
 def _status_for_pair(num: int, den: int, thresholds: Thresholds) -> Status:
     """:func:`status_for_ratio` of ``num / den`` (``den > 0``)."""
-    on_track, at_risk = _threshold_fracs(thresholds)
-    if num * on_track.denominator >= on_track.numerator * den:
+    (on_num, on_den), (risk_num, risk_den) = _threshold_pairs(
+        thresholds.on_track, thresholds.at_risk
+    )
+    if num * on_den >= on_num * den:
         return Status.ON_TRACK
-    if num * at_risk.denominator >= at_risk.numerator * den:
+    if num * risk_den >= risk_num * den:
         return Status.AT_RISK
     return Status.OFF_TRACK
 
 
 @functools.lru_cache(maxsize=256)
-def _threshold_fracs(thresholds: Thresholds) -> tuple[Fraction, Fraction]:
-    return _frac(thresholds.on_track), _frac(thresholds.at_risk)
+def _threshold_pairs(on_track: Decimal, at_risk: Decimal) -> tuple[tuple[int, int], ...]:
+    return _pair(on_track), _pair(at_risk)

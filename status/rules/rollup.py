@@ -23,16 +23,25 @@ def _status(value: Status | str) -> Status:
         return Status(value)
 
 
+_WORDS = tuple(str(s) for s in STATUSES)
+
+
 def _status_counts(statuses: Iterable[Status | str]) -> dict[str, int]:
-    counts = {str(s): 0 for s in STATUSES}
+    """The number of each status, by its word, every status present (a ValueError names a bad
+    status)."""
+    counts = dict.fromkeys(_WORDS, 0)
     for status in statuses:
-        counts[_status(status)] += 1
+        try:
+            counts[status] += 1  # a Status finds its word: they are equal strings
+        except (KeyError, TypeError):
+            counts[_status(status)] += 1
     return counts
 
 
 # Left out of the worst-of: nothing is measured yet (not_started) or nothing is measured at all
 # (no_kpi).
 _UNMEASURED = frozenset({Status.NOT_STARTED, Status.NO_KPI})
+_MEASURED_WORDS = tuple(str(s) for s in STATUSES if s not in _UNMEASURED)
 
 
 def combine_statuses(statuses: Iterable[Status | str]) -> Status:
@@ -40,16 +49,22 @@ def combine_statuses(statuses: Iterable[Status | str]) -> Status:
     any; else no_data if any; else achieved if all; else on_track. With none of those: no_kpi
     when every status is no_kpi, else (not_started among them, or no status at all)
     not_started."""
-    given = list(map(_status, statuses))
-    counted = [s for s in given if s not in _UNMEASURED]
-    if not counted:
-        if given and all(s is Status.NO_KPI for s in given):
+    return _combined(_status_counts(statuses))
+
+
+def _combined(counts: dict[str, int]) -> Status:
+    """:func:`combine_statuses` from the counts of the statuses."""
+    total = sum(counts.values())
+    without_kpi = counts[Status.NO_KPI]
+    measured = total - counts[Status.NOT_STARTED] - without_kpi
+    if not measured:
+        if total and without_kpi == total:
             return Status.NO_KPI
         return Status.NOT_STARTED
     for status in (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA):
-        if status in counted:
+        if counts[status]:
             return status
-    if all(s == Status.ACHIEVED for s in counted):
+    if counts[Status.ACHIEVED] == measured:
         return Status.ACHIEVED
     return Status.ON_TRACK
 
@@ -63,7 +78,7 @@ def _summary_explanation(prefix: str, counts: dict[str, int], status: Status) ->
     if status == Status.NOT_STARTED:
         return _explain(f"{prefix}_not_started", total=total)
     without_kpi = counts[Status.NO_KPI]
-    params = {str(s): counts[s] for s in STATUSES if s not in _UNMEASURED}
+    params: dict[str, int] = {word: counts[word] for word in _MEASURED_WORDS}
     if without_kpi:
         params[Status.NO_KPI] = without_kpi
     return _explain(
@@ -86,9 +101,8 @@ class ProgramAssessment(_AsDict):
 def program_status(kpi_statuses: Iterable[Status | str]) -> ProgramAssessment:
     """The programme status over its KPIs' statuses: :func:`combine_statuses`; with no KPI at
     all, no_kpi (its budget status is assessed all the same, by :func:`assess_budget`)."""
-    statuses = [_status(s) for s in kpi_statuses]
-    counts = _status_counts(statuses)
-    status = combine_statuses(statuses) if statuses else Status.NO_KPI
+    counts = _status_counts(kpi_statuses)
+    status = _combined(counts) if any(counts.values()) else Status.NO_KPI
     return ProgramAssessment(
         status=status,
         status_counts=counts,
@@ -208,7 +222,7 @@ def rollup_nodes(
             key: (_dec(Fraction(amount, total)) if total else None)
             for key, amount in amounts.items()
         }
-        status = combine_statuses(statuses)
+        status = _combined(counts)
         result[code] = NodeRollup(
             code=code,
             status=status,

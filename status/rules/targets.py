@@ -74,14 +74,15 @@ def _expected_pair(kind: str, version: TargetVersion, start: date, day: date) ->
     target_num, target_den = _pair(version.target)
     if KIND_TABLE[kind].yearly:
         return target_num * day_of_year(day), target_den * days_in_year(day)
-    points = [(0, _pair(version.baseline))]
-    points += [(tau(m.date, start), _pair(m.value)) for m in version.milestones]
-    points.append((tau(version.target_date, start), (target_num, target_den)))
     x = tau(day, start)
     if x <= 0:
-        return points[0][1]
-    if x >= points[-1][0]:
+        return _pair(version.baseline)
+    target_x = tau(version.target_date, start)
+    if x >= target_x:
         return target_num, target_den
+    points = [(0, _pair(version.baseline))]
+    points += [(tau(m.date, start), _pair(m.value)) for m in version.milestones]
+    points.append((target_x, (target_num, target_den)))
     for (x0, (n0, d0)), (x1, (n1, d1)) in itertools.pairwise(points):
         if x <= x1:
             # y0 + (y1 - y0) * (x - x0) / (x1 - x0), over the denominator d0 * d1 * (x1 - x0)

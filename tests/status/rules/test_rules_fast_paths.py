@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from status.rules import (
+    KPIAssessment,
     KPIFacts,
     NodeInput,
     PeriodValue,
@@ -55,3 +57,21 @@ def test_plain_tuples_and_period_values_give_the_same_assessment() -> None:
     named = assess_kpi(kpi, program, [PeriodValue(d, v) for d, v in pairs], as_of)
     assert plain == named
     assert plain.actual == Decimal("500.5") and plain.forecast_date is not None
+
+
+def test_an_assessment_built_field_by_field_equals_the_constructed_one() -> None:
+    program = ProgramFacts(start=date(2026, 1, 1), end=date(2026, 12, 31), frequency="quarterly")
+    kpi = KPIFacts(
+        kind="level",
+        direction="increase",
+        versions=(TargetVersion(target=Decimal(100), target_date=date(2026, 12, 31)),),
+    )
+    fast = assess_kpi(
+        kpi, program, [(date(2026, 3, 31), 30), (date(2026, 6, 30), 40)], date(2026, 8, 1)
+    )
+    state = {f.name: getattr(fast, f.name) for f in fields(KPIAssessment)}
+    plain = KPIAssessment(**state)
+    assert fast == plain and repr(fast) == repr(plain) and vars(fast) == vars(plain)
+    assert list(vars(fast)) == list(vars(plain))  # the same fields, in the same order
+    with pytest.raises(TypeError, match="fields in order"):
+        KPIAssessment._of(dict(reversed(state.items())))
