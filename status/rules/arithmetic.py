@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import functools
 import math
+import operator
 from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -106,6 +107,8 @@ def _reached_pair(num: int, den: int, target_num: int, target_den: int, directio
 
 
 _DECIMAL_RATIO = Decimal.as_integer_ratio
+_NUMERATOR = operator.itemgetter(0)
+_DENOMINATOR = operator.itemgetter(1)
 
 
 def _pairs(values: list[Any]) -> list[tuple[int, int]]:
@@ -121,8 +124,7 @@ def _scaled(pairs: Sequence[tuple[int, int]], scale: int = 1) -> tuple[list[int]
     numerators, the denominator), the denominator a multiple of ``scale``."""
     if not pairs:
         return [], scale
-    nums, dens = zip(*pairs, strict=True)
-    scale = math.lcm(scale, *dens)
+    scale = math.lcm(scale, *set(map(_DENOMINATOR, pairs)))  # few distinct denominators
     if scale == 1:
-        return list(nums), 1
+        return list(map(_NUMERATOR, pairs)), 1
     return [n * (scale // d) for n, d in pairs], scale

@@ -146,14 +146,18 @@ def assess_budget(
                 expected_share=share_out,
                 ratio=ratio_out,
             )
-    return BudgetAssessment(
-        status=status,
-        explanation=explanation,
-        executed_won=executed,
-        assessed_at=assessed_at,
-        execution_rate=rate_out,
-        expected_share=share_out,
-        ratio=ratio_out,
-        over_executed=over,
-        **common,
+    return BudgetAssessment._of(
+        {
+            "fiscal_year": fiscal_year,
+            "as_of": as_of,
+            "status": status,
+            "explanation": explanation,
+            "allocated_won": allocated_won,
+            "executed_won": executed,
+            "assessed_at": assessed_at,
+            "execution_rate": rate_out,
+            "expected_share": share_out,
+            "ratio": ratio_out,
+            "over_executed": over,
+        }
     )

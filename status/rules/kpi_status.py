@@ -70,6 +70,8 @@ _SECOND = operator.itemgetter(1)
 
 
 def _last_period_day(kpi: KPIFacts, program: ProgramFacts) -> date:
+    if len(kpi.versions) == 1:
+        return max(program.end, kpi.versions[0].target_date)
     return max([program.end, *(v.target_date for v in kpi.versions)])
 
 
