@@ -74,6 +74,8 @@ def _dec_pair(numerator: int, denominator: int) -> Decimal:
     """:func:`_dec` of ``numerator / denominator`` (``denominator > 0``, not necessarily in lowest
     terms), without building the Fraction: the same Decimal, as a correctly rounded quotient does
     not depend on the terms."""
+    if denominator == 1:
+        return Decimal(numerator)
     if numerator % denominator == 0:
         return Decimal(numerator // denominator)
     return _OUTPUT_CONTEXT.divide(Decimal(numerator), Decimal(denominator))

@@ -13,7 +13,7 @@ import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from kpis.kinds import INCREASE
@@ -88,8 +88,8 @@ def _forecast_at_target(
     reach_date: date | None = None
     if reach_x is not None:
         try:
-            reach_date = start + timedelta(days=reach_x - 1)
-        except OverflowError:
+            reach_date = date.fromordinal(start.toordinal() + reach_x - 1)
+        except (OverflowError, ValueError):  # beyond the calendar
             reach_date = None
     reached = _reached_pair(value, den, goal_num, goal_den, direction)
     return _dec_pair(value, den), reach_date, not reached

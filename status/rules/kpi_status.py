@@ -129,10 +129,9 @@ def assess_kpi(
                 raise ValueError(f"{kpi.where}: two values for the period ending {end}")
             seen.add(end)
     # By period end (the ends are distinct, so the values themselves are never compared).
-    if ends and max(ends) <= as_of:
-        counted = sorted(values)
-    else:
-        counted = sorted(item for item in values if item[0] <= as_of)
+    counted = sorted(values)
+    if counted and counted[-1][0] > as_of:
+        counted = [item for item in counted if item[0] <= as_of]
     limits = kpi_thresholds(kpi, thresholds)
     # The fields in order; status and explanation are set below.
     state: dict[str, Any] = {
