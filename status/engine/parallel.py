@@ -44,14 +44,18 @@ class _Child(Generic[Inputs]):
 def chunks(program_ids: Sequence[int], processes: int) -> list[list[int]]:
     """``program_ids`` in ``processes`` contiguous chunks. The parent, which also loads every
     chunk (loading takes about half as long as assessing), takes the last one and a smaller
-    share: 80% of an equal share, at least one programme."""
+    share: 80% of an equal share, at least one programme. The children's chunks grow, the k-th
+    k times the first: the first child starts as soon as its small chunk is loaded, and each
+    later one while the others assess."""
     ids = list(program_ids)
     if processes <= 1 or len(ids) < max(settings.STATUS_PARALLEL_MIN_PROGRAMS, 2):
         return [ids]
     processes = min(processes, len(ids))
     own = max(1, int(len(ids) / processes * 0.8))
     rest = len(ids) - own
-    bounds = [rest * i // (processes - 1) for i in range(processes)]
+    children = processes - 1
+    weights = children * (children + 1) // 2  # 1 + 2 + ... + children
+    bounds = [rest * (k * (k + 1) // 2) // weights for k in range(processes)]
     return [ids[a:b] for a, b in itertools.pairwise(bounds)] + [ids[rest:]]
 
 
