@@ -47,6 +47,7 @@ from status.engine.fingerprints import (
     values_and_digests,
 )
 from status.engine.loading import (
+    KPIDefinition,
     ProgramInputs,
     Reports,
     Values,
@@ -134,22 +135,21 @@ def recompute_programs(
         )
 
     if not stored.current and not stored.donor:
-        # Nothing stored for these programmes on any date: the rules assess every one, so their
-        # values are digested in the pass that loads them, chunk by chunk (``prepare``), and each
-        # chunk's fingerprints follow.
-        digests = program_digests(pids, as_of, value_digests={})
+        # Nothing stored for these programmes on any date: the rules assess every one, so each
+        # chunk's inputs are loaded by ``prepare`` (the next while a child assesses the last), its
+        # values digested in the pass that loads them, and its fingerprints follow.
+        digests: dict[int, ProgramDigest] = {}
         fingerprints: dict[int, str] = {}
+        kpis: dict[int, list[KPIDefinition]] = {}
         plan = storing.Plan(compute=list(programs))
-        kpis = load_kpis(pids)
 
         def prepare(chunk: list[int] | None) -> tuple[Values, Reports]:
-            values, value_digests = values_and_digests(chunk if chunk is not None else pids, as_of)
-            ids = chunk if chunk is not None else list(programs)
-            for pid in ids:
-                if pid in digests:
-                    digests[pid] = digests[pid]._replace(values=value_digests.get(pid))
-            fingerprints.update(fingerprint(ids, digests))
-            return values, load_reports(chunk if chunk is not None else pids, as_of)
+            ids = chunk if chunk is not None else pids  # None: every programme, no id list
+            values, value_digests = values_and_digests(ids, as_of)
+            digests.update(program_digests(ids, as_of, value_digests=value_digests))
+            kpis.update(load_kpis(ids))
+            fingerprints.update(fingerprint(programs if ids is None else ids, digests))
+            return values, load_reports(ids, as_of)
 
     else:
         digests = program_digests(pids, as_of)
@@ -180,8 +180,6 @@ def recompute_programs(
         def prepare(chunk: list[int] | None) -> tuple[Values, Reports]:
             ids = chunk if chunk is not None else subset
             return load_values(ids, as_of), load_reports(ids, as_of)
-
-    summary.kpis = sum(digests[pid].kpis for pid in programs if pid in digests)
 
     def assess(chunk: list[int], inputs: tuple[Values, Reports]) -> Assessed:
         values, reports = inputs
@@ -221,6 +219,7 @@ def recompute_programs(
         for pid, status in statuses.items()
     }
     results.update(assessed.results)
+    summary.kpis = sum(digests[pid].kpis for pid in programs if pid in digests)
 
     kpis_copied = programs_copied = 0
     if plan.copy and stored.donor_date is not None:
