@@ -155,7 +155,10 @@ def _explain(key: str, **params: Any) -> Explanation:
             params[name] = value.isoformat()
         elif kind is not int and kind is not str and value is not None:
             params[name] = _clean_param(value)
-    return Explanation(key, params)
+    # Explanation(key, params), without the frozen dataclass's setattr per field
+    explanation = object.__new__(Explanation)
+    explanation.__dict__.update(key=key, params=params)
+    return explanation
 
 
 def _clean_param(value: Any) -> str | int | None:
