@@ -15,7 +15,7 @@ from typing import Any
 from kpis.kinds import KIND_TABLE
 from programs.periods import Period, periods_come_due, reporting_periods
 from status.rules.actual import _actual_line
-from status.rules.arithmetic import Number, _dec_pair, _pair, _reached_pair, _to_decimal, tau
+from status.rules.arithmetic import Number, _dec_pair, _pair, _reached_pair, tau
 from status.rules.explanations import Explanation, _AsDict, _explain, _jsonable
 from status.rules.forecast import _forecast_at_target, _least_squares, _x_sums
 from status.rules.inputs import (
@@ -133,6 +133,9 @@ def assess_kpi(
     if counted and counted[-1][0] > as_of:
         counted = [item for item in counted if item[0] <= as_of]
     limits = kpi_thresholds(kpi, thresholds)
+    # Exact integer arithmetic: target, baseline and values as (numerator, denominator) pairs.
+    target = _pair(version.target)
+    base_num, base_den = (0, 1) if behaviour.yearly else _pair(version.baseline)
     # The fields in order; status and explanation are set below.
     state: dict[str, Any] = {
         "code": kpi.code,
@@ -141,9 +144,9 @@ def assess_kpi(
         "as_of": as_of,
         "status": None,
         "explanation": None,
-        "target": _to_decimal(version.target),
+        "target": _dec_pair(*target),
         "target_date": version.target_date,
-        "baseline": Decimal(0) if behaviour.yearly else _to_decimal(version.baseline),
+        "baseline": _dec_pair(base_num, base_den),
         "target_effective_from": version.effective_from,
         "thresholds": limits,
     }
@@ -168,9 +171,6 @@ def assess_kpi(
         return KPIAssessment(**state)
 
     assessed_at = counted[-1][0]
-    # Exact integer arithmetic: every value and the baseline over one common denominator.
-    base_num, base_den = (0, 1) if behaviour.yearly else _pair(version.baseline)
-    target = _pair(version.target)
     assessed_year = assessed_at.year if behaviour.yearly else None
     line, scale, actual = _actual_line(
         behaviour.actual, counted, (base_num, base_den), assessed_year
