@@ -36,12 +36,14 @@ class Assessed:
     # {programme id: (stored fingerprint, status)}, with or without a programme row
     results: dict[int, StoredRow] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    kpis: int = 0  # the KPIs of the programmes assessed
 
     def merge(self, other: Assessed) -> None:
         self.kpi_rows.extend(other.kpi_rows)
         self.program_rows.extend(other.program_rows)
         self.results.update(other.results)
         self.errors += other.errors
+        self.kpis += other.kpis
 
 
 def assess_programs(
@@ -72,7 +74,9 @@ def assess_programs(
             revisions_of.setdefault(r.kpi_id, []).append(r)
         statuses: list[str] = []
         settled = True
-        for kpi in kpis.get(pid, ()):
+        program_kpis = kpis.get(pid, ())
+        out.kpis += len(program_kpis)
+        for kpi in program_kpis:
             try:
                 facts = rules.KPIFacts(
                     kind=kpi.kind,

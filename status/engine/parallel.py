@@ -2,15 +2,21 @@
 
 The rules are pure Python and most of a first full recompute's time (README, "Speed"). With
 ``processes`` > 1 and at least ``STATUS_PARALLEL_MIN_PROGRAMS`` programmes to assess, the
-programmes are split into one chunk per process. The parent loads each chunk's inputs on its own
-connection, inside its transaction (``prepare``), and forks a child to assess the chunk while it
-loads the next one; it assesses the last chunk itself, then collects the children's rows.
+programmes are split into one chunk per process, and a child process is forked for each chunk but
+the last, which the parent (the recompute's own process) assesses itself.
 
-A child never uses the database: it inherits the loaded inputs, runs the rules, and sends back its
-rows already in COPY's text format (``storing.Rows.encode``), so the parent only writes them. It
-leaves by ``os._exit`` whatever happens, so the connection it shares with the parent is never
-closed or written to from the child. A child that fails (or is killed) is logged and its chunk
-assessed by the parent, so the result is the same; if the parent fails, its children are killed.
+Each child loads its chunk's inputs (``prepare``) on a connection of its own, in a read-only
+transaction that imports the recompute's snapshot (``pg_export_snapshot``): it sees exactly the
+data the recompute's transaction sees when the children start, so all processes load at once. A
+snapshot cannot show what the recompute's transaction itself has written and not committed; when
+it has written anything already (a recompute called inside a larger transaction), the parent loads
+each chunk on its own connection before forking the child instead.
+
+A child never touches the connection it inherits from the parent: it keeps a reference to it (so
+it is never finalized) and leaves by ``os._exit`` whatever happens. It sends back its rows already
+in COPY's text format (``storing.Rows.encode``), and the parent writes them in its transaction. A
+child that fails (or is killed) is logged and its chunk assessed by the parent, so the result is
+the same; if the parent fails, its children are killed.
 """
 
 from __future__ import annotations
@@ -19,12 +25,16 @@ import itertools
 import logging
 import os
 import pickle
+import re
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from status.engine.assessing import Assessed
 
@@ -32,31 +42,51 @@ logger = logging.getLogger("status.services")
 
 Inputs = TypeVar("Inputs")
 
+# The parent's share of the programmes, against a child's: it also writes every process's rows.
+PARENT_SHARE = 0.8
+
+
+class Snapshot(NamedTuple):
+    """What a child's transaction takes from the recompute's: its snapshot and its work_mem."""
+
+    id: str
+    work_mem: str
+
 
 @dataclass
 class _Child(Generic[Inputs]):
     pid: int
     pipe: int  # the read end
     chunk: list[int]
-    inputs: Inputs
+    inputs: Inputs | None  # loaded by the parent, or None when the child loads them
 
 
 def chunks(program_ids: Sequence[int], processes: int) -> list[list[int]]:
-    """``program_ids`` in ``processes`` contiguous chunks. The parent, which also loads every
-    chunk (loading takes about half as long as assessing), takes the last one and a smaller
-    share: 80% of an equal share, at least one programme. The children's chunks grow, the k-th
-    k times the first: the first child starts as soon as its small chunk is loaded, and each
-    later one while the others assess."""
+    """``program_ids`` in ``processes`` contiguous chunks: equal ones for the children, and a
+    smaller last one for the parent (``PARENT_SHARE`` of a child's, at least one programme)."""
     ids = list(program_ids)
     if processes <= 1 or len(ids) < max(settings.STATUS_PARALLEL_MIN_PROGRAMS, 2):
         return [ids]
     processes = min(processes, len(ids))
-    own = max(1, int(len(ids) / processes * 0.8))
-    rest = len(ids) - own
     children = processes - 1
-    weights = children * (children + 1) // 2  # 1 + 2 + ... + children
-    bounds = [rest * (k * (k + 1) // 2) // weights for k in range(processes)]
+    own = max(1, round(len(ids) * PARENT_SHARE / (children + PARENT_SHARE)))
+    rest = len(ids) - own
+    bounds = [rest * k // children for k in range(processes)]
     return [ids[a:b] for a, b in itertools.pairwise(bounds)] + [ids[rest:]]
+
+
+def export_snapshot() -> Snapshot | None:
+    """The snapshot of the caller's transaction, for the children to import; None outside a
+    transaction, or when the transaction has written (its writes would not be in the snapshot)."""
+    if not connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+            "THEN pg_export_snapshot() END, current_setting('work_mem')"
+        )
+        snapshot_id, work_mem = cursor.fetchone()
+    return None if snapshot_id is None else Snapshot(snapshot_id, work_mem)
 
 
 def assess_in_processes(
@@ -76,18 +106,20 @@ def assess_in_processes(
         out = assess(program_ids, prepare(None))
         write(out)
         return out
+    snapshot = export_snapshot()
     children: list[_Child[Inputs]] = []
     try:
         for chunk in parts[:-1]:
-            inputs = prepare(chunk)
-            children.append(_fork(chunk, inputs, assess))
+            inputs = None if snapshot else prepare(chunk)
+            children.append(_fork(chunk, inputs, snapshot, prepare, assess))
         out = assess(parts[-1], prepare(parts[-1]))
         write(out)
         while children:
             child = children.pop(0)
             part = _collect(child)
             if part is None:  # the child failed: the parent assesses its chunk
-                part = assess(child.chunk, child.inputs)
+                inputs = prepare(child.chunk) if child.inputs is None else child.inputs
+                part = assess(child.chunk, inputs)
             write(part)
             out.merge(part)
         return out
@@ -97,14 +129,22 @@ def assess_in_processes(
 
 
 def _fork(
-    chunk: list[int], inputs: Inputs, assess: Callable[[list[int], Inputs], Assessed]
+    chunk: list[int],
+    inputs: Inputs | None,
+    snapshot: Snapshot | None,
+    prepare: Callable[[list[int] | None], Inputs],
+    assess: Callable[[list[int], Inputs], Assessed],
 ) -> _Child[Inputs]:
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: assess, send, and leave without running any clean-up
+    if pid == 0:  # the child: load, assess, send, and leave without running any clean-up
         code = 1
         try:
             os.close(read_end)
+            if inputs is None:
+                assert snapshot is not None
+                with _own_connection(snapshot):
+                    inputs = prepare(chunk)
             part = assess(chunk, inputs)
             part.kpi_rows.encode()
             part.program_rows.encode()
@@ -117,6 +157,33 @@ def _fork(
             os._exit(code)
     os.close(write_end)
     return _Child(pid=pid, pipe=read_end, chunk=chunk, inputs=inputs)
+
+
+# The connections a child inherited: referenced until it leaves, so that none is ever finalized
+# (which would end the parent's session).
+_INHERITED: list[BaseDatabaseWrapper] = []
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]+")
+
+
+@contextmanager
+def _own_connection(snapshot: Snapshot) -> Iterator[None]:
+    """In a child: the default connection replaced by a new one, in a read-only transaction that
+    sees the recompute's snapshot; closed on leaving."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot.id):
+        raise ValueError(f"not a snapshot id: {snapshot.id!r}")
+    _INHERITED.append(connections[DEFAULT_DB_ALIAS])
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = own
+    try:
+        with transaction.atomic():
+            with own.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot.id}'")
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [snapshot.work_mem])
+            yield
+    finally:
+        own.close()
 
 
 def _collect(child: _Child[Inputs]) -> Assessed | None:

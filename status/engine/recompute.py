@@ -136,7 +136,7 @@ def recompute_programs(
 
     if not stored.current and not stored.donor:
         # Nothing stored for these programmes on any date: the rules assess every one, so each
-        # chunk's inputs are loaded by ``prepare`` (the next while a child assesses the last), its
+        # chunk's inputs are loaded by ``prepare`` (in the process that assesses the chunk), its
         # values digested in the pass that loads them, and its fingerprints follow.
         digests: dict[int, ProgramDigest] = {}
         fingerprints: dict[int, str] = {}
@@ -219,7 +219,11 @@ def recompute_programs(
         for pid, status in statuses.items()
     }
     results.update(assessed.results)
-    summary.kpis = sum(digests[pid].kpis for pid in programs if pid in digests)
+    # Every programme's KPIs: those assessed (a process of their own may have loaded them), and
+    # the others' from their digests.
+    summary.kpis = assessed.kpis + sum(
+        digests[pid].kpis for pid in programs if pid in digests and pid not in assessed.results
+    )
 
     kpis_copied = programs_copied = 0
     if plan.copy and stored.donor_date is not None:

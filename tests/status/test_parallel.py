@@ -7,11 +7,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from status.engine import parallel, recompute
 from status.engine.assessing import assess_programs
@@ -33,9 +34,9 @@ def test_chunks_give_the_parent_a_smaller_last_share(settings):
     assert parallel.chunks(ids[:9], 2) == [ids[:9]]  # too few: one process
     assert parallel.chunks(ids, 1) == [ids]
     two = parallel.chunks(ids, 2)
-    assert [len(c) for c in two] == [60, 40] and list(itertools.chain(*two)) == ids
+    assert [len(c) for c in two] == [56, 44] and list(itertools.chain(*two)) == ids
     four = parallel.chunks(ids, 4)
-    assert len(four) == 4 and list(itertools.chain(*four)) == ids and len(four[-1]) == 20
+    assert [len(c) for c in four] == [26, 26, 27, 21] and list(itertools.chain(*four)) == ids
 
 
 @pytest.mark.django_db
@@ -133,3 +134,79 @@ def test_copy_text_reads_back_as_written():
         back = cursor.fetchall()
     # (jsonb comes back as its text through Django's cursor)
     assert [(*row[:2], json.loads(row[2]), *row[3:]) for row in back] == rows
+
+
+def recorded_snapshots(monkeypatch) -> list[parallel.Snapshot | None]:
+    """What each call of ``parallel.export_snapshot`` returns, in order."""
+    snapshots: list[parallel.Snapshot | None] = []
+    export = parallel.export_snapshot
+
+    def export_and_record() -> parallel.Snapshot | None:
+        snapshots.append(export())
+        return snapshots[-1]
+
+    monkeypatch.setattr(parallel, "export_snapshot", export_and_record)
+    return snapshots
+
+
+@pytest.mark.django_db
+def test_a_transaction_that_has_written_exports_no_snapshot(busy):
+    with transaction.atomic():  # the test's transaction has written the portfolio
+        assert parallel.export_snapshot() is None
+    assert parallel.export_snapshot() is None  # outside a transaction
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_children_load_their_chunks_on_connections_of_their_own(
+    busy, parallel_from_two, monkeypatch, tmp_path
+):
+    """With the portfolio committed, each child loads its chunk itself, in a transaction that
+    imports the recompute's snapshot, and the rows are those of one process."""
+    days = [date(2026, 8, 21), date(2026, 12, 31)]
+    expected = {}
+    for day in days:
+        status_recompute_all(as_of=day, processes=1)
+        expected[day] = stored_rows(day)
+    clear_results()
+    snapshots = recorded_snapshots(monkeypatch)
+    load_reports = recompute.load_reports
+    log = tmp_path / "loads"
+
+    def load_and_sign(ids, as_of):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_backend_pid(), current_setting('transaction_isolation'), "
+                "current_setting('work_mem')"
+            )
+            backend, isolation, work_mem = cursor.fetchone()
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}|{backend}|{isolation}|{work_mem}\n")
+        return load_reports(ids, as_of)
+
+    monkeypatch.setattr(recompute, "load_reports", load_and_sign)
+    for day in days:  # nothing stored on any date: every programme is assessed
+        status_recompute_all(as_of=day, processes=3)
+        assert stored_rows(day) == expected[day], day
+    assert len(snapshots) == 2 and all(snapshots)
+    loads = [line.split("|") for line in log.read_text().splitlines()]
+    assert len(loads) == 6 and len({pid for pid, *_ in loads}) == 5  # the parent twice
+    assert len({backend for _, backend, *_ in loads}) == 5
+    children = [rest for pid, *rest in loads if int(pid) != os.getpid()]
+    assert {(isolation, work_mem) for _, isolation, work_mem in children} == {
+        ("repeatable read", recompute.RECOMPUTE_WORK_MEM)
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_cannot_connect_is_loaded_and_assessed_by_the_parent(
+    busy, parallel_from_two, monkeypatch, caplog
+):
+    day = date(2026, 12, 31)
+    status_recompute_all(as_of=day, processes=1)
+    expected = stored_rows(day)
+    clear_results()
+    snapshots = recorded_snapshots(monkeypatch)
+    monkeypatch.setattr(parallel, "_SNAPSHOT_ID", re.compile("never"))  # the import fails
+    summary = status_recompute_all(as_of=day, processes=2)
+    assert snapshots[0] and stored_rows(day) == expected and not summary.errors
+    assert "assessed again here" in caplog.text
