@@ -16,12 +16,13 @@ from typing import Any
 from status import rules
 from status.engine.fingerprints import UNSETTLED
 from status.engine.loading import (
+    VALUE_DENOMINATOR,
     KPIDefinition,
     Milestones,
+    Numerators,
     ProgramInputs,
     Reports,
     Revisions,
-    Values,
     target_versions,
 )
 from status.engine.storing import Rows, StoredRow, kpi_row, program_row
@@ -54,7 +55,7 @@ def assess_programs(
     kpis: dict[int, list[KPIDefinition]],
     milestones: Milestones,
     revisions: Revisions,
-    values: Values,
+    values: Numerators,
     reports: Reports,
     as_of: date,
     thresholds: rules.Thresholds,
@@ -90,7 +91,12 @@ def assess_programs(
                     code=kpi.code,
                 )
                 assessment = rules.assess_kpi(
-                    facts, calendar, values.get(kpi.id, ()), as_of, thresholds
+                    facts,
+                    calendar,
+                    values.get(kpi.id, ()),
+                    as_of,
+                    thresholds,
+                    value_denominator=VALUE_DENOMINATOR,
                 )
             except ValueError as exc:
                 out.errors.append(f"KPI {kpi.code}: {exc}")

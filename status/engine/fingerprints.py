@@ -25,7 +25,13 @@ from django.conf import settings
 from django.db import connection
 
 from status import rules
-from status.engine.loading import Milestones, ProgramInputs, Revisions, Values
+from status.engine.loading import (
+    Milestones,
+    Numerators,
+    ProgramInputs,
+    Revisions,
+    fetch_numerators,
+)
 
 # Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.
 STORAGE_VERSION = 4
@@ -145,11 +151,11 @@ def program_digests(
     }
 
 
-# The approved values per KPI (as loading.load_values) with, per KPI, the XOR of the same row
+# The approved values per KPI (as loading.load_numerators) with, per KPI, the XOR of the same row
 # hashes as PROGRAM_DIGESTS_SQL and the row count: XORs and counts add up per programme to the
 # programme's values digest, so one pass over the values serves both.
 _VALUES_AND_DIGESTS_SQL = """
-SELECT r.program_id, v.kpi_id, array_agg(r.period_end), array_agg(v.value),
+SELECT r.program_id, v.kpi_id, array_agg(r.period_end), array_agg({{value}}),
        bit_xor({value_hash}), count(*)
 FROM reporting_kpivalue v
 JOIN reporting_progressreport r ON r.id = v.report_id
@@ -160,30 +166,27 @@ GROUP BY r.program_id, v.kpi_id
 
 def values_and_digests(
     program_ids: Sequence[int] | None, as_of: date
-) -> tuple[Values, dict[int, str]]:
-    """The approved values counted on ``as_of`` (as ``loading.load_values``) and the programmes'
-    values digests (as :func:`program_digests` computes them), in one pass over the values: for
-    a recompute that assesses every programme anyway."""
+) -> tuple[Numerators, dict[int, str]]:
+    """The approved values counted on ``as_of`` (as ``loading.load_numerators``) and the
+    programmes' values digests (as :func:`program_digests` computes them), in one pass over the
+    values: for a recompute that assesses every programme anyway."""
     params: list[Any] = [as_of]
     programs = ""
     if program_ids is not None:
         programs = "AND r.program_id = ANY(%s)"
         params.append(list(program_ids))
-    values: Values = {}
+    values: Numerators = {}
     xors: dict[int, int] = defaultdict(int)
     counts: dict[int, int] = defaultdict(int)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _VALUES_AND_DIGESTS_SQL.format(value_hash=VALUE_HASH_SQL, programs=programs), params
-        )
-        for pid, kpi_id, ends, amounts, xor, count in cursor.fetchall():
-            pairs = list(zip(ends, amounts, strict=True))
-            if kpi_id in values:  # a KPI with values in two programmes' reports
-                values[kpi_id] += pairs
-            else:
-                values[kpi_id] = pairs
-            xors[pid] ^= xor
-            counts[pid] += count
+    sql = _VALUES_AND_DIGESTS_SQL.format(value_hash=VALUE_HASH_SQL, programs=programs)
+    for pid, kpi_id, ends, amounts, xor, count in fetch_numerators(sql, params, column=3):
+        pairs = list(zip(ends, amounts, strict=True))
+        if kpi_id in values:  # a KPI with values in two programmes' reports
+            values[kpi_id] += pairs
+        else:
+            values[kpi_id] = pairs
+        xors[pid] ^= xor
+        counts[pid] += count
     return values, {pid: f"{xor}:{counts[pid]}" for pid, xor in xors.items()}
 
 

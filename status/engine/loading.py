@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from budget.models import BudgetNode, FiscalYear
-from kpis.models import KPI, Milestone, TargetRevision
+from kpis.models import KPI, VALUE_DIGITS, Milestone, TargetRevision
 from programs.models import Program
 from status import rules
 
@@ -85,6 +85,11 @@ Revisions = dict[int, list[RevisionRow]]
 # (period end, value) per KPI; (period end, executed won) per programme.
 Values = dict[int, list[tuple[date, Decimal]]]
 Reports = dict[int, list[tuple[date, int | None]]]
+# (period end, value) per KPI, each value an integer numerator over VALUE_DENOMINATOR: the form the
+# engine passes the rules (``rules.assess_kpi(..., value_denominator=...)``), exact, since a value
+# has at most VALUE_DIGITS decimal places, and with no Decimal per value.
+Numerators = dict[int, list[tuple[date, int]]]
+VALUE_DENOMINATOR = 10 ** VALUE_DIGITS["decimal_places"]
 
 
 def _in(prefix: str, program_ids: Sequence[int] | None) -> dict[str, Any]:
@@ -154,29 +159,72 @@ def load_revisions(program_ids: Sequence[int] | None) -> Revisions:
 
 
 _VALUES_SQL = """
-SELECT v.kpi_id, array_agg(r.period_end), array_agg(v.value)
+SELECT v.kpi_id, array_agg(r.period_end), array_agg({value})
 FROM reporting_kpivalue v
 JOIN reporting_progressreport r ON r.id = v.report_id
 WHERE r.is_current AND r.period_end <= %s {programs}
 GROUP BY v.kpi_id
 """
 
+# A value as its integer numerator over VALUE_DENOMINATOR, computed by PostgreSQL; NULL for a
+# value whose numerator would not fit 64 bits (beyond about 9.2 x 10^14 in size).
+NUMERATOR_SQL = (
+    f"CASE WHEN abs(v.value) < {(2**63 - 1) // VALUE_DENOMINATOR} "
+    f"THEN (v.value * {VALUE_DENOMINATOR})::int8 END"
+)
 
-def load_values(program_ids: Sequence[int] | None, as_of: date) -> Values:
-    """Approved values counted on ``as_of``, per KPI, as ``(period_end, value)`` tuples in no
-    particular order (the rules sort them). One row per KPI with its periods and values as two
-    arrays: up to a million values with no per-value row or object."""
+
+def fetch_numerators(sql: str, params: Sequence[Any], *, column: int) -> list[tuple[Any, ...]]:
+    """The rows of a values query whose ``{value}`` is aggregated into column ``column``, each
+    value as its integer numerator over VALUE_DENOMINATOR (one 64-bit integer). When a value is
+    too large for that (NULL), the query runs again with the decimals, converted here, exactly."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(value=NUMERATOR_SQL), params)
+        rows = cursor.fetchall()
+        if not any(None in row[column] for row in rows):
+            return rows
+        cursor.execute(sql.format(value="v.value"), params)
+        return [
+            (*row[:column], [numerator(value) for value in row[column]], *row[column + 1 :])
+            for row in cursor.fetchall()
+        ]
+
+
+def numerator(value: Decimal) -> int:
+    """A stored value's integer numerator over VALUE_DENOMINATOR."""
+    num, den = value.as_integer_ratio()
+    return num * (VALUE_DENOMINATOR // den)
+
+
+def _values_sql(program_ids: Sequence[int] | None, as_of: date) -> tuple[str, list[Any]]:
     params: list[Any] = [as_of]
     programs = ""
     if program_ids is not None:
         programs = "AND r.program_id = ANY(%s)"
         params.append(list(program_ids))
+    return _VALUES_SQL.replace("{programs}", programs), params
+
+
+def load_values(program_ids: Sequence[int] | None, as_of: date) -> Values:
+    """Approved values counted on ``as_of``, per KPI, as ``(period_end, value)`` tuples in no
+    particular order (the rules sort them). One row per KPI with its periods and values as two
+    arrays: up to a million values with no per-value row."""
+    sql, params = _values_sql(program_ids, as_of)
     with connection.cursor() as cursor:
-        cursor.execute(_VALUES_SQL.format(programs=programs), params)
+        cursor.execute(sql.format(value="v.value"), params)
         return {
             kpi_id: list(zip(ends, values, strict=True))
             for kpi_id, ends, values in cursor.fetchall()
         }
+
+
+def load_numerators(program_ids: Sequence[int] | None, as_of: date) -> Numerators:
+    """:func:`load_values`, each value as its numerator over VALUE_DENOMINATOR (the engine's)."""
+    sql, params = _values_sql(program_ids, as_of)
+    return {
+        kpi_id: list(zip(ends, values, strict=True))
+        for kpi_id, ends, values in fetch_numerators(sql, params, column=2)
+    }
 
 
 _REPORTS_SQL = """

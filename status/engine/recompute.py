@@ -48,15 +48,15 @@ from status.engine.fingerprints import (
 )
 from status.engine.loading import (
     KPIDefinition,
+    Numerators,
     ProgramInputs,
     Reports,
-    Values,
     load_kpis,
     load_milestones,
+    load_numerators,
     load_programs,
     load_reports,
     load_revisions,
-    load_values,
 )
 from status.engine.parallel import assess_in_processes
 from status.engine.storing import KPI_FIELDS, NODE_FIELDS, PROGRAM_FIELDS, StoredRow
@@ -143,7 +143,7 @@ def recompute_programs(
         kpis: dict[int, list[KPIDefinition]] = {}
         plan = storing.Plan(compute=list(programs))
 
-        def prepare(chunk: list[int] | None) -> tuple[Values, Reports]:
+        def prepare(chunk: list[int] | None) -> tuple[Numerators, Reports]:
             ids = chunk if chunk is not None else pids  # None: every programme, no id list
             values, value_digests = values_and_digests(ids, as_of)
             digests.update(program_digests(ids, as_of, value_digests=value_digests))
@@ -177,11 +177,11 @@ def recompute_programs(
         subset = plan.compute if len(plan.compute) * 2 < len(programs) else pids
         kpis = load_kpis(subset) if plan.compute else {}
 
-        def prepare(chunk: list[int] | None) -> tuple[Values, Reports]:
+        def prepare(chunk: list[int] | None) -> tuple[Numerators, Reports]:
             ids = chunk if chunk is not None else subset
-            return load_values(ids, as_of), load_reports(ids, as_of)
+            return load_numerators(ids, as_of), load_reports(ids, as_of)
 
-    def assess(chunk: list[int], inputs: tuple[Values, Reports]) -> Assessed:
+    def assess(chunk: list[int], inputs: tuple[Numerators, Reports]) -> Assessed:
         values, reports = inputs
         return assess_programs(
             chunk,

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from kpis.kinds import Actual, kind_of
-from status.rules.arithmetic import Number, _dec_pair, _pair, _pairs, _scaled
+from status.rules.arithmetic import Number, _dec_pair, _pair, _values_over
 
 _SECOND = operator.itemgetter(1)
 
@@ -21,22 +21,25 @@ def _actual_line(
     counted: Sequence[tuple[date, Number]],
     baseline: tuple[int, int],
     year: int | None,
+    denominator: int | None = None,
 ) -> tuple[list[int], int, tuple[int, int]]:
     """For values ``counted`` (sorted by period end, at least one for a running total or the
-    latest value): the actual after each value (the forecast's points) as numerators over one
-    common denominator ``scale`` (a multiple of the baseline's), ``scale``, and ``A`` as an exact
-    (numerator, denominator) pair. A year total reads the values of ``year`` alone (its line too).
+    latest value; with ``denominator``, integer numerators over it): the actual after each value
+    (the forecast's points) as numerators over one common denominator ``scale`` (a multiple of
+    the baseline's), ``scale``, and ``A`` as an exact (numerator, denominator) pair. A year total
+    reads the values of ``year`` alone (its line too).
 
     Only the values the rule reads are converted (a bad one raises as the plain rule would):
     a running total, every value; the latest value, that one first, then all for the forecast;
     a year total, those of the year."""
     base_num, base_den = baseline
     if actual_rule == Actual.YEAR_TOTAL:
-        ys, scale = _scaled(_pairs([value for end, value in counted if end.year == year]), base_den)
+        in_year = [value for end, value in counted if end.year == year]
+        ys, scale = _values_over(in_year, denominator, base_den)
         return ys, scale, (sum(ys), scale)
-    if actual_rule == Actual.LATEST:
+    if actual_rule == Actual.LATEST and denominator is None:
         _pair(counted[-1][1])
-    ys, scale = _scaled(_pairs(list(map(_SECOND, counted))), base_den)
+    ys, scale = _values_over(list(map(_SECOND, counted)), denominator, base_den)
     if actual_rule == Actual.RUNNING_TOTAL:
         line = list(itertools.accumulate(ys, initial=base_num * (scale // base_den)))[1:]
         return line, scale, (line[-1], scale)

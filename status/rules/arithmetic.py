@@ -121,6 +121,21 @@ def _pairs(values: list[Any]) -> list[tuple[int, int]]:
         return [_pair(v) for v in values]
 
 
+def _values_over(
+    values: list[Any], denominator: int | None, scale: int = 1
+) -> tuple[list[int], int]:
+    """Values over one common denominator, a multiple of ``scale``: (the numerators, the
+    denominator), as :func:`_scaled`. The values are numbers, or with ``denominator`` integer
+    numerators over it (the engine's form: no Decimal per value)."""
+    if denominator is None:
+        return _scaled(_pairs(values), scale)
+    common = math.lcm(denominator, scale)
+    if common == denominator:
+        return values, common
+    factor = common // denominator
+    return [n * factor for n in values], common
+
+
 def _scaled(pairs: Sequence[tuple[int, int]], scale: int = 1) -> tuple[list[int], int]:
     """Exact rationals ``(numerator, denominator)`` over one common denominator: (the
     numerators, the denominator), the denominator a multiple of ``scale``."""

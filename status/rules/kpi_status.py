@@ -104,9 +104,13 @@ def assess_kpi(
     values: Iterable[PeriodValue | tuple[date, Number]],
     as_of: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    value_denominator: int | None = None,
 ) -> KPIAssessment:
     """The status of one KPI as of ``as_of`` from its approved period values (docs/status-rules.md):
-    :class:`PeriodValue` items or plain ``(period_end, value)`` tuples."""
+    :class:`PeriodValue` items or plain ``(period_end, value)`` tuples. With
+    ``value_denominator``, each value is an integer numerator over it (the status engine's form:
+    exact, with no Decimal per value)."""
     for version in kpi.versions:  # without milestones, only the target date can be wrong
         if version.milestones or version.target_date < program.start:
             _check_version(version, kpi.kind, program.start, kpi.where)
@@ -173,7 +177,7 @@ def assess_kpi(
     assessed_at = counted[-1][0]
     assessed_year = assessed_at.year if behaviour.yearly else None
     line, scale, actual = _actual_line(
-        behaviour.actual, counted, (base_num, base_den), assessed_year
+        behaviour.actual, counted, (base_num, base_den), assessed_year, value_denominator
     )
     expected = _expected_pair(kpi.kind, version, program.start, assessed_at)
     ratio = _ratio_pair(actual, expected, (base_num, base_den), kpi.direction)

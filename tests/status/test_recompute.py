@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from status.engine.loading import load_numerators
 from status.models import KPIStatus, NodeStatus, ProgramState, ProgramStatus
 from status.selectors import board_for
 from status.services import (
@@ -214,3 +215,23 @@ def test_a_kpi_measured_in_won_explains_itself_in_amounts(q1):
     # Without the KPI loaded, the row does not query it: plain figures.
     plain = KPIStatus.objects.get(kpi=kpi, as_of=JULY)
     assert plain.explanation("en").startswith("Expected 595,068,493,151 by 30 Jun 2026")
+
+
+@pytest.mark.django_db
+def test_values_too_large_for_64_bit_numerators_are_read_as_decimals(busy):
+    """The engine reads each value as its integer numerator over 10^4; a value beyond about
+    9.2 x 10^14 does not fit 64 bits that way, and is read again as a decimal, exactly."""
+    big = Decimal("12345678901234567.8901")
+    approve(busy, busy.c, date(2026, 12, 31), {"C-CUM": big}, 10_000_000)
+    kpi = busy.kpis["C-CUM"]
+    day = date(2027, 1, 31)
+    assert sorted(load_numerators([busy.c.id], day)[kpi.id]) == [
+        (date(2026, 9, 30), 40_000),
+        (date(2026, 12, 31), 123456789012345678901),
+    ]
+    status_recompute_all(as_of=day)  # nothing stored: values and digests in one pass
+    assert KPIStatus.objects.get(kpi=kpi, as_of=day).actual == big + 4
+    approve(busy, busy.c, date(2026, 9, 30), {"C-CUM": 5}, 10_000_000)  # a correction
+    summary = status_recompute_all(as_of=day + timedelta(days=1))  # C's values alone loaded
+    assert summary.programs_reused == 2
+    assert KPIStatus.objects.get(kpi=kpi, as_of=day + timedelta(days=1)).actual == big + 5

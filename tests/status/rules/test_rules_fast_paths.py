@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from kpis.kinds import KIND_TABLE, KINDS
 from status.rules import (
     KPIAssessment,
     KPIFacts,
@@ -75,3 +80,53 @@ def test_an_assessment_built_field_by_field_equals_the_constructed_one() -> None
     assert list(vars(fast)) == list(vars(plain))  # the same fields, in the same order
     with pytest.raises(TypeError, match="fields in order"):
         KPIAssessment._of(dict(reversed(state.items())))
+
+
+QUARTER_ENDS = [date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 12, 31)]
+FOUR_PLACES = st.decimals(
+    min_value=-(10**6), max_value=10**6, places=4, allow_nan=False, allow_infinity=False
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    direction=st.sampled_from(["increase", "decrease"]),
+    baseline=FOUR_PLACES,
+    target=FOUR_PLACES,
+    values=st.lists(FOUR_PLACES, min_size=0, max_size=4),
+    as_of=st.sampled_from([date(2026, 2, 1), date(2026, 8, 1), date(2027, 1, 31)]),
+)
+def test_values_as_numerators_over_one_denominator_give_the_same_assessment(
+    kind, direction, baseline, target, values, as_of
+) -> None:
+    """The engine passes each value as its integer numerator over 10^4 (a stored value's
+    places): the same assessment, to the text of every figure, as from the Decimals."""
+    assume(direction in KIND_TABLE[kind].directions)
+    program = ProgramFacts(start=date(2026, 1, 1), end=date(2026, 12, 31), frequency="quarterly")
+    kpi = KPIFacts(
+        kind=kind,
+        direction=direction,
+        versions=(
+            TargetVersion(
+                target=target,
+                target_date=date(2026, 12, 31),
+                baseline=Decimal(0) if kind == "annual" else baseline,
+            ),
+        ),
+        code="K",
+    )
+    pairs = list(zip(QUARTER_ENDS, values, strict=False))
+    try:
+        plain = assess_kpi(kpi, program, pairs, as_of)
+    except ValueError as exc:  # inputs the rules refuse are refused the same way
+        with pytest.raises(ValueError, match=re.escape(str(exc))):
+            assess_kpi(kpi, program, _numerators(pairs), as_of, value_denominator=10_000)
+        return
+    scaled = assess_kpi(kpi, program, _numerators(pairs), as_of, value_denominator=10_000)
+    assert scaled == plain and repr(scaled) == repr(plain)
+    assert json.dumps(scaled.as_dict(), default=str) == json.dumps(plain.as_dict(), default=str)
+
+
+def _numerators(pairs: list[tuple[date, Decimal]]) -> list[tuple[date, int]]:
+    return [(end, int(value.scaleb(4))) for end, value in pairs]
