@@ -26,11 +26,15 @@ from django.db import connection
 
 from status import rules
 from status.engine.loading import (
+    KPIDefinition,
     Milestones,
     Numerators,
     ProgramInputs,
+    Reports,
     Revisions,
+    fetch_kpis,
     fetch_numerators,
+    fetch_reports,
 )
 
 # Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.
@@ -79,19 +83,21 @@ class ProgramDigest(NamedTuple):
 # numbers (1.0 and 1.00 alike: the rules give them the same result). One statement, one aggregate
 # pass over each table (about the cost of a plain SUM ... GROUP BY): a recompute whose inputs did
 # not change never moves the values into Python. A recompute that assesses every programme (nothing
-# stored) digests the values in the pass that loads them instead (``values_and_digests``).
+# stored) takes each row's hash with the row it loads instead (``inputs_and_digests``).
 VALUE_HASH_SQL = (
     "hash_numeric_extended(v.value, ((r.period_end - DATE '2000-01-01')::bigint << 32) + v.kpi_id)"
 )
+DEFINITION_HASH_SQL = """hashtextextended(
+    concat_ws('|', k.code, k.kind, k.direction, k.baseline::text, k.target::text,
+              k.target_date::text, k.grace_days::text, coalesce(k.on_track_threshold::text, '-'),
+              coalesce(k.at_risk_threshold::text, '-')),
+    k.id)"""
+REPORT_HASH_SQL = (
+    "hashtextextended(coalesce(r.executed_won::text, '-'), r.period_end - DATE '2000-01-01')"
+)
 PROGRAM_DIGESTS_SQL = """
 WITH definitions AS (
-    SELECT k.program_id,
-           bit_xor(hashtextextended(concat_ws('|', k.code, k.kind, k.direction, k.baseline::text,
-                                              k.target::text, k.target_date::text,
-                                              k.grace_days::text,
-                                              coalesce(k.on_track_threshold::text, '-'),
-                                              coalesce(k.at_risk_threshold::text, '-')),
-                                    k.id))::text AS digest,
+    SELECT k.program_id, bit_xor({definition_hash})::text AS digest,
            count(*) AS kpis, array_agg(DISTINCT k.grace_days) AS grace_days
     FROM kpis_kpi k {kpis}
     GROUP BY k.program_id
@@ -100,13 +106,10 @@ WITH definitions AS (
            bit_xor({value_hash})::text || ':' || count(*)::text AS digest
     FROM reporting_kpivalue v
     JOIN reporting_progressreport r ON r.id = v.report_id
-    WHERE r.is_current AND r.period_end <= %(as_of)s {reports} {no_values}
+    WHERE r.is_current AND r.period_end <= %(as_of)s {reports}
     GROUP BY r.program_id
 ), reps AS (
-    SELECT r.program_id,
-           bit_xor(hashtextextended(coalesce(r.executed_won::text, '-'),
-                                    r.period_end - DATE '2000-01-01'))::text
-           || ':' || count(*)::text AS digest
+    SELECT r.program_id, bit_xor({report_hash})::text || ':' || count(*)::text AS digest
     FROM reporting_progressreport r
     WHERE r.is_current AND r.period_end <= %(as_of)s {reports}
     GROUP BY r.program_id
@@ -120,14 +123,8 @@ LEFT JOIN reps ON reps.program_id = p.id
 """
 
 
-def program_digests(
-    program_ids: Sequence[int] | None,
-    as_of: date,
-    *,
-    value_digests: dict[int, str] | None = None,
-) -> dict[int, ProgramDigest]:
-    """The digests of the programmes' inputs (all programmes when ``program_ids`` is None). With
-    ``value_digests`` (from :func:`values_and_digests`) the values are not read again."""
+def program_digests(program_ids: Sequence[int] | None, as_of: date) -> dict[int, ProgramDigest]:
+    """The digests of the programmes' inputs (all programmes when ``program_ids`` is None)."""
     params: dict[str, Any] = {"as_of": as_of}
     filters = {"kpis": "", "reports": "", "programs": ""}
     if program_ids is not None:
@@ -138,17 +135,55 @@ def program_digests(
             "programs": "WHERE p.id = ANY(%(ids)s)",
         }
     sql = PROGRAM_DIGESTS_SQL.format(
-        **filters, value_hash=VALUE_HASH_SQL, no_values="" if value_digests is None else "AND false"
+        **filters,
+        definition_hash=DEFINITION_HASH_SQL,
+        value_hash=VALUE_HASH_SQL,
+        report_hash=REPORT_HASH_SQL,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if value_digests is not None:
-        rows = [(*row[:4], value_digests.get(row[0]), row[5]) for row in rows]
     return {
         pid: ProgramDigest(definitions, kpis, graces or [], values, reports)
         for pid, definitions, kpis, graces, values, reports in rows
     }
+
+
+def inputs_and_digests(
+    program_ids: Sequence[int] | None, as_of: date
+) -> tuple[Numerators, dict[int, list[KPIDefinition]], Reports, dict[int, ProgramDigest]]:
+    """The programmes' approved values (as ``loading.load_numerators``), KPI definitions
+    (``loading.load_kpis``) and approved reports (``loading.load_reports``), with their digests
+    (as :func:`program_digests` computes them; programmes with no KPI, value or report left out),
+    each table read once: PostgreSQL returns each row's hash with the row, and the XORs and
+    counts are taken here. For a recompute that assesses every programme anyway."""
+    values, value_digests = values_and_digests(program_ids, as_of)
+    kpis: dict[int, list[KPIDefinition]] = defaultdict(list)
+    definitions: dict[int, int] = defaultdict(int)
+    graces: dict[int, set[int]] = defaultdict(set)
+    for *fields, row_hash in fetch_kpis(program_ids, extra=DEFINITION_HASH_SQL):
+        kpi = KPIDefinition(*fields)
+        kpis[kpi.program_id].append(kpi)
+        definitions[kpi.program_id] ^= row_hash
+        graces[kpi.program_id].add(kpi.grace_days)
+    reports: Reports = defaultdict(list)
+    report_xors: dict[int, int] = defaultdict(int)
+    for pid, period_end, executed, row_hash in fetch_reports(
+        program_ids, as_of, extra=REPORT_HASH_SQL
+    ):
+        reports[pid].append((period_end, executed))
+        report_xors[pid] ^= row_hash
+    digests = {
+        pid: ProgramDigest(
+            str(definitions[pid]) if pid in kpis else None,
+            len(kpis.get(pid, ())),
+            sorted(graces.get(pid, ())),
+            value_digests.get(pid),
+            f"{report_xors[pid]}:{len(reports[pid])}" if pid in reports else None,
+        )
+        for pid in kpis.keys() | reports.keys() | value_digests.keys()
+    }
+    return values, kpis, reports, digests
 
 
 # The approved values per KPI (as loading.load_numerators) with, per KPI, the XOR of the same row

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from budget.models import BudgetNode, FiscalYear
-from kpis.models import KPI, VALUE_DIGITS, Milestone, TargetRevision
+from kpis.models import VALUE_DIGITS, Milestone, TargetRevision
 from programs.models import Program
 from status import rules
 
@@ -118,15 +118,28 @@ def load_programs(
     return programs
 
 
+_KPIS_SQL = "SELECT {columns}{extra} FROM kpis_kpi k {programs} ORDER BY k.id"
+
+
+def fetch_kpis(program_ids: Sequence[int] | None, *, extra: str = "") -> list[tuple[Any, ...]]:
+    """The programmes' KPI definitions as rows of :class:`KPIDefinition`'s fields, in KPI id
+    order, each followed by the SQL expression ``extra`` (over ``k``) when one is given."""
+    params: list[Any] = []
+    programs = ""
+    if program_ids is not None:
+        programs = "WHERE k.program_id = ANY(%s)"
+        params.append(list(program_ids))
+    columns = ", ".join(f"k.{name}" for name in KPIDefinition._fields)
+    sql = _KPIS_SQL.format(columns=columns, extra=f", {extra}" if extra else "", programs=programs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def load_kpis(program_ids: Sequence[int] | None) -> dict[int, list[KPIDefinition]]:
     """The KPI definitions of the programmes, per programme, in KPI id order."""
-    rows = (
-        KPI.objects.filter(**_in("program_id", program_ids))
-        .order_by("id")
-        .values_list(*KPIDefinition._fields)
-    )
     out: dict[int, list[KPIDefinition]] = defaultdict(list)
-    for row in rows:
+    for row in fetch_kpis(program_ids):
         kpi = KPIDefinition(*row)
         out[kpi.program_id].append(kpi)
     return out
@@ -228,26 +241,36 @@ def load_numerators(program_ids: Sequence[int] | None, as_of: date) -> Numerator
 
 
 _REPORTS_SQL = """
-SELECT program_id, period_end, executed_won
-FROM reporting_progressreport
-WHERE is_current AND period_end <= %s {programs}
-ORDER BY program_id, period_end
+SELECT r.program_id, r.period_end, r.executed_won{extra}
+FROM reporting_progressreport r
+WHERE r.is_current AND r.period_end <= %s {programs}
+ORDER BY r.program_id, r.period_end
 """
+
+
+def fetch_reports(
+    program_ids: Sequence[int] | None, as_of: date, *, extra: str = ""
+) -> list[tuple[Any, ...]]:
+    """The approved reports counted on ``as_of`` as rows ``(program_id, period_end,
+    executed_won)`` in programme and period order, each followed by the SQL expression ``extra``
+    (over ``r``) when one is given: one plain query, up to a few hundred thousand rows."""
+    params: list[Any] = [as_of]
+    programs = ""
+    if program_ids is not None:
+        programs = "AND r.program_id = ANY(%s)"
+        params.append(list(program_ids))
+    sql = _REPORTS_SQL.format(extra=f", {extra}" if extra else "", programs=programs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def load_reports(program_ids: Sequence[int] | None, as_of: date) -> Reports:
     """Approved reports counted on ``as_of``, per programme, as ``(period_end, executed_won)``
-    in period order (one plain query: up to a few hundred thousand rows, no model rows)."""
-    params: list[Any] = [as_of]
-    programs = ""
-    if program_ids is not None:
-        programs = "AND program_id = ANY(%s)"
-        params.append(list(program_ids))
+    in period order."""
     out: Reports = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(_REPORTS_SQL.format(programs=programs), params)
-        for program_id, period_end, executed in cursor.fetchall():
-            out[program_id].append((period_end, executed))
+    for program_id, period_end, executed in fetch_reports(program_ids, as_of):
+        out[program_id].append((period_end, executed))
     return out
 
 

@@ -43,7 +43,7 @@ logger = logging.getLogger("status.services")
 Inputs = TypeVar("Inputs")
 
 # The parent's share of the programmes, against a child's: it also writes every process's rows.
-PARENT_SHARE = 0.8
+PARENT_SHARE = 0.9
 
 
 class Snapshot(NamedTuple):

@@ -40,11 +40,11 @@ from status.engine.fingerprints import (
     NodeRow,
     ProgramDigest,
     global_thresholds,
+    inputs_and_digests,
     node_fingerprints,
     program_digests,
     program_fingerprints,
     settings_fingerprint,
-    values_and_digests,
 )
 from status.engine.loading import (
     KPIDefinition,
@@ -136,8 +136,8 @@ def recompute_programs(
 
     if not stored.current and not stored.donor:
         # Nothing stored for these programmes on any date: the rules assess every one, so each
-        # chunk's inputs are loaded by ``prepare`` (in the process that assesses the chunk), its
-        # values digested in the pass that loads them, and its fingerprints follow.
+        # chunk's inputs are loaded by ``prepare`` (in the process that assesses the chunk) and
+        # digested in the pass that loads them; its fingerprints follow.
         digests: dict[int, ProgramDigest] = {}
         fingerprints: dict[int, str] = {}
         kpis: dict[int, list[KPIDefinition]] = {}
@@ -145,11 +145,11 @@ def recompute_programs(
 
         def prepare(chunk: list[int] | None) -> tuple[Numerators, Reports]:
             ids = chunk if chunk is not None else pids  # None: every programme, no id list
-            values, value_digests = values_and_digests(ids, as_of)
-            digests.update(program_digests(ids, as_of, value_digests=value_digests))
-            kpis.update(load_kpis(ids))
+            values, chunk_kpis, reports, chunk_digests = inputs_and_digests(ids, as_of)
+            digests.update(chunk_digests)
+            kpis.update(chunk_kpis)
             fingerprints.update(fingerprint(programs if ids is None else ids, digests))
-            return values, load_reports(ids, as_of)
+            return values, reports
 
     else:
         digests = program_digests(pids, as_of)

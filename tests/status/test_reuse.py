@@ -10,7 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from status.engine.fingerprints import VALUE_HASH_SQL, program_digests, values_and_digests
+from status.engine.fingerprints import (
+    DEFINITION_HASH_SQL,
+    REPORT_HASH_SQL,
+    VALUE_HASH_SQL,
+    inputs_and_digests,
+    program_digests,
+)
 from status.engine.loading import NUMERATOR_SQL
 from status.models import KPIStatus, NodeStatus
 from status.services import status_recompute_all, status_recompute_program
@@ -122,16 +128,24 @@ def _digested(queries) -> bool:
 
 
 @pytest.mark.django_db
-def test_a_first_recompute_digests_the_values_in_the_pass_that_loads_them(busy):
+def test_a_first_recompute_digests_the_inputs_in_the_pass_that_loads_them(busy):
     day = date(2026, 11, 5)
     with CaptureQueriesContext(connection) as ctx:
         status_recompute_all(as_of=day)
-    # Nothing stored: every programme is assessed, its values loaded and digested at once.
-    loads = [q["sql"] for q in ctx.captured_queries if LOADS_VALUES in q["sql"]]
+    # Nothing stored: every programme is assessed, its inputs loaded and digested at once, each
+    # table read once, and no separate digest statement.
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    loads = [sql for sql in sqls if LOADS_VALUES in sql]
     assert len(loads) == 1 and VALUE_HASH_SQL in loads[0] and NUMERATOR_SQL in loads[0]
-    # The same digests as the statement that reads the values itself (the next night's).
-    _, value_digests = values_and_digests(None, day)
-    assert program_digests(None, day, value_digests=value_digests) == program_digests(None, day)
+    assert sum(DEFINITION_HASH_SQL in sql for sql in sqls) == 1
+    assert sum(REPORT_HASH_SQL in sql for sql in sqls) == 1
+    assert not any("WITH definitions AS" in sql for sql in sqls)
+    # The same digests as the statement that digests the inputs without loading them (the next
+    # night's), for every programme with inputs and for a chunk of them.
+    digested = {pid: d for pid, d in program_digests(None, day).items() if d.kpis}
+    assert inputs_and_digests(None, day)[3] == digested
+    chunk = [busy.a.id, busy.c.id]
+    assert inputs_and_digests(chunk, day)[3] == {pid: digested[pid] for pid in chunk}
     assert status_recompute_all(as_of=day + timedelta(days=1)).kpis_reused == 4
 
 
