@@ -194,11 +194,11 @@ def own_amounts(fiscal_year: FiscalYear) -> dict[int, int]:
 
 def coverage(fiscal_year: FiscalYear, node: BudgetNode) -> Coverage:
     """How the programmes' money at or beneath ``node`` compares with its stated amount
-    (``budget.reconciliation.programme_coverage``; the year's nodes in one query, cached:
-    ``boards.cache``)."""
+    (``budget.reconciliation.programme_coverage``, from the year's nodes in one query; the result
+    cached: ``boards.cache``)."""
 
-    def compute() -> list[CoverageFact]:
-        return [
+    def compute() -> Coverage:
+        facts: list[CoverageFact] = [
             (code, parent, amount, program_id is not None)
             for code, parent, amount, program_id in BudgetNode.objects.filter(
                 fiscal_year=fiscal_year
@@ -206,8 +206,9 @@ def coverage(fiscal_year: FiscalYear, node: BudgetNode) -> Coverage:
             .order_by("path")
             .values_list("code", "parent__code", "amount_won", "program__id")
         ]
+        return programme_coverage(facts, node.code)
 
-    return programme_coverage(cached("coverage", fiscal_year.pk, compute), node.code)
+    return cached("coverage", (fiscal_year.pk, node.code), compute)
 
 
 def program_count(rows: QuerySet[ProgramStatus]) -> int:

@@ -202,15 +202,21 @@ def reporting_by_ministry(
     known_by: date | None = None,
 ) -> dict[int, ReportingStats]:
     """:class:`ReportingStats` per ministry id, counted from :func:`reporting_rows` (so
-    "overdue" has its one definition, ``programs.periods.is_overdue``)."""
-    out: dict[int, ReportingStats] = {}
-    rows = reporting_rows(
-        as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, known_by=known_by
-    )
-    for row in rows:
-        stats = out.setdefault(row.ministry_id, ReportingStats(known_by=known_by or as_of))
-        stats.add(ReportingStats(1, int(row.approved), int(row.timely), int(row.overdue)))
-    return out
+    "overdue" has its one definition, ``programs.periods.is_overdue``); cached, like the rows,
+    under the version of the data (``boards.cache``): a board counts ten thousand rows."""
+
+    def compute() -> dict[int, ReportingStats]:
+        out: dict[int, ReportingStats] = {}
+        rows = reporting_rows(
+            as_of=as_of, fiscal_year=fiscal_year, ministry=ministry, node=node, known_by=known_by
+        )
+        for row in rows:
+            stats = out.setdefault(row.ministry_id, ReportingStats(known_by=known_by or as_of))
+            stats.add(ReportingStats(1, int(row.approved), int(row.timely), int(row.overdue)))
+        return out
+
+    scope = (ministry.pk if ministry else None, node.path if node else None)
+    return cached("reporting_by_ministry", (as_of, fiscal_year.pk, *scope, known_by), compute)
 
 
 def total(stats: Iterable[ReportingStats], known_by: date | None = None) -> ReportingStats:

@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import EmptyResultSet
+
+from boards.cache import cached
 from budget.models import FiscalYear, Ministry
 from kpis.selectors import programs_unfunded_in_force
 from programs.selectors import program_scope_q
@@ -29,7 +32,8 @@ def unfunded_rows(
     user: AnyUser | None = None,
 ) -> list[ProgramStatus]:
     """The status rows of ``as_of`` of the programmes with a KPI in force in ``fiscal_year`` and
-    no money in it, by code (one query); of one ministry, or scoped to ``user``, when given."""
+    no money in it, by code (one query, cached under its SQL: ``boards.cache``); of one ministry,
+    or scoped to ``user``, when given."""
     qs = ProgramStatus.objects.filter(
         as_of=as_of,
         node__isnull=True,
@@ -39,4 +43,9 @@ def unfunded_rows(
         qs = qs.filter(program__ministry=ministry)
     if user is not None:
         qs = qs.filter(program_scope_q(user, prefix="program__"))
-    return list(qs.select_related("program", "program__ministry").order_by("program__code"))
+    qs = qs.select_related("program", "program__ministry").order_by("program__code")
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # provably empty (a user who may see no programme): no query at all
+        return []
+    return cached("unfunded", (sql, params), lambda: list(qs))

@@ -22,11 +22,11 @@ from tests.factories import user_with_role
 def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
     data = build_board_data(size)
     # the data's version (boards.cache) for each cached read (the programmes' own money, the
-    # stated money's coverage, the reporting figures), each computed on the first read; one for
-    # the programmes listed apart (a KPI in force, no money in the year); the headline of KPIs
-    # achieved (results.headline): the data's version read again (no request pins it here), then
-    # (first read) the year's figures, eight queries, cached
-    with django_assert_num_queries(11 + 1 + 8):
+    # stated money's coverage, the reporting figures and the rows they are counted from, the
+    # programmes listed apart: a KPI in force, no money in the year), each computed on the first
+    # read; the headline of KPIs achieved (results.headline): the data's version read again (no
+    # request pins it here), then (first read) the year's figures, eight queries, cached
+    with django_assert_num_queries(11 + 3 + 8):
         selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
     with django_assert_num_queries(8 + 1):
         page = selectors.board_page(as_of=AS_OF, fiscal_year=data.year)
@@ -41,8 +41,9 @@ def test_board_page_queries_do_not_grow(django_assert_num_queries, size):
 @pytest.mark.parametrize("size", [5, 30])
 def test_ministry_lines_and_classification_queries(django_assert_num_queries, size):
     data = build_board_data(size)
-    # the data's version and the figures, for the programmes' own money and the reporting
-    with django_assert_num_queries(6):
+    # the data's version and the figures, for the programmes' own money and the reporting (its
+    # figures, then the rows they are counted from)
+    with django_assert_num_queries(7):
         selectors.ministry_lines(as_of=AS_OF, fiscal_year=data.year)
     with django_assert_num_queries(4):  # the figures cached
         lines = selectors.ministry_lines(as_of=AS_OF, fiscal_year=data.year)
