@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import EmptyResultSet
+from django.db.models import Q
 
 from boards.cache import cached
 from budget.models import FiscalYear, Ministry
@@ -32,20 +32,21 @@ def unfunded_rows(
     user: AnyUser | None = None,
 ) -> list[ProgramStatus]:
     """The status rows of ``as_of`` of the programmes with a KPI in force in ``fiscal_year`` and
-    no money in it, by code (one query, cached under its SQL: ``boards.cache``); of one ministry,
-    or scoped to ``user``, when given."""
-    qs = ProgramStatus.objects.filter(
-        as_of=as_of,
-        node__isnull=True,
-        program__in=programs_unfunded_in_force(fiscal_year.year).values("pk"),
-    )
-    if ministry is not None:
-        qs = qs.filter(program__ministry=ministry)
-    if user is not None:
-        qs = qs.filter(program_scope_q(user, prefix="program__"))
-    qs = qs.select_related("program", "program__ministry").order_by("program__code")
-    try:
-        sql, params = qs.query.sql_with_params()
-    except EmptyResultSet:  # provably empty (a user who may see no programme): no query at all
-        return []
-    return cached("unfunded", (sql, params), lambda: list(qs))
+    no money in it, by code (one query, cached: ``boards.cache``); of one ministry, or scoped to
+    ``user``, when given."""
+    scope = program_scope_q(user, prefix="program__") if user is not None else Q()
+
+    def compute() -> list[ProgramStatus]:
+        qs = ProgramStatus.objects.filter(
+            scope,
+            as_of=as_of,
+            node__isnull=True,
+            program__in=programs_unfunded_in_force(fiscal_year.year).values("pk"),
+        )
+        if ministry is not None:
+            qs = qs.filter(program__ministry=ministry)
+        # a scope that allows no programme makes no query at all
+        return list(qs.select_related("program", "program__ministry").order_by("program__code"))
+
+    parts = (as_of, fiscal_year.year, ministry.pk if ministry else None, repr(scope))
+    return cached("unfunded", parts, compute)
