@@ -35,6 +35,7 @@ from status.engine.loading import (
     fetch_kpis,
     fetch_numerators,
     fetch_reports,
+    programs_filter,
 )
 
 # Bumped whenever what a stored row holds changes, so that the next recompute rewrites the rows.
@@ -205,16 +206,12 @@ def values_and_digests(
     """The approved values counted on ``as_of`` (as ``loading.load_numerators``) and the
     programmes' values digests (as :func:`program_digests` computes them), in one pass over the
     values: for a recompute that assesses every programme anyway."""
-    params: list[Any] = [as_of]
-    programs = ""
-    if program_ids is not None:
-        programs = "AND r.program_id = ANY(%s)"
-        params.append(list(program_ids))
+    programs, params = programs_filter(program_ids)
     values: Numerators = {}
     xors: dict[int, int] = defaultdict(int)
     counts: dict[int, int] = defaultdict(int)
     sql = _VALUES_AND_DIGESTS_SQL.format(value_hash=VALUE_HASH_SQL, programs=programs)
-    for pid, kpi_id, ends, amounts, xor, count in fetch_numerators(sql, params, column=3):
+    for pid, kpi_id, ends, amounts, xor, count in fetch_numerators(sql, [as_of, *params], column=3):
         pairs = list(zip(ends, amounts, strict=True))
         if kpi_id in values:  # a KPI with values in two programmes' reports
             values[kpi_id] += pairs

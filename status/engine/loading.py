@@ -92,6 +92,16 @@ Numerators = dict[int, list[tuple[date, int]]]
 VALUE_DENOMINATOR = 10 ** VALUE_DIGITS["decimal_places"]
 
 
+def programs_filter(
+    program_ids: Sequence[int] | None, column: str = "r.program_id", keyword: str = "AND"
+) -> tuple[str, list[Any]]:
+    """The SQL condition that keeps the rows of ``program_ids`` (none when None: every
+    programme) on ``column``, and its parameters."""
+    if program_ids is None:
+        return "", []
+    return f"{keyword} {column} = ANY(%s)", [list(program_ids)]
+
+
 def _in(prefix: str, program_ids: Sequence[int] | None) -> dict[str, Any]:
     return {} if program_ids is None else {f"{prefix}__in": program_ids}
 
@@ -124,11 +134,7 @@ _KPIS_SQL = "SELECT {columns}{extra} FROM kpis_kpi k {programs} ORDER BY k.id"
 def fetch_kpis(program_ids: Sequence[int] | None, *, extra: str = "") -> list[tuple[Any, ...]]:
     """The programmes' KPI definitions as rows of :class:`KPIDefinition`'s fields, in KPI id
     order, each followed by the SQL expression ``extra`` (over ``k``) when one is given."""
-    params: list[Any] = []
-    programs = ""
-    if program_ids is not None:
-        programs = "WHERE k.program_id = ANY(%s)"
-        params.append(list(program_ids))
+    programs, params = programs_filter(program_ids, "k.program_id", "WHERE")
     columns = ", ".join(f"k.{name}" for name in KPIDefinition._fields)
     sql = _KPIS_SQL.format(columns=columns, extra=f", {extra}" if extra else "", programs=programs)
     with connection.cursor() as cursor:
@@ -210,12 +216,8 @@ def numerator(value: Decimal) -> int:
 
 
 def _values_sql(program_ids: Sequence[int] | None, as_of: date) -> tuple[str, list[Any]]:
-    params: list[Any] = [as_of]
-    programs = ""
-    if program_ids is not None:
-        programs = "AND r.program_id = ANY(%s)"
-        params.append(list(program_ids))
-    return _VALUES_SQL.replace("{programs}", programs), params
+    programs, params = programs_filter(program_ids)
+    return _VALUES_SQL.replace("{programs}", programs), [as_of, *params]
 
 
 def load_values(program_ids: Sequence[int] | None, as_of: date) -> Values:
@@ -254,14 +256,10 @@ def fetch_reports(
     """The approved reports counted on ``as_of`` as rows ``(program_id, period_end,
     executed_won)`` in programme and period order, each followed by the SQL expression ``extra``
     (over ``r``) when one is given: one plain query, up to a few hundred thousand rows."""
-    params: list[Any] = [as_of]
-    programs = ""
-    if program_ids is not None:
-        programs = "AND r.program_id = ANY(%s)"
-        params.append(list(program_ids))
+    programs, params = programs_filter(program_ids)
     sql = _REPORTS_SQL.format(extra=f", {extra}" if extra else "", programs=programs)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [as_of, *params])
         return cursor.fetchall()
 
 
